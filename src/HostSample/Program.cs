@@ -1,0 +1,6 @@
+namespace EseBackupPlugin.HostSample;
+
+internal static class Program
+{
+    private static int Main() => 0;
+}

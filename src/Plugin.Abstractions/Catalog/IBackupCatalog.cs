@@ -1,0 +1,51 @@
+using EseBackupPlugin.Abstractions.Manifest;
+
+namespace EseBackupPlugin.Abstractions.Catalog;
+
+/// <summary>
+/// The host's catalog, as the plugin sees it (a port the host implements). The plugin reads a target's
+/// chain to plan incrementals and truncation, and reports each staged manifest and, later, its
+/// truncation report.
+/// </summary>
+public interface IBackupCatalog
+{
+    /// <summary>
+    /// The target's current chain, oldest first: the last full backup the host completed with success,
+    /// followed by the incrementals completed after it. Empty when there is none.
+    /// </summary>
+    /// <param name="targetId">Target id.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    ValueTask<IReadOnlyList<CatalogEntry>> GetChainAsync(string targetId, CancellationToken cancellationToken = default);
+
+    /// <summary>Records a staged set (phase one done).</summary>
+    /// <param name="manifest">The set's manifest.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    ValueTask RecordBackupAsync(BackupManifest manifest, CancellationToken cancellationToken = default);
+
+    /// <summary>Records the outcome of phase two for a set.</summary>
+    /// <param name="report">What happened to the logs.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    ValueTask RecordTruncationAsync(TruncationReport report, CancellationToken cancellationToken = default);
+}
+
+/// <summary>State of a set in the catalog.</summary>
+public enum CatalogSetState
+{
+    /// <summary>Phase one is running (a row a killed run leaves behind).</summary>
+    Running,
+
+    /// <summary>Phase one finished; the host has not completed the set yet.</summary>
+    Staged,
+
+    /// <summary>The host stored the set and completed it with success.</summary>
+    Completed,
+
+    /// <summary>The backup or its storage failed.</summary>
+    Failed,
+}
+
+/// <summary>A set as the catalog knows it.</summary>
+/// <param name="Manifest">The set's manifest.</param>
+/// <param name="State">Where it is in its life.</param>
+/// <param name="CompletedAt">When the host completed it.</param>
+public sealed record CatalogEntry(BackupManifest Manifest, CatalogSetState State, DateTimeOffset? CompletedAt);

@@ -1,0 +1,74 @@
+using EseBackupPlugin.Abstractions.Manifest;
+
+namespace EseBackupPlugin.Abstractions.Catalog;
+
+/// <summary>
+/// A thread-safe, process-local catalog for hosts that keep none (and for tests). Chains follow the
+/// same rule as a durable catalog: the last successfully completed full, then its completed incrementals.
+/// </summary>
+public sealed class InMemoryBackupCatalog : IBackupCatalog
+{
+    private readonly Lock _gate = new();
+    private readonly List<CatalogEntry> _entries = [];
+
+    /// <summary>Every set recorded so far, oldest first.</summary>
+    public IReadOnlyList<CatalogEntry> Entries
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _entries];
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<CatalogEntry>> GetChainAsync(string targetId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var completed = _entries
+                .Where(e => e.State == CatalogSetState.Completed && e.Manifest.Target.Id == targetId && e.Manifest.Kind != BackupKind.Copy)
+                .ToList();
+            var lastFull = completed.FindLastIndex(e => e.Manifest.Kind == BackupKind.Full);
+            IReadOnlyList<CatalogEntry> chain = lastFull < 0
+                ? []
+                : completed.Skip(lastFull).Where(e => e.Manifest.Chain.ChainId == completed[lastFull].Manifest.SetId).ToList();
+            return ValueTask.FromResult(chain);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask RecordBackupAsync(BackupManifest manifest, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        lock (_gate)
+        {
+            _entries.RemoveAll(e => e.Manifest.SetId == manifest.SetId);
+            _entries.Add(new CatalogEntry(manifest, CatalogSetState.Staged, null));
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask RecordTruncationAsync(TruncationReport report, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        lock (_gate)
+        {
+            var i = _entries.FindIndex(e => e.Manifest.SetId == report.SetId);
+            if (i >= 0)
+            {
+                _entries[i] = _entries[i] with
+                {
+                    State = report.HostSucceeded ? CatalogSetState.Completed : CatalogSetState.Failed,
+                    CompletedAt = report.At,
+                };
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}

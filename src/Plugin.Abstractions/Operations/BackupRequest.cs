@@ -1,0 +1,23 @@
+namespace EseBackupPlugin.Abstractions.Operations;
+
+/// <summary>Phase one of a backup: what to copy and where.</summary>
+/// <param name="TargetId">Id of a discovered target.</param>
+/// <param name="Kind">Full, incremental or copy.</param>
+/// <param name="StagingDirectory">
+/// Directory the host names; the set appears in it as a sub-directory named after the set id, and only
+/// when the backup succeeded.
+/// </param>
+public sealed record BackupRequest(string TargetId, BackupKind Kind, string StagingDirectory)
+{
+    /// <summary>Create <see cref="StagingDirectory"/> when it does not exist (ESE's <c>JET_paramCreatePathIfNotExist</c>).</summary>
+    public bool CreateStagingDirectory { get; init; }
+
+    /// <summary>Copy strategy by name (see <see cref="TargetKindCapabilities.Strategies"/>); <see langword="null"/> uses the default.</summary>
+    public string? Strategy { get; init; }
+
+    /// <summary>Set id to use; <see langword="null"/> lets the plugin create one.</summary>
+    public string? SetId { get; init; }
+
+    /// <summary>Directories to look in when the target must be rediscovered (file-set targets found outside the configured roots).</summary>
+    public IReadOnlyList<string> SearchPaths { get; init; } = [];
+}

@@ -1,0 +1,55 @@
+namespace EseBackupPlugin.Abstractions.Progress;
+
+/// <summary>The operation a progress report belongs to (ESE's <c>JET_SNP</c>, widened).</summary>
+public enum OperationKind
+{
+    /// <summary>Phase one of a backup.</summary>
+    Backup,
+
+    /// <summary>Phase two (log truncation).</summary>
+    Complete,
+
+    /// <summary>Verification of a set or of files.</summary>
+    Verify,
+
+    /// <summary>Restore of a chain.</summary>
+    Restore,
+}
+
+/// <summary>ESE's notification types (<c>JET_SNT</c>): begin, progress, complete, fail.</summary>
+public enum ProgressPhase
+{
+    /// <summary>The operation started (<c>JET_sntBegin</c>).</summary>
+    Begin,
+
+    /// <summary>Work advanced (<c>JET_sntProgress</c>).</summary>
+    Progress,
+
+    /// <summary>The operation finished successfully (<c>JET_sntComplete</c>).</summary>
+    Complete,
+
+    /// <summary>The operation failed (<c>JET_sntFail</c>).</summary>
+    Fail,
+}
+
+/// <summary>A progress report: phase plus file and byte counters.</summary>
+/// <param name="Operation">The operation.</param>
+/// <param name="Phase">Begin, progress, complete or fail.</param>
+/// <param name="FilesDone">Files finished.</param>
+/// <param name="FilesTotal">Files in the operation (0 when not yet known).</param>
+/// <param name="BytesDone">Bytes processed.</param>
+/// <param name="BytesTotal">Bytes in the operation (0 when not yet known).</param>
+public sealed record OperationProgress(OperationKind Operation, ProgressPhase Phase, int FilesDone, int FilesTotal, long BytesDone, long BytesTotal)
+{
+    /// <summary>The file being processed.</summary>
+    public string? CurrentFile { get; init; }
+
+    /// <summary>Throughput so far, in bytes per second.</summary>
+    public double BytesPerSecond { get; init; }
+
+    /// <summary>A short note (for example the failure message on <see cref="ProgressPhase.Fail"/>).</summary>
+    public string? Message { get; init; }
+
+    /// <summary>Percent done by bytes (0 to 100), or by files when bytes are unknown.</summary>
+    public double Percent => BytesTotal > 0 ? 100.0 * BytesDone / BytesTotal : FilesTotal > 0 ? 100.0 * FilesDone / FilesTotal : 0;
+}
