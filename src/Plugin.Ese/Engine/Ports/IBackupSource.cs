@@ -1,0 +1,54 @@
+using EseBackupPlugin.Abstractions;
+using EseBackupPlugin.Abstractions.Catalog;
+using EseBackupPlugin.Abstractions.Targets;
+
+namespace EseBackupPlugin.Ese.Engine.Ports;
+
+/// <summary>
+/// Where bytes come from. One implementation per target kind (file set, in-process esent instance,
+/// VSS writer). The engine drives every source the same way and never knows which one it has.
+/// </summary>
+internal interface IBackupSource
+{
+    /// <summary>The kind of target this source serves.</summary>
+    TargetKind Kind { get; }
+
+    /// <summary>What this source can do on the current machine.</summary>
+    TargetKindCapabilities Capabilities { get; }
+
+    /// <summary>Finds this source's targets.</summary>
+    IAsyncEnumerable<BackupTarget> DiscoverAsync(DiscoveryRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts a backup of one target. The session yields the files to stage, in order, and later
+    /// completes (phase two) or aborts. Failures that are known up front (incremental without a full,
+    /// circular logging, a gap in generations) are returned as errors in <see cref="SourceSessionStart"/>.
+    /// </summary>
+    ValueTask<SourceSessionStart> BeginAsync(SourceBackupContext context, CancellationToken cancellationToken);
+}
+
+/// <summary>Everything a source needs to plan one backup.</summary>
+/// <param name="Target">The target, as discovered.</param>
+/// <param name="Kind">Full, incremental or copy.</param>
+/// <param name="Strategy">The requested strategy name, or <see langword="null"/> for the source's default.</param>
+/// <param name="Chain">The target's current chain from the host's catalog (completed full first, then incrementals).</param>
+/// <param name="SetId">Id of the set being made.</param>
+/// <param name="WorkDirectory">
+/// The set's private temporary directory inside staging. Sources whose engine writes files itself
+/// (JetBackupInstance) write there and report those files with <see cref="SourceFile.StagedPath"/>.
+/// </param>
+internal sealed record SourceBackupContext(
+    BackupTarget Target,
+    BackupKind Kind,
+    string? Strategy,
+    IReadOnlyList<CatalogEntry> Chain,
+    string SetId,
+    string WorkDirectory);
+
+/// <summary>Result of <see cref="IBackupSource.BeginAsync"/>: a session, or the reason there is none.</summary>
+internal sealed record SourceSessionStart(ISourceSession? Session, Abstractions.Errors.PluginError? Error)
+{
+    public static SourceSessionStart Started(ISourceSession session) => new(session, null);
+
+    public static SourceSessionStart Failed(Abstractions.Errors.PluginError error) => new(null, error);
+}

@@ -1,0 +1,48 @@
+using EseBackupPlugin.Abstractions.Errors;
+using EseBackupPlugin.Abstractions.Manifest;
+
+namespace EseBackupPlugin.Ese.Engine.Ports;
+
+/// <summary>
+/// One running backup of one target, from the source's side. The engine:
+/// <list type="number">
+/// <item>enumerates <see cref="GetFilesAsync"/> and copies each file through its one-pass pipeline
+/// (verify + hash + write), reading each file to its end before asking for the next;</item>
+/// <item>calls <see cref="OnStagedAsync"/> once every file is staged and verified;</item>
+/// <item>later calls <see cref="CompleteAsync"/> with the host's verdict (phase two), or
+/// <see cref="AbortAsync"/> on any failure or cancellation (always safe to call, idempotent).</item>
+/// </list>
+/// Disposing a session that was neither completed nor aborted aborts it.
+/// </summary>
+internal interface ISourceSession : IAsyncDisposable
+{
+    /// <summary>The copy strategy actually used (recorded in the manifest), e.g. <c>file-set</c>.</summary>
+    string Strategy { get; }
+
+    /// <summary>The files to stage, in the order the source requires.</summary>
+    IAsyncEnumerable<SourceFile> GetFilesAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every file is staged and verified. Returns the truncation plan for the manifest, and for engines
+    /// that truncate during phase one (JetBackupInstance), the report of what they removed.
+    /// </summary>
+    ValueTask<StagedOutcome> OnStagedAsync(StagedSetInfo staged, CancellationToken cancellationToken);
+
+    /// <summary>Phase two. Truncates (or lets the engine/writer truncate) only when <paramref name="hostSucceeded"/> is true.</summary>
+    ValueTask<TruncationReport> CompleteAsync(BackupManifest manifest, bool hostSucceeded, CancellationToken cancellationToken);
+
+    /// <summary>Ends the session without success: nothing is truncated. Idempotent.</summary>
+    ValueTask AbortAsync(PluginError? reason);
+}
+
+/// <summary>What the engine tells the source once the set is staged.</summary>
+/// <param name="SetDirectory">The (still temporary) set directory.</param>
+/// <param name="Files">The manifest's file entries.</param>
+/// <param name="Findings">Verification findings (a staged set has none; a source may still want to know the counts).</param>
+internal sealed record StagedSetInfo(string SetDirectory, IReadOnlyList<ManifestFile> Files, int Findings);
+
+/// <summary>What the source adds to the manifest once files are staged.</summary>
+/// <param name="Truncation">The truncation plan recorded in the manifest.</param>
+/// <param name="EngineTruncation">What an engine already truncated during phase one, if it does that.</param>
+/// <param name="VssBackupComponentsDocument">The Backup Components Document, for VSS sources.</param>
+internal sealed record StagedOutcome(TruncationPlan Truncation, TruncationReport? EngineTruncation = null, string? VssBackupComponentsDocument = null);
