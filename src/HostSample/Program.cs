@@ -1,6 +1,21 @@
+using EseBackupPlugin.HostSample.Cli;
+
 namespace EseBackupPlugin.HostSample;
 
 internal static class Program
 {
-    private static int Main() => 0;
+    private static async Task<int> Main(string[] args)
+    {
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            // First Ctrl+C cancels cleanly (nothing half-written is left); a second one kills the process.
+            if (!cancel.IsCancellationRequested)
+            {
+                e.Cancel = true;
+                cancel.Cancel();
+            }
+        };
+        return await CliApp.RunAsync(args, CliEnvironment.ForConsole(), cancel.Token);
+    }
 }

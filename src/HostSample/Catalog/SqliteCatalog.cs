@@ -1,0 +1,379 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using EseBackupPlugin.Abstractions;
+using EseBackupPlugin.Abstractions.Catalog;
+using EseBackupPlugin.Abstractions.Json;
+using EseBackupPlugin.Abstractions.Manifest;
+using Microsoft.Data.Sqlite;
+
+namespace EseBackupPlugin.HostSample.Catalog;
+
+/// <summary>
+/// The sample host's catalog: one SQLite database (WAL journal, versioned schema), one transaction per
+/// state change. It implements the plugin's catalog port and the host's own bookkeeping (runs, storage,
+/// listing, crash recovery).
+/// </summary>
+internal sealed class SqliteCatalog : IBackupCatalog, IDisposable
+{
+    /// <summary>Schema version stored in <c>PRAGMA user_version</c>.</summary>
+    public const int SchemaVersion = 1;
+
+    private readonly string _connectionString;
+    private readonly Lock _gate = new();
+
+    public SqliteCatalog(string databasePath)
+    {
+        DatabasePath = Path.GetFullPath(databasePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = 30,
+        }.ToString();
+        Migrate();
+    }
+
+    public string DatabasePath { get; }
+
+    private SqliteConnection Open()
+    {
+        var c = new SqliteConnection(_connectionString);
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
+        cmd.ExecuteNonQuery();
+        return c;
+    }
+
+    private void Migrate()
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        var version = Convert.ToInt32(Scalar(c, tx, "PRAGMA user_version"), CultureInfo.InvariantCulture);
+        if (version > SchemaVersion)
+        {
+            throw new InvalidOperationException($"Catalog '{DatabasePath}' has schema version {version}; this host understands up to {SchemaVersion}. Use a newer host.");
+        }
+
+        if (version < 1)
+        {
+            Execute(c, tx, """
+                CREATE TABLE sets (
+                    set_id          TEXT PRIMARY KEY,
+                    target_id       TEXT NOT NULL,
+                    target_name     TEXT,
+                    kind            TEXT NOT NULL,
+                    state           TEXT NOT NULL,
+                    chain_id        TEXT,
+                    previous_set_id TEXT,
+                    sequence        INTEGER,
+                    started_at      TEXT NOT NULL,
+                    staged_at       TEXT,
+                    stored_at       TEXT,
+                    completed_at    TEXT,
+                    set_path        TEXT,
+                    manifest_json   TEXT,
+                    truncation_json TEXT,
+                    error           TEXT,
+                    owner_pid       INTEGER,
+                    owner_started   TEXT
+                );
+                CREATE INDEX ix_sets_target_state ON sets(target_id, state);
+                CREATE TABLE snapshot_sets (
+                    snapshot_set_id TEXT PRIMARY KEY,
+                    set_id          TEXT,
+                    created_at      TEXT NOT NULL,
+                    released_at     TEXT
+                );
+                PRAGMA user_version = 1;
+                """);
+        }
+
+        tx.Commit();
+    }
+
+    // ---- The plugin's port ------------------------------------------------------------------------
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<CatalogEntry>> GetChainAsync(string targetId, CancellationToken cancellationToken = default)
+    {
+        var completed = Query("WHERE target_id = $t AND state = 'Completed' AND kind <> 'Copy' ORDER BY completed_at, started_at", ("$t", targetId));
+        var lastFull = completed.FindLastIndex(r => r.Kind == BackupKind.Full);
+        IReadOnlyList<CatalogEntry> chain = lastFull < 0
+            ? []
+            : completed.Skip(lastFull)
+                .Where(r => r.Manifest is not null && (r.ChainId ?? r.SetId) == completed[lastFull].SetId)
+                .Select(r => new CatalogEntry(r.Manifest!, CatalogSetState.Completed, r.CompletedAt))
+                .ToList();
+        return ValueTask.FromResult(chain);
+    }
+
+    /// <inheritdoc />
+    public ValueTask RecordBackupAsync(BackupManifest manifest, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        WithTransaction((c, tx) =>
+        {
+            var updated = Execute(c, tx, """
+                UPDATE sets SET state = 'Staged', staged_at = $at, manifest_json = $m, chain_id = $chain,
+                    previous_set_id = $prev, sequence = $seq, target_name = $name, target_id = $target
+                WHERE set_id = $id AND state IN ('Running', 'Staged')
+                """,
+                ("$at", Iso(manifest.FinishedAt)), ("$m", ManifestText(manifest)), ("$chain", manifest.Chain.ChainId),
+                ("$prev", manifest.Chain.PreviousSetId), ("$seq", manifest.Chain.Sequence), ("$name", manifest.Target.DisplayName),
+                ("$target", manifest.Target.Id), ("$id", manifest.SetId));
+            if (updated == 0)
+            {
+                // A plugin driven without BeginRun (another host flow): record the set anyway.
+                Execute(c, tx, """
+                    INSERT INTO sets (set_id, target_id, target_name, kind, state, chain_id, previous_set_id, sequence, started_at, staged_at, manifest_json)
+                    VALUES ($id, $target, $name, $kind, 'Staged', $chain, $prev, $seq, $start, $at, $m)
+                    ON CONFLICT(set_id) DO NOTHING
+                    """,
+                    ("$id", manifest.SetId), ("$target", manifest.Target.Id), ("$name", manifest.Target.DisplayName),
+                    ("$kind", manifest.Kind.ToString()), ("$chain", manifest.Chain.ChainId), ("$prev", manifest.Chain.PreviousSetId),
+                    ("$seq", manifest.Chain.Sequence), ("$start", Iso(manifest.StartedAt)), ("$at", Iso(manifest.FinishedAt)), ("$m", ManifestText(manifest)));
+            }
+        });
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask RecordTruncationAsync(TruncationReport report, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        WithTransaction((c, tx) => Execute(c, tx, """
+            UPDATE sets SET state = $state, completed_at = $at, truncation_json = $t
+            WHERE set_id = $id
+            """,
+            ("$state", report.HostSucceeded ? nameof(HostSetState.Completed) : nameof(HostSetState.Failed)),
+            ("$at", Iso(report.At)),
+            ("$t", JsonSerializer.Serialize(report, ContractJsonContext.Default.TruncationReport)),
+            ("$id", report.SetId)));
+        return ValueTask.CompletedTask;
+    }
+
+    // ---- The host's bookkeeping -------------------------------------------------------------------
+
+    /// <summary>Records that this process starts phase one of a set (the row a killed run leaves behind).</summary>
+    public void BeginRun(string setId, string targetId, BackupKind kind)
+    {
+        using var me = Process.GetCurrentProcess();
+        WithTransaction((c, tx) => Execute(c, tx, """
+            INSERT INTO sets (set_id, target_id, kind, state, started_at, owner_pid, owner_started)
+            VALUES ($id, $target, $kind, 'Running', $at, $pid, $pstart)
+            """,
+            ("$id", setId), ("$target", targetId), ("$kind", kind.ToString()), ("$at", Iso(DateTimeOffset.UtcNow)),
+            ("$pid", me.Id), ("$pstart", Iso(me.StartTime.ToUniversalTime()))));
+    }
+
+    /// <summary>Records that the host stored a staged set at <paramref name="setPath"/>.</summary>
+    public void MarkStored(string setId, string setPath) => WithTransaction((c, tx) => Execute(c, tx,
+        "UPDATE sets SET state = 'Stored', stored_at = $at, set_path = $p WHERE set_id = $id AND state = 'Staged'",
+        ("$at", Iso(DateTimeOffset.UtcNow)), ("$p", setPath), ("$id", setId)));
+
+    /// <summary>Records a failure of a run.</summary>
+    public void MarkFailed(string setId, string error) => WithTransaction((c, tx) => Execute(c, tx,
+        "UPDATE sets SET state = 'Failed', error = $e, completed_at = $at WHERE set_id = $id AND state IN ('Running', 'Staged', 'Stored')",
+        ("$e", error), ("$at", Iso(DateTimeOffset.UtcNow)), ("$id", setId)));
+
+    /// <summary>
+    /// Finds runs whose process is gone (killed while running or before storing), marks them
+    /// <see cref="HostSetState.Abandoned"/> and returns them so the caller can remove their staging leftovers.
+    /// </summary>
+    public IReadOnlyList<CatalogRow> RecoverAbandonedRuns()
+    {
+        var abandoned = new List<CatalogRow>();
+        foreach (var row in Query("WHERE state IN ('Running', 'Staged')"))
+        {
+            if (IsOwnerAlive(row.SetId))
+            {
+                continue;
+            }
+
+            WithTransaction((c, tx) => Execute(c, tx,
+                "UPDATE sets SET state = 'Abandoned', error = $e, completed_at = $at WHERE set_id = $id AND state IN ('Running', 'Staged')",
+                ("$e", "The process running this backup ended before the set was stored."), ("$at", Iso(DateTimeOffset.UtcNow)), ("$id", row.SetId)));
+            abandoned.Add(row with { State = HostSetState.Abandoned });
+        }
+
+        return abandoned;
+    }
+
+    private bool IsOwnerAlive(string setId)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT owner_pid, owner_started FROM sets WHERE set_id = $id";
+        cmd.Parameters.AddWithValue("$id", setId);
+        using var r = cmd.ExecuteReader();
+        if (!r.Read() || r.IsDBNull(0))
+        {
+            return false;
+        }
+
+        var pid = r.GetInt32(0);
+        var started = r.IsDBNull(1) ? (DateTimeOffset?)null : DateTimeOffset.Parse(r.GetString(1), CultureInfo.InvariantCulture);
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            // A recycled pid belongs to another process: compare start times (to the second).
+            return started is null || Math.Abs((p.StartTime.ToUniversalTime() - started.Value.UtcDateTime).TotalSeconds) < 2;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>One set, or null.</summary>
+    public CatalogRow? Find(string setId) => Query("WHERE set_id = $id", ("$id", setId)).FirstOrDefault();
+
+    /// <summary>Every set, newest first.</summary>
+    public IReadOnlyList<CatalogRow> List(string? targetId = null) => targetId is null
+        ? Query("ORDER BY started_at DESC")
+        : Query("WHERE target_id = $t ORDER BY started_at DESC", ("$t", targetId));
+
+    /// <summary>
+    /// The chain that restores <paramref name="setId"/>: its full, then every incremental up to and including
+    /// it, following <c>previous_set_id</c> links. Each must be stored in the repository.
+    /// </summary>
+    public IReadOnlyList<CatalogRow> ChainEndingAt(string setId)
+    {
+        var chain = new List<CatalogRow>();
+        var current = Find(setId);
+        var guard = 0;
+        while (current is not null && guard++ < 100_000)
+        {
+            chain.Add(current);
+            if (current.Kind != BackupKind.Incremental || current.PreviousSetId is null)
+            {
+                break;
+            }
+
+            current = Find(current.PreviousSetId);
+        }
+
+        chain.Reverse();
+        return chain;
+    }
+
+    /// <summary>Records a VSS snapshot set created by this host (so a crash leaves a trace to clean up).</summary>
+    public void RecordSnapshotSet(Guid snapshotSetId, string? setId) => WithTransaction((c, tx) => Execute(c, tx,
+        "INSERT OR REPLACE INTO snapshot_sets (snapshot_set_id, set_id, created_at) VALUES ($s, $id, $at)",
+        ("$s", snapshotSetId.ToString("D")), ("$id", setId), ("$at", Iso(DateTimeOffset.UtcNow))));
+
+    /// <summary>Marks a snapshot set released.</summary>
+    public void ReleaseSnapshotSet(Guid snapshotSetId) => WithTransaction((c, tx) => Execute(c, tx,
+        "UPDATE snapshot_sets SET released_at = $at WHERE snapshot_set_id = $s",
+        ("$at", Iso(DateTimeOffset.UtcNow)), ("$s", snapshotSetId.ToString("D"))));
+
+    /// <summary>Snapshot sets recorded but never released.</summary>
+    public IReadOnlyList<Guid> UnreleasedSnapshotSets()
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT snapshot_set_id FROM snapshot_sets WHERE released_at IS NULL";
+        using var r = cmd.ExecuteReader();
+        var list = new List<Guid>();
+        while (r.Read())
+        {
+            list.Add(Guid.Parse(r.GetString(0)));
+        }
+
+        return list;
+    }
+
+    public void Dispose() => SqliteConnection.ClearAllPools();
+
+    // ---- plumbing ---------------------------------------------------------------------------------
+
+    private List<CatalogRow> Query(string where, params (string Name, object? Value)[] args)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            SELECT set_id, target_id, target_name, kind, state, chain_id, previous_set_id, sequence, started_at,
+                   staged_at, stored_at, completed_at, set_path, manifest_json, truncation_json, error, owner_pid
+            FROM sets
+            """ + " " + where;
+        foreach (var (name, value) in args)
+        {
+            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        using var r = cmd.ExecuteReader();
+        var rows = new List<CatalogRow>();
+        while (r.Read())
+        {
+            rows.Add(new CatalogRow(
+                r.GetString(0),
+                r.GetString(1),
+                Str(r, 2),
+                Enum.Parse<BackupKind>(r.GetString(3)),
+                Enum.Parse<HostSetState>(r.GetString(4)),
+                Str(r, 5),
+                Str(r, 6),
+                r.IsDBNull(7) ? null : r.GetInt32(7),
+                DateTimeOffset.Parse(r.GetString(8), CultureInfo.InvariantCulture),
+                Time(r, 9),
+                Time(r, 10),
+                Time(r, 11),
+                Str(r, 12),
+                Str(r, 13) is { } m ? ManifestJson.Deserialize(System.Text.Encoding.UTF8.GetBytes(m), $"{DatabasePath}#{r.GetString(0)}") : null,
+                Str(r, 14) is { } t ? JsonSerializer.Deserialize(t, ContractJsonContext.Default.TruncationReport) : null,
+                Str(r, 15),
+                r.IsDBNull(16) ? null : r.GetInt32(16)));
+        }
+
+        return rows;
+    }
+
+    private void WithTransaction(Action<SqliteConnection, SqliteTransaction> work)
+    {
+        lock (_gate)
+        {
+            using var c = Open();
+            using var tx = c.BeginTransaction();
+            work(c, tx);
+            tx.Commit();
+        }
+    }
+
+    private static int Execute(SqliteConnection c, SqliteTransaction tx, string sql, params (string Name, object? Value)[] args)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        foreach (var (name, value) in args)
+        {
+            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return cmd.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection c, SqliteTransaction tx, string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        return cmd.ExecuteScalar();
+    }
+
+    private static string? Str(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    private static DateTimeOffset? Time(SqliteDataReader r, int i) =>
+        r.IsDBNull(i) ? null : DateTimeOffset.Parse(r.GetString(i), CultureInfo.InvariantCulture);
+
+    private static string Iso(DateTimeOffset t) => t.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+
+    private static string ManifestText(BackupManifest m) => System.Text.Encoding.UTF8.GetString(ManifestJson.Serialize(m));
+}

@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Globalization;
+using EseBackupPlugin.Abstractions.Errors;
+using EseBackupPlugin.HostSample.Catalog;
+using EseBackupPlugin.HostSample.Output;
+using Spectre.Console;
+
+namespace EseBackupPlugin.HostSample.Cli;
+
+/// <summary><c>esebackup catalog list|show</c>.</summary>
+internal static class CatalogCommands
+{
+    public static Command Catalog(CliEnvironment env)
+    {
+        var cmd = new Command("catalog", "Show the host's backup catalog.");
+        cmd.Subcommands.Add(List(env));
+        cmd.Subcommands.Add(Show(env));
+        return cmd;
+    }
+
+    private static Command List(CliEnvironment env)
+    {
+        var target = new Option<string?>("--target") { Description = "Only this target id." };
+        var json = CliApp.JsonOption();
+        var cmd = new Command("list", "List backup sets, newest first.") { target, json };
+        CliApp.Handle(cmd, env, async (parse, session, ct) =>
+        {
+            HostWorkflowRecovery(session);
+            var rows = session.Catalog.List(parse.GetValue(target));
+            if (parse.GetValue(json))
+            {
+                await JsonOut.WriteAsync(env.Out, rows.Select(r => ToOutput(r, withDocuments: false)).ToList(), HostJsonContext.Default.ListCatalogRowOutput);
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table().AddColumns("set", "target", "kind", "state", "chain", "logs", "started", "truncated");
+            foreach (var r in rows)
+            {
+                table.AddRow(
+                    Markup.Escape(r.SetId),
+                    Markup.Escape(r.TargetName ?? r.TargetId),
+                    r.Kind.ToString(),
+                    r.State.ToString(),
+                    Markup.Escape(r.ChainId is null ? "-" : $"{r.ChainId[..Math.Min(8, r.ChainId.Length)]}… #{r.Sequence}"),
+                    Markup.Escape(r.Manifest?.LogRange?.ToString() ?? "-"),
+                    r.StartedAt.ToString("u", CultureInfo.InvariantCulture),
+                    r.Truncation is { } t ? $"{t.Status} {t.Removed.Count}" : "-");
+            }
+
+            env.Console.Write(table);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command Show(CliEnvironment env)
+    {
+        var set = new Argument<string>("SET-ID");
+        var json = CliApp.JsonOption();
+        var cmd = new Command("show", "Show one set: its manifest and truncation report.") { set, json };
+        CliApp.Handle(cmd, env, async (parse, session, ct) =>
+        {
+            var row = session.Catalog.Find(parse.GetValue(set)!);
+            if (row is null)
+            {
+                return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"No set '{parse.GetValue(set)}' in catalog '{session.Catalog.DatabasePath}'."));
+            }
+
+            if (parse.GetValue(json))
+            {
+                await JsonOut.WriteAsync(env.Out, ToOutput(row, withDocuments: true), HostJsonContext.Default.CatalogRowOutput);
+                return ExitCodes.Ok;
+            }
+
+            env.Console.MarkupLine($"state [bold]{row.State}[/]{(row.Error is { } e ? " — " + Markup.Escape(e) : string.Empty)}");
+            if (row.Manifest is not null)
+            {
+                ResultView.Manifest(env, row.Manifest, row.SetPath);
+            }
+
+            ResultView.Truncation(env, row.Truncation);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static void HostWorkflowRecovery(Hosting.CliSession session) => Hosting.HostWorkflow.RecoverAbandonedRuns(session);
+
+    private static CatalogRowOutput ToOutput(CatalogRow r, bool withDocuments) => new(
+        r.SetId, r.TargetId, r.TargetName, r.Kind.ToString(), r.State.ToString(), r.ChainId, r.PreviousSetId, r.Sequence,
+        r.StartedAt, r.StagedAt, r.StoredAt, r.CompletedAt, r.SetPath, r.Error,
+        withDocuments ? r.Manifest : null,
+        r.Truncation);
+}

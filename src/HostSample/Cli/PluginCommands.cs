@@ -1,0 +1,55 @@
+using System.CommandLine;
+using EseBackupPlugin.HostSample.Output;
+using Spectre.Console;
+
+namespace EseBackupPlugin.HostSample.Cli;
+
+/// <summary><c>esebackup plugins</c>: loads the plugin and lists what it is and can do.</summary>
+internal static class PluginCommands
+{
+    public static Command Plugins(CliEnvironment env)
+    {
+        var json = CliApp.JsonOption();
+        var cmd = new Command("plugins", "Load the plugin named by plugin.json and show its identity and capabilities.") { json };
+        CliApp.Handle(cmd, env, async (parse, session, ct) =>
+        {
+            var loaded = session.Plugin;
+            var info = loaded.Plugin.Info;
+            var listing = new PluginListing(
+                loaded.Manifest.Path,
+                loaded.Manifest.Id,
+                loaded.Manifest.Version,
+                loaded.Manifest.Contract.Id,
+                [.. loaded.Manifest.Contract.Versions.Select(v => v.ToString())],
+                loaded.ContractVersion.ToString(),
+                [.. loaded.Manifest.ProcessModels.Select(m => m.Kind)],
+                loaded.Manifest.ConfigurationSection,
+                info);
+            if (parse.GetValue(json))
+            {
+                await JsonOut.WriteAsync(env.Out, listing, HostJsonContext.Default.PluginListing);
+                return ExitCodes.Ok;
+            }
+
+            var c = env.Console;
+            c.MarkupLine($"[bold]{Markup.Escape(info.Id)}[/] {Markup.Escape(info.Version)} — {Markup.Escape(info.Description)}");
+            c.MarkupLine($"plugin.json: {Markup.Escape(listing.ManifestPath)}");
+            c.MarkupLine($"contract: {Markup.Escape(listing.ContractId)} {Markup.Escape(listing.NegotiatedContractVersion)} (plugin offers {Markup.Escape(string.Join(", ", listing.ContractVersions))})");
+            var table = new Table().AddColumns("target kind", "available", "backup kinds", "truncation", "strategies");
+            foreach (var k in info.Capabilities.TargetKinds)
+            {
+                table.AddRow(
+                    k.Kind.ToString(),
+                    k.Available ? "yes" : "no: " + Markup.Escape(k.UnavailableReason ?? string.Empty),
+                    string.Join(", ", k.BackupKinds),
+                    k.Truncation + (k.TruncatesDuringBackup ? " (during backup)" : " (on completion)"),
+                    Markup.Escape(string.Join(", ", k.Strategies)));
+            }
+
+            c.Write(table);
+            c.MarkupLine($"verify sets: {info.Capabilities.CanVerifySets}, restore: {info.Capabilities.CanRestore}, inspect files: {info.Capabilities.CanInspectFiles}");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+}

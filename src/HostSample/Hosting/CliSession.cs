@@ -1,0 +1,102 @@
+using EseBackupPlugin.Abstractions.Catalog;
+using EseBackupPlugin.HostSample.Catalog;
+using EseBackupPlugin.HostSample.Plugins;
+using EseBackupPlugin.HostSample.Repository;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace EseBackupPlugin.HostSample.Hosting;
+
+/// <summary>Options every command accepts.</summary>
+/// <param name="PluginManifest">Overrides <c>Host:PluginManifest</c>.</param>
+/// <param name="Repository">Overrides <c>Host:Repository</c>.</param>
+/// <param name="ConfigFile">An extra JSON configuration file.</param>
+/// <param name="Verbose">Log at Information level to standard error.</param>
+internal sealed record GlobalOptions(string? PluginManifest, string? Repository, string? ConfigFile, bool Verbose);
+
+/// <summary>
+/// Everything one command invocation needs, created on demand: configuration, logging, the repository,
+/// the SQLite catalog and the loaded plugin. Disposing it disposes the plugin and closes the catalog.
+/// </summary>
+internal sealed class CliSession : IAsyncDisposable
+{
+    private readonly Lazy<BackupRepository> _repository;
+    private readonly LazyCatalog _catalog;
+    private LoadedPlugin? _plugin;
+
+    public CliSession(GlobalOptions options, TextWriter error)
+    {
+        Configuration = HostConfiguration.Build(options.ConfigFile);
+        Settings = HostConfiguration.ReadHostSettings(Configuration);
+        if (options.PluginManifest is not null)
+        {
+            Settings.PluginManifest = Path.GetFullPath(options.PluginManifest);
+        }
+
+        if (options.Repository is not null)
+        {
+            Settings.Repository = Path.GetFullPath(options.Repository);
+        }
+
+        var level = options.Verbose ? LogLevel.Information : Enum.TryParse<LogLevel>(Settings.LogLevel, ignoreCase: true, out var l) ? l : LogLevel.Warning;
+        LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b
+            .SetMinimumLevel(level)
+            .AddProvider(new TextWriterLoggerProvider(error)));
+        _repository = new Lazy<BackupRepository>(() =>
+        {
+            var repo = new BackupRepository(Settings.Repository);
+            repo.EnsureCreated();
+            return repo;
+        });
+        _catalog = new LazyCatalog(() => new SqliteCatalog(Repository.CatalogPath));
+    }
+
+    public IConfigurationRoot Configuration { get; }
+
+    public HostSettings Settings { get; }
+
+    public ILoggerFactory LoggerFactory { get; }
+
+    public BackupRepository Repository => _repository.Value;
+
+    public SqliteCatalog Catalog => _catalog.Value;
+
+    /// <summary>The plugin, loaded on first use.</summary>
+    /// <exception cref="PluginLoadException">plugin.json or the plugin is unusable.</exception>
+    public LoadedPlugin Plugin => _plugin ??= new PluginLoader(LoggerFactory.CreateLogger<PluginLoader>())
+        .Load(Settings.PluginManifest, ServicesFor);
+
+    private IServiceProvider ServicesFor(PluginManifest manifest)
+    {
+        // What the entry type's constructor may ask for. IConfiguration is the plugin's own section only.
+        return new ServiceCollection()
+            .AddSingleton(LoggerFactory)
+            .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
+            .AddSingleton<IConfiguration>(Configuration.GetSection(manifest.ConfigurationSection))
+            .AddSingleton<IBackupCatalog>(_catalog)
+            .BuildServiceProvider();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_plugin is not null)
+        {
+            await _plugin.Plugin.DisposeAsync();
+        }
+
+        if (_catalog is { } c && _repository.IsValueCreated)
+        {
+            try
+            {
+                c.Value.Dispose();
+            }
+            catch (InvalidOperationException)
+            {
+                // The catalog never opened.
+            }
+        }
+
+        LoggerFactory.Dispose();
+    }
+}

@@ -1,0 +1,162 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using EseBackupPlugin.Abstractions;
+using EseBackupPlugin.Abstractions.Errors;
+using EseBackupPlugin.Abstractions.Operations;
+using EseBackupPlugin.Abstractions.Progress;
+using EseBackupPlugin.Abstractions.Targets;
+using EseBackupPlugin.HostSample.Output;
+using Microsoft.Extensions.Logging;
+
+namespace EseBackupPlugin.HostSample.Hosting;
+
+/// <summary>
+/// What a backup product does around the plugin: resolve the target, record the run in its catalog,
+/// let the plugin stage the set, store the set durably in its repository, and only then complete it.
+/// </summary>
+internal static class HostWorkflow
+{
+    /// <summary>A new set id: sortable by time, unique by a random suffix.</summary>
+    public static string NewSetId() =>
+        $"{DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+
+    public static async Task<List<BackupTarget>> DiscoverAsync(CliSession session, DiscoveryRequest request, CancellationToken ct)
+    {
+        var list = new List<BackupTarget>();
+        await foreach (var t in session.Plugin.Plugin.DiscoverAsync(request, ct))
+        {
+            list.Add(t);
+        }
+
+        return list;
+    }
+
+    /// <summary>
+    /// Resolves a target given as a directory (exactly one target must be found in it) or as an id (or a
+    /// unique id prefix), looking in the configured roots, <paramref name="extraPaths"/> and where the
+    /// catalog last saw the target.
+    /// </summary>
+    public static async Task<(BackupTarget? Target, IReadOnlyList<string> SearchPaths, string? Problem)> ResolveTargetAsync(
+        CliSession session, string targetArgument, IReadOnlyList<string> extraPaths, CancellationToken ct)
+    {
+        if (Directory.Exists(targetArgument))
+        {
+            var dir = Path.GetFullPath(targetArgument);
+            var found = await DiscoverAsync(session, new DiscoveryRequest { Paths = [dir], Kinds = [TargetKind.FileSet] }, ct);
+            var inDir = found.Where(t => t.Location is not null && IsUnder(t.Location, dir)).ToList();
+            return inDir.Count switch
+            {
+                1 => (inDir[0], [dir], null),
+                0 => (null, [], $"No ESE file set found in '{dir}'."),
+                _ => (null, [], $"'{dir}' holds {inDir.Count} targets; name one by id: {string.Join(", ", inDir.Select(t => t.Id))}."),
+            };
+        }
+
+        var paths = extraPaths.Select(Path.GetFullPath).ToList();
+        foreach (var row in session.Catalog.List())
+        {
+            if (row.TargetId.StartsWith(targetArgument, StringComparison.OrdinalIgnoreCase) && row.Manifest?.Target.Location is { } loc && Directory.Exists(loc) && !paths.Contains(loc))
+            {
+                paths.Add(loc);
+            }
+        }
+
+        var targets = await DiscoverAsync(session, new DiscoveryRequest { Paths = paths }, ct);
+        var matches = targets.Where(t => string.Equals(t.Id, targetArgument, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (matches.Count == 0)
+        {
+            matches = [.. targets.Where(t => t.Id.StartsWith(targetArgument, StringComparison.OrdinalIgnoreCase))];
+        }
+
+        return matches.Count switch
+        {
+            1 => (matches[0], paths, null),
+            0 => (null, paths, $"No target '{targetArgument}' found (searched the configured roots{(paths.Count > 0 ? " and " + string.Join(", ", paths) : string.Empty)}). Run 'esebackup discover --path DIR'."),
+            _ => (null, paths, $"'{targetArgument}' matches {matches.Count} targets: {string.Join(", ", matches.Select(t => t.Id))}."),
+        };
+    }
+
+    private static bool IsUnder(string path, string dir)
+    {
+        var p = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        var d = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        return p.StartsWith(d, StringComparison.Ordinal);
+    }
+
+    /// <summary>Cleans up after runs whose process died (catalog rows and staging leftovers).</summary>
+    public static void RecoverAbandonedRuns(CliSession session)
+    {
+        var logger = session.LoggerFactory.CreateLogger("HostWorkflow");
+        foreach (var row in session.Catalog.RecoverAbandonedRuns())
+        {
+            session.Repository.RemoveStaged(row.SetId);
+            logger.LogWarning("Set {SetId} of target {TargetId} was abandoned by a process that ended; its staging leftovers were removed.", row.SetId, row.TargetId);
+        }
+    }
+
+    /// <summary>Phase one, storage and (unless <paramref name="complete"/> is false) phase two.</summary>
+    public static async Task<BackupOutput> BackupAsync(
+        CliSession session,
+        BackupTarget target,
+        BackupKind kind,
+        string? strategy,
+        IReadOnlyList<string> searchPaths,
+        bool complete,
+        IProgress<OperationProgress>? progress,
+        CancellationToken ct)
+    {
+        RecoverAbandonedRuns(session);
+        var plugin = session.Plugin.Plugin;
+        var setId = NewSetId();
+        session.Catalog.BeginRun(setId, target.Id, kind);
+
+        BackupResult result;
+        try
+        {
+            result = await plugin.BackupAsync(
+                new BackupRequest(target.Id, kind, session.Repository.StagingDirectory)
+                {
+                    SetId = setId,
+                    CreateStagingDirectory = true,
+                    Strategy = strategy,
+                    SearchPaths = searchPaths,
+                },
+                progress,
+                ct);
+        }
+        catch (OperationCanceledException)
+        {
+            session.Catalog.MarkFailed(setId, "Cancelled.");
+            throw;
+        }
+
+        if (!result.Succeeded || result.Manifest is null || result.SetDirectory is null)
+        {
+            var error = result.Error ?? new PluginError(ErrorCodes.InternalError, "The plugin reported neither a set nor an error.");
+            session.Catalog.MarkFailed(setId, error.ToString());
+            return new BackupOutput(setId, "failed", null, null, null, error);
+        }
+
+        string stored;
+        try
+        {
+            stored = session.Repository.Store(result.SetDirectory, setId);
+            session.Catalog.MarkStored(setId, stored);
+        }
+        catch (IOException ex)
+        {
+            // Storage failed: tell the plugin, so that it truncates nothing and ends any live session.
+            session.Catalog.MarkFailed(setId, "Storing the set failed: " + ex.Message);
+            var failed = await plugin.CompleteBackupAsync(new CompletionRequest(result.Manifest, Succeeded: false), CancellationToken.None);
+            return new BackupOutput(setId, "failed", null, result.Manifest, failed.Truncation, new PluginError(ErrorCodes.DiskIO, $"Storing set {setId} in the repository failed: {ex.Message}"));
+        }
+
+        if (!complete)
+        {
+            return new BackupOutput(setId, "stored", stored, result.Manifest, result.EngineTruncation, null);
+        }
+
+        var completion = await plugin.CompleteBackupAsync(new CompletionRequest(result.Manifest, Succeeded: true), ct);
+        return new BackupOutput(setId, completion.Error is null ? "completed" : "stored", stored, result.Manifest, completion.Truncation, completion.Error);
+    }
+}

@@ -1,0 +1,25 @@
+using EseBackupPlugin.Abstractions.Catalog;
+using EseBackupPlugin.Abstractions.Manifest;
+using EseBackupPlugin.HostSample.Catalog;
+
+namespace EseBackupPlugin.HostSample.Hosting;
+
+/// <summary>
+/// Hands the plugin the catalog port without opening the database until a call needs it, so that
+/// commands that never touch the catalog (inspect, verify, plugins) create no repository.
+/// </summary>
+internal sealed class LazyCatalog(Func<SqliteCatalog> open) : IBackupCatalog
+{
+    private readonly Lazy<SqliteCatalog> _catalog = new(open);
+
+    public SqliteCatalog Value => _catalog.Value;
+
+    public ValueTask<IReadOnlyList<CatalogEntry>> GetChainAsync(string targetId, CancellationToken cancellationToken = default)
+        => _catalog.Value.GetChainAsync(targetId, cancellationToken);
+
+    public ValueTask RecordBackupAsync(BackupManifest manifest, CancellationToken cancellationToken = default)
+        => _catalog.Value.RecordBackupAsync(manifest, cancellationToken);
+
+    public ValueTask RecordTruncationAsync(TruncationReport report, CancellationToken cancellationToken = default)
+        => _catalog.Value.RecordTruncationAsync(report, cancellationToken);
+}

@@ -1,0 +1,72 @@
+using System.Text.Json.Serialization;
+using EseBackupPlugin.Abstractions;
+using EseBackupPlugin.Abstractions.Manifest;
+using EseBackupPlugin.Abstractions.Operations;
+using EseBackupPlugin.Abstractions.Samples;
+
+namespace EseBackupPlugin.HostSample.Output;
+
+/// <summary>What <c>esebackup plugins --json</c> prints.</summary>
+internal sealed record PluginListing(
+    string ManifestPath,
+    string Id,
+    string Version,
+    string ContractId,
+    IReadOnlyList<string> ContractVersions,
+    string NegotiatedContractVersion,
+    IReadOnlyList<string> ProcessModels,
+    string ConfigurationSection,
+    PluginInfo Info);
+
+/// <summary>What <c>esebackup backup --json</c> prints.</summary>
+internal sealed record BackupOutput(
+    string SetId,
+    string State,
+    string? SetPath,
+    BackupManifest? Manifest,
+    TruncationReport? Truncation,
+    Abstractions.Errors.PluginError? Error);
+
+/// <summary>One catalog row as JSON.</summary>
+internal sealed record CatalogRowOutput(
+    string SetId,
+    string TargetId,
+    string? TargetName,
+    string Kind,
+    string State,
+    string? ChainId,
+    string? PreviousSetId,
+    int? Sequence,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? StagedAt,
+    DateTimeOffset? StoredAt,
+    DateTimeOffset? CompletedAt,
+    string? SetPath,
+    string? Error,
+    BackupManifest? Manifest,
+    TruncationReport? Truncation);
+
+/// <summary>What <c>esebackup demo --json</c> prints.</summary>
+internal sealed record DemoOutput(
+    string WorkDirectory,
+    SampleTarget Sample,
+    string TargetId,
+    BackupOutput Full,
+    SampleTarget Advanced,
+    BackupOutput Incremental,
+    VerifySetResult Verification,
+    RestoreResult Restore,
+    bool RestoredFilesMatch);
+
+/// <summary>Source-generated JSON for the host's own output types (camelCase, enums as strings).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    UseStringEnumConverter = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    WriteIndented = true)]
+[JsonSerializable(typeof(PluginListing))]
+[JsonSerializable(typeof(BackupOutput))]
+[JsonSerializable(typeof(List<CatalogRowOutput>))]
+[JsonSerializable(typeof(CatalogRowOutput))]
+[JsonSerializable(typeof(DemoOutput))]
+internal sealed partial class HostJsonContext : JsonSerializerContext;

@@ -1,0 +1,50 @@
+using EseBackupPlugin.Abstractions.Progress;
+using EseBackupPlugin.HostSample.Cli;
+using Spectre.Console;
+
+namespace EseBackupPlugin.HostSample.Output;
+
+/// <summary>
+/// Shows an operation's progress: a Spectre.Console progress bar for a person at a terminal, nothing for
+/// machines (<c>--json</c> or redirected output), where only the final result is printed.
+/// </summary>
+internal static class ProgressView
+{
+    public static async Task<T> RunAsync<T>(CliEnvironment env, bool json, string title, Func<IProgress<OperationProgress>?, Task<T>> work)
+    {
+        if (json || !env.Interactive)
+        {
+            return await work(null);
+        }
+
+        T result = default!;
+        await env.Console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+            .StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask(Markup.Escape(title), maxValue: 1);
+                var sink = new Progress<OperationProgress>(p =>
+                {
+                    if (p.BytesTotal > 0)
+                    {
+                        task.MaxValue = p.BytesTotal;
+                        task.Value = p.BytesDone;
+                    }
+
+                    var file = p.CurrentFile is null ? string.Empty : " " + Path.GetFileName(p.CurrentFile);
+                    task.Description = Markup.Escape($"{title} [{p.Phase}] {p.FilesDone}/{p.FilesTotal}{file}");
+                });
+                result = await work(new SynchronousProgress<OperationProgress>(sink));
+                task.Value = task.MaxValue;
+                task.StopTask();
+            });
+        return result;
+    }
+
+    /// <summary>Forwards reports at once on the caller's thread (Progress&lt;T&gt; would post them later).</summary>
+    private sealed class SynchronousProgress<TValue>(IProgress<TValue> inner) : IProgress<TValue>
+    {
+        public void Report(TValue value) => inner.Report(value);
+    }
+}
