@@ -61,8 +61,10 @@ public sealed record VerifySetResult
     /// <summary>Set-level findings (missing files, extra files, generation gaps).</summary>
     public IReadOnlyList<Finding> Findings { get; init; } = [];
 
-    /// <summary>True when nothing is wrong.</summary>
-    public bool IsClean => Error is null && Findings.Count == 0 && Files.All(f => f.Findings.Count == 0);
+    /// <summary>True when nothing is damaged or missing (warnings, such as an unlisted extra file, do not count).</summary>
+    public bool IsClean => Error is null
+        && Findings.All(f => f.Severity != FindingSeverity.Corruption)
+        && Files.All(f => f.Error is null && f.Findings.All(x => x.Severity != FindingSeverity.Corruption));
 }
 
 /// <summary>How far a restore goes.</summary>

@@ -25,6 +25,14 @@ internal interface IBackupSource
     /// circular logging, a gap in generations) are returned as errors in <see cref="SourceSessionStart"/>.
     /// </summary>
     ValueTask<SourceSessionStart> BeginAsync(SourceBackupContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Recreates, from its manifest alone, a session able to complete a staged set whose live session is
+    /// gone (another process staged it). Sources whose completion needs the live engine session (esent
+    /// streaming, VSS) return <see langword="null"/>: the set then cannot truncate anything.
+    /// </summary>
+    ValueTask<ISourceSession?> ResumeForCompletionAsync(Abstractions.Manifest.BackupManifest manifest, CancellationToken cancellationToken)
+        => ValueTask.FromResult<ISourceSession?>(null);
 }
 
 /// <summary>Everything a source needs to plan one backup.</summary>

@@ -19,6 +19,9 @@ internal interface ISourceSession : IAsyncDisposable
     /// <summary>The copy strategy actually used (recorded in the manifest), e.g. <c>file-set</c>.</summary>
     string Strategy { get; }
 
+    /// <summary>Expected file count and bytes, when the source knows them up front (for progress).</summary>
+    SessionEstimate? Estimate => null;
+
     /// <summary>The files to stage, in the order the source requires.</summary>
     IAsyncEnumerable<SourceFile> GetFilesAsync(CancellationToken cancellationToken);
 
@@ -34,6 +37,11 @@ internal interface ISourceSession : IAsyncDisposable
     /// <summary>Ends the session without success: nothing is truncated. Idempotent.</summary>
     ValueTask AbortAsync(PluginError? reason);
 }
+
+/// <summary>How much a session expects to copy.</summary>
+/// <param name="Files">Number of files.</param>
+/// <param name="Bytes">Total bytes.</param>
+internal sealed record SessionEstimate(int Files, long Bytes);
 
 /// <summary>What the engine tells the source once the set is staged.</summary>
 /// <param name="SetDirectory">The (still temporary) set directory.</param>

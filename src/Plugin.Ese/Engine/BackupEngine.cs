@@ -1,0 +1,427 @@
+using System.Diagnostics;
+using EseBackupPlugin.Abstractions;
+using EseBackupPlugin.Abstractions.Catalog;
+using EseBackupPlugin.Abstractions.Errors;
+using EseBackupPlugin.Abstractions.Manifest;
+using EseBackupPlugin.Abstractions.Operations;
+using EseBackupPlugin.Abstractions.Progress;
+using EseBackupPlugin.Abstractions.Targets;
+using EseBackupPlugin.Ese.Engine.Copy;
+using EseBackupPlugin.Ese.Engine.Locking;
+using EseBackupPlugin.Ese.Engine.Ports;
+using EseBackupPlugin.Ese.Engine.Staging;
+using Microsoft.Extensions.Logging;
+
+namespace EseBackupPlugin.Ese.Engine;
+
+/// <summary>
+/// The one backup engine every source runs through: plan (the source) → copy (read once: verify + hash
+/// + write) → manifest → atomic commit in staging → phase two (truncation by whoever owns it). It keeps
+/// the guarantees of the design: nothing appears in staging on failure, no log is truncated unless the
+/// host completes with success, one backup per target at a time, corruption fails the backup naming
+/// file and page.
+/// </summary>
+internal sealed class BackupEngine : IAsyncDisposable
+{
+    private readonly IReadOnlyList<IBackupSource> _sources;
+    private readonly IBackupCatalog _catalog;
+    private readonly TargetLockManager _locks;
+    private readonly StagingArea _staging;
+    private readonly OnePassCopier _copier;
+    private readonly ProducerStamp _producer;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly PendingBackups _pending = new();
+
+    public BackupEngine(
+        IEnumerable<IBackupSource> sources,
+        IStreamVerifierFactory verifiers,
+        IBackupCatalog catalog,
+        IStagingFileSystem fileSystem,
+        EngineOptions options,
+        ProducerStamp producer,
+        TimeProvider time,
+        ILogger<BackupEngine> logger)
+    {
+        _sources = [.. sources];
+        _catalog = catalog;
+        _locks = new TargetLockManager(options.LockDirectory ?? TargetLockManager.DefaultDirectory);
+        _staging = new StagingArea(fileSystem, logger);
+        _copier = new OnePassCopier(fileSystem, verifiers, options.BufferSize, options.BufferCount);
+        _producer = producer;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Sets staged in this process and waiting for the host's verdict.</summary>
+    public int PendingCount => _pending.Count;
+
+    /// <summary>Finds a target by id among every source's targets.</summary>
+    public async Task<(BackupTarget? Target, IBackupSource? Source)> FindTargetAsync(string targetId, IReadOnlyList<string> searchPaths, CancellationToken ct)
+    {
+        foreach (var source in _sources.Where(s => s.Capabilities.Available))
+        {
+            await foreach (var t in source.DiscoverAsync(new DiscoveryRequest { Paths = searchPaths, Kinds = [source.Kind] }, ct))
+            {
+                if (string.Equals(t.Id, targetId, StringComparison.Ordinal))
+                {
+                    return (t, source);
+                }
+            }
+        }
+
+        return (null, null);
+    }
+
+    /// <summary>Phase one.</summary>
+    public async Task<BackupResult> BackupAsync(BackupRequest request, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var started = _time.GetUtcNow();
+        var setId = request.SetId ?? NewSetId(started);
+        _logger.LogInformation("Backup {SetId}: {Kind} of target {TargetId} into {Staging} begins.", setId, request.Kind, request.TargetId, request.StagingDirectory);
+
+        var staging = Path.GetFullPath(request.StagingDirectory);
+        if (!Directory.Exists(staging))
+        {
+            if (!request.CreateStagingDirectory)
+            {
+                return Fail(new PluginError(ErrorCodes.InvalidPath, $"Staging directory '{staging}' does not exist (set CreateStagingDirectory to create it).") { File = staging, TargetId = request.TargetId });
+            }
+
+            Directory.CreateDirectory(staging);
+        }
+
+        var (target, source) = await FindTargetAsync(request.TargetId, request.SearchPaths, ct);
+        if (target is null || source is null)
+        {
+            return Fail(new PluginError(ErrorCodes.TargetNotFound, $"Target '{request.TargetId}' was not found by any source (searched the configured locations{(request.SearchPaths.Count > 0 ? " and " + string.Join(", ", request.SearchPaths) : string.Empty)}).") { TargetId = request.TargetId });
+        }
+
+        if (!source.Capabilities.BackupKinds.Contains(request.Kind) || !target.SupportedBackupKinds.Contains(request.Kind))
+        {
+            var why = target.Logs?.CircularLogging == true && request.Kind == BackupKind.Incremental ? " (circular logging is on)" : string.Empty;
+            return Fail(new PluginError(ErrorCodes.InvalidBackup, $"A {request.Kind} backup of '{target.DisplayName}' is not possible{why}.") { TargetId = target.Id });
+        }
+
+        var targetLock = _locks.TryAcquire(target.Id);
+        if (targetLock is null)
+        {
+            return Fail(new PluginError(ErrorCodes.BackupInProgress, $"Another backup of '{target.DisplayName}' ({target.Id}) is running on this machine.") { TargetId = target.Id });
+        }
+
+        var keepLock = false;
+        try
+        {
+            _staging.RemoveLeftovers(staging);
+            var chain = await _catalog.GetChainAsync(target.Id, ct);
+            if (request.Kind == BackupKind.Incremental && chain.Count == 0)
+            {
+                return Fail(new PluginError(ErrorCodes.InvalidBackup, $"An incremental backup of '{target.DisplayName}' needs a completed full backup first; the catalog has none for target {target.Id}.") { TargetId = target.Id });
+            }
+
+            using var work = _staging.Begin(staging, setId);
+            var start = await source.BeginAsync(new SourceBackupContext(target, request.Kind, request.Strategy, chain, setId, work.WorkDirectory), ct);
+            if (start.Session is not { } session)
+            {
+                return Fail(start.Error ?? new PluginError(ErrorCodes.InternalError, "The source started no session and gave no reason.") { TargetId = target.Id });
+            }
+
+            var sessionHandedOver = false;
+            try
+            {
+                var staged = await StageFilesAsync(session, target, work.WorkDirectory, progress, ct);
+                if (staged.Error is { } stageError)
+                {
+                    await session.AbortAsync(stageError);
+                    Report(progress, ProgressPhase.Fail, staged.Files.Count, staged.Files.Count, staged.Bytes, staged.Bytes, null, stageError.Message);
+                    return Fail(stageError);
+                }
+
+                var outcome = await session.OnStagedAsync(new StagedSetInfo(work.WorkDirectory, staged.Files, 0), ct);
+                var manifest = BuildManifest(setId, target, request.Kind, session.Strategy, chain, started, staged, outcome);
+                await WriteManifestAsync(work.WorkDirectory, manifest, ct);
+                ct.ThrowIfCancellationRequested();
+                work.Commit();
+                _logger.LogInformation("Backup {SetId}: staged {Files} files ({Bytes} bytes) in {Directory}.", setId, staged.Files.Count, staged.Bytes, work.FinalDirectory);
+
+                await _catalog.RecordBackupAsync(manifest, ct);
+                _pending.Add(new PendingBackup(setId, source, session, targetLock));
+                sessionHandedOver = true;
+                keepLock = true;
+                Report(progress, ProgressPhase.Complete, staged.Files.Count, staged.Files.Count, staged.Bytes, staged.Bytes, null, null);
+                return new BackupResult { Manifest = manifest, SetDirectory = work.FinalDirectory, EngineTruncation = outcome.EngineTruncation };
+            }
+            catch (OperationCanceledException)
+            {
+                await session.AbortAsync(new PluginError(ErrorCodes.Cancelled, "The backup was cancelled."));
+                throw;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PluginException)
+            {
+                var error = ex is PluginException pe ? pe.Error : ErrorMapping.FromWriteFailure(ex, work.WorkDirectory, target.Id);
+                await session.AbortAsync(error);
+                return Fail(error);
+            }
+            finally
+            {
+                if (!sessionHandedOver)
+                {
+                    await session.DisposeAsync();
+                }
+            }
+        }
+        catch (IOException ex)
+        {
+            return Fail(ErrorMapping.FromWriteFailure(ex, staging, target.Id));
+        }
+        finally
+        {
+            if (!keepLock)
+            {
+                targetLock.Dispose();
+            }
+        }
+
+        BackupResult Fail(PluginError error)
+        {
+            _logger.LogError("Backup {SetId} of {TargetId} failed: {Error}", setId, request.TargetId, error);
+            return BackupResult.Failure(error);
+        }
+    }
+
+    private sealed record StagedFiles(List<ManifestFile> Files, long Bytes, long Pages, long Uninitialized, long LogUnits, PluginError? Error);
+
+    private async Task<StagedFiles> StageFilesAsync(ISourceSession session, BackupTarget target, string workDirectory, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        var files = new List<ManifestFile>();
+        long bytes = 0, pages = 0, uninitialized = 0, logUnits = 0;
+        var estimate = session.Estimate;
+        var stopwatch = Stopwatch.StartNew();
+        Report(progress, ProgressPhase.Begin, 0, estimate?.Files ?? 0, 0, estimate?.Bytes ?? 0, null, null);
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+        await foreach (var file in session.GetFilesAsync(ct))
+        {
+            if (!SetPaths.IsSafeRelativePath(file.RelativePath) || !names.Add(file.RelativePath))
+            {
+                return new StagedFiles(files, bytes, pages, uninitialized, logUnits,
+                    new PluginError(ErrorCodes.InternalError, $"The source offered an unusable or duplicate set path '{file.RelativePath}'.") { TargetId = target.Id, File = file.SourcePath });
+            }
+
+            var display = file.SourcePath ?? file.StagedPath ?? file.RelativePath;
+            var destination = Path.Combine(workDirectory, file.RelativePath.Replace('/', Path.DirectorySeparatorChar));
+            CopiedFile copied;
+            var doneBefore = bytes;
+            try
+            {
+                await using var reader = await file.OpenAsync(ct);
+                if (file.StagedPath is null)
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                }
+
+                copied = await _copier.CopyAsync(
+                    reader,
+                    display,
+                    Path.GetFileName(file.SourcePath ?? file.StagedPath ?? file.RelativePath),
+                    file.StagedPath is null ? destination : null,
+                    n =>
+                    {
+                        doneBefore += n;
+                        Report(progress, ProgressPhase.Progress, files.Count, estimate?.Files ?? 0, doneBefore, estimate?.Bytes ?? 0, display, null, stopwatch);
+                    },
+                    ct);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PluginException)
+            {
+                var writeSide = ex is IOException io && (ErrorMapping.IsDiskFull(io) || File.Exists(destination));
+                return new StagedFiles(files, bytes, pages, uninitialized, logUnits,
+                    writeSide ? ErrorMapping.FromWriteFailure(ex, destination, target.Id) : ErrorMapping.FromReadFailure(ex, display, target.Id));
+            }
+
+            if (copied.Verification.HasCorruption)
+            {
+                return new StagedFiles(files, bytes, pages, uninitialized, logUnits, ErrorMapping.FromCorruption(copied.Verification, display, target.Id));
+            }
+
+            if (file.StagedPath is not null && !PathsEqual(file.StagedPath, destination))
+            {
+                // Written by the source's engine inside the work directory under its own name: put it in place.
+                Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                File.Move(file.StagedPath, destination);
+            }
+
+            var v = copied.Verification;
+            var role = v.Role == FileRole.Other ? file.Role : v.Role;
+            bytes += copied.Length;
+            if (v.Unit == "page")
+            {
+                pages += v.UnitsChecked;
+                uninitialized += v.UnitsUninitialized;
+            }
+            else if (role == FileRole.Log)
+            {
+                logUnits += v.UnitsChecked;
+            }
+
+            files.Add(new ManifestFile(file.RelativePath, role, copied.Length, copied.Sha256)
+            {
+                SourcePath = file.SourcePath,
+                Database = v.Database,
+                Log = v.Log is { } log ? log with { WasCurrentLog = file.WasCurrentLog } : null,
+                Checkpoint = v.Checkpoint,
+            });
+            _logger.LogInformation("Staged {File} ({Role}, {Bytes} bytes, {Units} {Unit}s verified).", file.RelativePath, role, copied.Length, v.UnitsChecked, v.Unit);
+        }
+
+        return new StagedFiles(files, bytes, pages, uninitialized, logUnits, null);
+    }
+
+    private static bool PathsEqual(string a, string b) => string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
+
+    private BackupManifest BuildManifest(string setId, BackupTarget target, BackupKind kind, string strategy, IReadOnlyList<CatalogEntry> chain, DateTimeOffset started, StagedFiles staged, StagedOutcome outcome)
+    {
+        var chainInfo = kind == BackupKind.Incremental
+            ? new ChainInfo(chain[0].Manifest.SetId, chain[^1].Manifest.SetId, chain[^1].Manifest.Chain.Sequence + 1)
+            : new ChainInfo(setId, null, 0);
+        var generations = staged.Files.Where(f => f.Log is not null).Select(f => f.Log!.Generation).ToList();
+        return new BackupManifest
+        {
+            SetId = setId,
+            Target = new TargetIdentity(target.Id, target.Kind, target.DisplayName)
+            {
+                Location = target.Location,
+                InstanceName = target.InstanceName,
+                Vss = target.Vss,
+                LogSignature = target.Logs?.LogSignature,
+                LogBaseName = target.Logs?.BaseName,
+                DatabaseSignatures = [.. target.Databases.Select(d => d.DatabaseSignature).OfType<string>()],
+            },
+            Kind = kind,
+            StartedAt = started,
+            FinishedAt = _time.GetUtcNow(),
+            Chain = chainInfo,
+            Producer = _producer.For(strategy),
+            Files = staged.Files,
+            LogRange = generations.Count > 0 ? new GenerationRange(generations.Min(), generations.Max()) : null,
+            Truncation = outcome.Truncation,
+            Verification = new VerificationSummary(staged.Files.Count, staged.Pages, staged.Uninitialized, staged.LogUnits, 0),
+            VssBackupComponentsDocument = outcome.VssBackupComponentsDocument,
+        };
+    }
+
+    private static async Task WriteManifestAsync(string workDirectory, BackupManifest manifest, CancellationToken ct)
+    {
+        // Written last, flushed, then renamed into place: a set directory with a manifest is a whole set.
+        var temp = Path.Combine(workDirectory, BackupManifest.FileName + ".tmp");
+        var bytes = Abstractions.Json.ManifestJson.Serialize(manifest);
+        await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.None))
+        {
+            await stream.WriteAsync(bytes, ct);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, Path.Combine(workDirectory, BackupManifest.FileName));
+    }
+
+    /// <summary>Phase two.</summary>
+    public async Task<CompletionResult> CompleteAsync(CompletionRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var manifest = request.Manifest;
+        var pending = _pending.Take(manifest.SetId);
+        TargetLock? ownLock = null;
+        try
+        {
+            ISourceSession? session = pending?.Session;
+            if (session is null)
+            {
+                var source = _sources.FirstOrDefault(s => s.Kind == manifest.Target.Kind);
+                ownLock = _locks.TryAcquire(manifest.Target.Id);
+                if (ownLock is null)
+                {
+                    return new CompletionResult
+                    {
+                        Error = new PluginError(ErrorCodes.BackupInProgress, $"Another backup of target {manifest.Target.Id} is running; complete set {manifest.SetId} when it has finished.") { TargetId = manifest.Target.Id },
+                    };
+                }
+
+                session = source is null ? null : await source.ResumeForCompletionAsync(manifest, ct);
+                if (session is null)
+                {
+                    var report = Skipped(manifest, request.Succeeded, "The live backup session of this set is gone (the process that staged it ended); its engine ended the backup without truncating.");
+                    await _catalog.RecordTruncationAsync(report, ct);
+                    return new CompletionResult
+                    {
+                        Truncation = report,
+                        Error = request.Succeeded ? new PluginError(ErrorCodes.SessionLost, $"Set {manifest.SetId} cannot truncate logs: its backup session ended with the process that staged it. The set itself is complete and restorable.") { TargetId = manifest.Target.Id } : null,
+                    };
+                }
+            }
+
+            TruncationReport truncation;
+            try
+            {
+                truncation = await session.CompleteAsync(manifest, request.Succeeded, ct);
+            }
+            finally
+            {
+                await session.DisposeAsync();
+            }
+
+            if (manifest.Kind == BackupKind.Copy && truncation.Removed.Count > 0)
+            {
+                _logger.LogCritical("Source {Strategy} truncated logs for copy set {SetId}; this is a bug.", manifest.Producer.Strategy, manifest.SetId);
+            }
+
+            _logger.LogInformation("Set {SetId} completed ({Verdict}): truncation {Status} by {Performer}, {Count} file(s) removed.", manifest.SetId, request.Succeeded ? "succeeded" : "failed", truncation.Status, truncation.PerformedBy, truncation.Removed.Count);
+            await _catalog.RecordTruncationAsync(truncation, ct);
+            return new CompletionResult { Truncation = truncation, Error = truncation.Error };
+        }
+        finally
+        {
+            ownLock?.Dispose();
+            pending?.Lock?.Dispose();
+        }
+    }
+
+    private TruncationReport Skipped(BackupManifest manifest, bool succeeded, string reason) => new()
+    {
+        SetId = manifest.SetId,
+        TargetId = manifest.Target.Id,
+        Kind = manifest.Kind,
+        HostSucceeded = succeeded,
+        Status = TruncationStatus.Skipped,
+        PerformedBy = TruncationPerformer.None,
+        Reason = reason,
+        At = _time.GetUtcNow(),
+    };
+
+    private static string NewSetId(DateTimeOffset now) =>
+        $"{now.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid():N}"[..25];
+
+    private static void Report(IProgress<OperationProgress>? progress, ProgressPhase phase, int filesDone, int filesTotal, long bytesDone, long bytesTotal, string? file, string? message, Stopwatch? clock = null)
+    {
+        if (progress is null)
+        {
+            return;
+        }
+
+        try
+        {
+            progress.Report(new OperationProgress(OperationKind.Backup, phase, filesDone, filesTotal, bytesDone, Math.Max(bytesTotal, bytesDone))
+            {
+                CurrentFile = file,
+                Message = message,
+                BytesPerSecond = clock is { Elapsed.TotalSeconds: > 0 } c ? bytesDone / c.Elapsed.TotalSeconds : 0,
+            });
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A host's progress handler must not break the backup.
+        }
+    }
+
+    public ValueTask DisposeAsync() => _pending.DisposeAsync();
+}

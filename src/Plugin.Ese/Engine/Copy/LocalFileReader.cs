@@ -1,0 +1,39 @@
+using EseBackupPlugin.Ese.Engine.Ports;
+
+namespace EseBackupPlugin.Ese.Engine.Copy;
+
+/// <summary>Reads a local file sequentially, with the OS told so (read-ahead) and no managed buffer in between.</summary>
+internal sealed class LocalFileReader : ISourceReader
+{
+    private readonly FileStream _stream;
+
+    private LocalFileReader(FileStream stream)
+    {
+        _stream = stream;
+        Length = stream.Length;
+    }
+
+    public long Length { get; }
+
+    /// <summary>Opens a file for one pass; other readers may share it, writers may not (the file must not change while copied).</summary>
+    public static LocalFileReader Open(string path) =>
+        new(new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Open,
+            Access = FileAccess.Read,
+            Share = FileShare.Read,
+            BufferSize = 0,
+            Options = FileOptions.SequentialScan | FileOptions.Asynchronous,
+        }));
+
+    public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) => _stream.ReadAsync(buffer, cancellationToken);
+
+    public ValueTask DisposeAsync() => _stream.DisposeAsync();
+}
+
+/// <summary>A source file that is a local file.</summary>
+internal sealed class LocalSourceFile : SourceFile
+{
+    public override ValueTask<ISourceReader> OpenAsync(CancellationToken cancellationToken)
+        => ValueTask.FromResult<ISourceReader>(LocalFileReader.Open(StagedPath ?? SourcePath ?? throw new InvalidOperationException("A local source file needs a path.")));
+}

@@ -1,0 +1,14 @@
+namespace EseBackupPlugin.Ese.Engine;
+
+/// <summary>Tuning and placement of the backup engine (configuration section <c>EsePlugin:Engine</c>).</summary>
+internal sealed class EngineOptions
+{
+    /// <summary>Size of each copy buffer; a multiple of 64 KiB. Large buffers keep the disk streaming.</summary>
+    public int BufferSize { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Buffers in flight per file (read, verify/hash, write overlap); memory use is about size × count.</summary>
+    public int BufferCount { get; set; } = 6;
+
+    /// <summary>Where per-target lock files live; every process on the machine must use the same one.</summary>
+    public string? LockDirectory { get; set; }
+}

@@ -1,0 +1,16 @@
+using EseBackupPlugin.Abstractions.Errors;
+
+namespace EseBackupPlugin.Ese.Engine.Restore;
+
+/// <summary>
+/// Lets ESE itself recover a laid-out restore directory (JetRestoreInstance on Windows). The restore
+/// engine lays files out; this port runs the engine's hard recovery over them.
+/// </summary>
+internal interface IEseRestorer
+{
+    /// <summary>Whether ESE is usable in this process.</summary>
+    bool IsAvailable { get; }
+
+    /// <summary>Runs ESE's restore over <paramref name="directory"/> (databases, .pat files and logs side by side).</summary>
+    Task<PluginError?> RestoreAsync(string directory, string? logBaseName, CancellationToken cancellationToken);
+}

@@ -1,0 +1,120 @@
+using EseBackupPlugin.Ese.Engine.Locking;
+using Microsoft.Extensions.Logging;
+
+namespace EseBackupPlugin.Ese.Engine.Staging;
+
+/// <summary>
+/// The atomic-staging protocol inside a host's staging directory. A set is written into a hidden work
+/// directory <c>.esebackup-partial-&lt;set id&gt;</c> beside its final place, whose owner holds an exclusive
+/// lock file inside it; the manifest is written last; everything is flushed; then the work directory is
+/// renamed to <c>&lt;set id&gt;</c>. A directory with the partial prefix is never a backup set: the next
+/// run deletes it once its owner's lock is free (the owner died).
+/// </summary>
+internal sealed class StagingArea(IStagingFileSystem fileSystem, ILogger logger)
+{
+    public const string PartialPrefix = ".esebackup-partial-";
+    public const string OwnerLockName = ".owner.lock";
+
+    /// <summary>Removes work directories left by runs that died. Returns how many were removed.</summary>
+    public int RemoveLeftovers(string stagingDirectory)
+    {
+        if (!Directory.Exists(stagingDirectory))
+        {
+            return 0;
+        }
+
+        var removed = 0;
+        foreach (var dir in Directory.EnumerateDirectories(stagingDirectory, PartialPrefix + "*"))
+        {
+            var ownerLock = FileLock.TryAcquire(Path.Combine(dir, OwnerLockName));
+            if (ownerLock is null)
+            {
+                continue; // a live run owns it
+            }
+
+            ownerLock.Dispose();
+            try
+            {
+                fileSystem.DeleteDirectory(dir);
+                removed++;
+                logger.LogWarning("Removed {Directory}, left behind by a backup run that ended before finishing.", dir);
+            }
+            catch (IOException ex)
+            {
+                logger.LogWarning(ex, "Could not remove leftover {Directory}.", dir);
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>Creates and locks the work directory for a set.</summary>
+    public StagingWork Begin(string stagingDirectory, string setId)
+    {
+        var work = Path.Combine(stagingDirectory, PartialPrefix + setId);
+        var final = Path.Combine(stagingDirectory, setId);
+        if (Directory.Exists(final) || Directory.Exists(work))
+        {
+            throw new IOException($"Staging directory '{stagingDirectory}' already holds a set named '{setId}'.");
+        }
+
+        fileSystem.CreateDirectory(work);
+        var ownerLock = FileLock.TryAcquire(Path.Combine(work, OwnerLockName))
+            ?? throw new IOException($"Cannot lock the new work directory '{work}'.");
+        return new StagingWork(fileSystem, stagingDirectory, work, final, ownerLock);
+    }
+}
+
+/// <summary>One set being staged. Dispose without <see cref="Commit"/> to discard it.</summary>
+internal sealed class StagingWork : IDisposable
+{
+    private readonly IStagingFileSystem _fileSystem;
+    private readonly string _stagingDirectory;
+    private FileLock? _ownerLock;
+    private bool _committed;
+
+    internal StagingWork(IStagingFileSystem fileSystem, string stagingDirectory, string workDirectory, string finalDirectory, FileLock ownerLock)
+    {
+        _fileSystem = fileSystem;
+        _stagingDirectory = stagingDirectory;
+        WorkDirectory = workDirectory;
+        FinalDirectory = finalDirectory;
+        _ownerLock = ownerLock;
+    }
+
+    public string WorkDirectory { get; }
+
+    public string FinalDirectory { get; }
+
+    /// <summary>Flushes the work directory and renames it to its final name.</summary>
+    public void Commit()
+    {
+        _ownerLock?.Dispose();
+        _ownerLock = null;
+        _fileSystem.DeleteFile(Path.Combine(WorkDirectory, StagingArea.OwnerLockName));
+        _fileSystem.SyncDirectory(WorkDirectory);
+        _fileSystem.MoveDirectory(WorkDirectory, FinalDirectory);
+        _fileSystem.SyncDirectory(_stagingDirectory);
+        _committed = true;
+    }
+
+    public void Dispose()
+    {
+        _ownerLock?.Dispose();
+        _ownerLock = null;
+        if (!_committed)
+        {
+            try
+            {
+                _fileSystem.DeleteDirectory(WorkDirectory);
+            }
+            catch (IOException)
+            {
+                // Left for the next run's leftover sweep: the prefix says it is not a set.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+}
