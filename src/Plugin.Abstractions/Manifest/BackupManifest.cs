@@ -183,6 +183,12 @@ public sealed record LogFacts(long Generation)
     /// </summary>
     public bool WasCurrentLog { get; init; }
 
+    /// <summary>
+    /// Set id of an earlier set of the chain that holds an older, partial copy of this generation (it was
+    /// the current log then); this copy is the generation's final version and wins on restore.
+    /// </summary>
+    public string? ReplacesCopyInSetId { get; init; }
+
     /// <summary>Segments (v8) or checksum records (v7) verified while copying.</summary>
     public long UnitsVerified { get; init; }
 }

@@ -269,7 +269,7 @@ internal sealed class BackupEngine : IAsyncDisposable
             {
                 SourcePath = file.SourcePath,
                 Database = v.Database,
-                Log = v.Log is { } log ? log with { WasCurrentLog = file.WasCurrentLog } : null,
+                Log = v.Log is { } log ? log with { WasCurrentLog = file.WasCurrentLog, ReplacesCopyInSetId = file.ReplacesCopyInSetId } : null,
                 Checkpoint = v.Checkpoint,
             });
             _logger.LogInformation("Staged {File} ({Role}, {Bytes} bytes, {Units} {Unit}s verified).", file.RelativePath, role, copied.Length, v.UnitsChecked, v.Unit);

@@ -23,6 +23,9 @@ internal abstract class SourceFile
     /// <summary>For logs: true when this is the then-current log (<c>edb.log</c>) staged under its generation's name.</summary>
     public bool WasCurrentLog { get; init; }
 
+    /// <summary>For logs: the earlier set whose (then current, partial) copy of this generation this copy supersedes.</summary>
+    public string? ReplacesCopyInSetId { get; init; }
+
     /// <summary>
     /// When the source's engine already wrote the file inside the set's work directory (JetBackupInstance),
     /// its full path there: the engine verifies and hashes it in place instead of copying it.

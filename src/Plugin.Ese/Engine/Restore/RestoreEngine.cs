@@ -86,8 +86,11 @@ internal sealed class RestoreEngine(OnePassCopier copier, IStagingFileSystem fil
             foreach (var item in plan)
             {
                 ct.ThrowIfCancellationRequested();
-                var final = Path.Combine(destination, item.TargetName);
-                var temp = Path.Combine(destination, $".{item.TargetName}.restoring-{Guid.NewGuid():N}");
+                // Set paths were validated as plain relative paths; databases keep their sub-folders, logs sit at the top.
+                var final = Path.Combine(destination, item.TargetName.Replace('/', Path.DirectorySeparatorChar));
+                var folder = Path.GetDirectoryName(final)!;
+                fileSystem.CreateDirectory(folder);
+                var temp = Path.Combine(folder, $".{Path.GetFileName(final)}.restoring-{Guid.NewGuid():N}");
                 written.Add((temp, final));
                 CopiedFile copied;
                 await using (var reader = LocalFileReader.Open(item.SourcePath))
@@ -210,7 +213,7 @@ internal sealed class RestoreEngine(OnePassCopier copier, IStagingFileSystem fil
                     return ([], new PluginError(ErrorCodes.FileNotFound, $"Set {manifest.SetId} lacks '{entry.Path}', listed in its manifest.") { File = path });
                 }
 
-                var planned = new PlannedFile(entry, path!, Path.GetFileName(entry.Path), manifest.SetId);
+                var planned = new PlannedFile(entry, path!, entry.Path, manifest.SetId);
                 switch (entry.Role)
                 {
                     case FileRole.Log when entry.Log is not null:
@@ -237,7 +240,7 @@ internal sealed class RestoreEngine(OnePassCopier copier, IStagingFileSystem fil
         var clash = plan.GroupBy(p => p.TargetName, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
         if (clash is not null)
         {
-            return ([], new PluginError(ErrorCodes.UnsafeManifestPath, $"Two files of the chain would both be restored as '{clash.Key}' ({string.Join(", ", clash.Select(c => c.Entry.Path))}); ESE needs databases and logs side by side under unique names."));
+            return ([], new PluginError(ErrorCodes.UnsafeManifestPath, $"Two files of the chain would both be restored as '{clash.Key}' ({string.Join(", ", clash.Select(c => c.Entry.Path))}); a restore needs unique names."));
         }
 
         return (plan, null);

@@ -1,0 +1,109 @@
+using Microsoft.Extensions.Logging;
+
+namespace EseBackupPlugin.Ese.Sources.FileSet;
+
+/// <summary>
+/// Walks directories (bounded depth, never through symbolic links) and groups the ESE files it finds by
+/// log signature into file sets.
+/// </summary>
+internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options, ILogger logger)
+{
+    /// <summary>Every file-set group under <paramref name="root"/>.</summary>
+    public IReadOnlyList<FileSetGroup> Scan(string root, int? maxDepth, CancellationToken ct)
+    {
+        var full = Path.GetFullPath(root);
+        if (!Directory.Exists(full))
+        {
+            logger.LogWarning("File-set root {Root} does not exist.", full);
+            return [];
+        }
+
+        var probed = new List<ProbedFile>();
+        var depthLimit = Math.Max(0, maxDepth ?? options.MaxDepth);
+        var queue = new Queue<(string Dir, int Depth)>();
+        queue.Enqueue((full, 0));
+        var count = 0;
+        while (queue.Count > 0)
+        {
+            ct.ThrowIfCancellationRequested();
+            var (dir, depth) = queue.Dequeue();
+            IEnumerable<FileSystemInfo> entries;
+            try
+            {
+                entries = new DirectoryInfo(dir).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = true, AttributesToSkip = 0 }).ToList();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                logger.LogWarning(ex, "Cannot list {Directory}.", dir);
+                continue;
+            }
+
+            foreach (var entry in entries.OrderBy(e => e.Name, StringComparer.Ordinal))
+            {
+                if (entry.LinkTarget is not null)
+                {
+                    continue; // never follow links: they could lead out of the root or loop
+                }
+
+                if (entry is DirectoryInfo sub)
+                {
+                    if (depth < depthLimit)
+                    {
+                        queue.Enqueue((sub.FullName, depth + 1));
+                    }
+                }
+                else if (entry is FileInfo { Length: > 0 } file && count++ < options.MaxFilesPerRoot)
+                {
+                    var p = probe.Probe(file.FullName);
+                    if (p.Kind is ProbedKind.Database or ProbedKind.Log or ProbedKind.Checkpoint)
+                    {
+                        probed.Add(p);
+                    }
+                }
+            }
+        }
+
+        return Group(probed);
+    }
+
+    /// <summary>Groups probed files by log signature; a group's location is its logs' (or checkpoint's, or first database's) directory.</summary>
+    public static IReadOnlyList<FileSetGroup> Group(IReadOnlyList<ProbedFile> files)
+    {
+        var groups = new List<FileSetGroup>();
+        foreach (var bySignature in files.Where(f => f.LogSignature is not null).GroupBy(f => f.LogSignature!, StringComparer.Ordinal))
+        {
+            var logs = bySignature.Where(f => f.Kind == ProbedKind.Log && f.Generation is not null).ToList();
+            var checkpoints = bySignature.Where(f => f.Kind == ProbedKind.Checkpoint).ToList();
+            var databases = bySignature.Where(f => f.Kind == ProbedKind.Database).ToList();
+
+            // Logs of one stream in two directories are two copies of the stream: keep them apart.
+            var logDirs = logs.Select(l => Path.GetDirectoryName(l.Path)!).Concat(checkpoints.Select(c => Path.GetDirectoryName(c.Path)!)).Distinct(StringComparer.Ordinal).ToList();
+            if (logDirs.Count == 0)
+            {
+                var dir = Path.GetDirectoryName(databases[0].Path)!;
+                groups.Add(new FileSetGroup(bySignature.Key, dir, databases, [], null));
+                continue;
+            }
+
+            foreach (var dir in logDirs)
+            {
+                var here = logs.Where(l => Path.GetDirectoryName(l.Path) == dir).ToList();
+                var checkpoint = checkpoints.FirstOrDefault(c => Path.GetDirectoryName(c.Path) == dir);
+                // Databases belong to the log directory that is their own directory or the nearest one above it.
+                var dbs = databases.Where(d => NearestLogDir(d.Path, logDirs) == dir).ToList();
+                groups.Add(new FileSetGroup(bySignature.Key, dir, dbs, here, checkpoint));
+            }
+        }
+
+        return groups;
+    }
+
+    private static string? NearestLogDir(string databasePath, List<string> logDirs)
+    {
+        var dbDir = Path.GetDirectoryName(databasePath)!;
+        return logDirs
+            .Where(d => dbDir == d || dbDir.StartsWith(d + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            .OrderByDescending(d => d.Length)
+            .FirstOrDefault() ?? logDirs[0];
+    }
+}

@@ -1,0 +1,169 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using EseBackupPlugin.Abstractions;
+using EseBackupPlugin.Abstractions.Catalog;
+using EseBackupPlugin.Abstractions.Errors;
+using EseBackupPlugin.Abstractions.Manifest;
+using EseBackupPlugin.Abstractions.Targets;
+using EseBackupPlugin.Ese.Engine.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace EseBackupPlugin.Ese.Sources.FileSet;
+
+/// <summary>
+/// File-set targets: databases, logs and checkpoint that no process has open (offline, dismounted, a
+/// mounted snapshot), read directly. The plugin does here what JetBackupInstance promises: full =
+/// databases + every log still needed, incremental = logs only, truncation only after the host's success.
+/// </summary>
+internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options, IBackupCatalog catalog, TimeProvider time, ILogger<FileSetSource> logger) : IBackupSource
+{
+    public const string StrategyName = "file-set";
+
+    private readonly FileSetScanner _scanner = new(probe, options, logger);
+
+    public TargetKind Kind => TargetKind.FileSet;
+
+    public TargetKindCapabilities Capabilities { get; } = new(
+        TargetKind.FileSet,
+        Available: true,
+        UnavailableReason: null,
+        BackupKinds: [BackupKind.Full, BackupKind.Incremental, BackupKind.Copy],
+        Truncation: TruncationPerformer.Plugin,
+        TruncatesDuringBackup: false,
+        Strategies: [StrategyName]);
+
+    /// <summary>A target's id: its log stream signature, hashed. The same stream is the same target wherever it is.</summary>
+    public static string TargetIdFor(string logSignature) =>
+        "fs-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(logSignature)))[..24];
+
+    public async IAsyncEnumerable<BackupTarget> DiscoverAsync(DiscoveryRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var roots = options.Roots.Concat(request.Paths).Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList();
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var root in roots)
+        {
+            var groups = await Task.Run(() => _scanner.Scan(root, request.MaxDepth, cancellationToken), cancellationToken);
+            foreach (var group in groups)
+            {
+                var target = ToTarget(group);
+                if (seen.TryGetValue(target.Id, out var firstLocation))
+                {
+                    if (firstLocation == group.Location)
+                    {
+                        continue; // the same set under two overlapping roots
+                    }
+
+                    target = target with
+                    {
+                        Warnings = [.. target.Warnings, new PluginError(ErrorCodes.InvalidParameter, $"The same log stream is also at '{firstLocation}'; backups by id use the first location found.") { TargetId = target.Id }],
+                    };
+                }
+                else
+                {
+                    seen[target.Id] = group.Location;
+                }
+
+                yield return target;
+            }
+        }
+    }
+
+    internal BackupTarget ToTarget(FileSetGroup group)
+    {
+        var id = TargetIdFor(group.LogSignature);
+        var warnings = new List<PluginError>();
+        foreach (var missing in group.MissingRanges)
+        {
+            warnings.Add(new PluginError(ErrorCodes.MissingFileToBackup, $"Log generations {missing} are missing in '{group.Location}'.") { TargetId = id });
+        }
+
+        foreach (var db in group.Databases.Where(d => d.NeedsLogs && d.RequiredRange is not null))
+        {
+            var need = db.RequiredRange!;
+            if (group.Logs.Count == 0 || need.Low < group.OldestGeneration || need.High > group.NewestGeneration)
+            {
+                warnings.Add(new PluginError(ErrorCodes.RequiredLogFilesMissing, $"Database '{db.Path}' is {db.State} and needs log generations {need}, which are not all present; a full backup would not be restorable.") { TargetId = id, File = db.Path });
+            }
+        }
+
+        foreach (var log in group.Logs.Where(l => l.NameGeneration is { } n && n != l.Generation))
+        {
+            warnings.Add(new PluginError(ErrorCodes.LogGenerationMismatch, $"Log '{log.Path}' is named for generation {log.NameGeneration} but its header says {log.Generation}.") { TargetId = id, File = log.Path });
+        }
+
+        var kinds = new List<BackupKind> { BackupKind.Full, BackupKind.Copy };
+        if (group.Logs.Count > 0 && !group.CircularLogging)
+        {
+            kinds.Insert(1, BackupKind.Incremental);
+        }
+
+        var baseName = group.BaseName;
+        var name = $"{Path.GetFileName(group.Location)}{(baseName is null ? string.Empty : $" ({baseName})")}: {string.Join(", ", group.Databases.Select(d => Path.GetFileName(d.Path)))}";
+        return new BackupTarget
+        {
+            Id = id,
+            Kind = TargetKind.FileSet,
+            DisplayName = name,
+            Location = group.Location,
+            Databases = [.. group.Databases.Select(d => new TargetDatabase(d.Path)
+            {
+                PageSize = d.PageSize,
+                State = d.State,
+                DatabaseSignature = d.DatabaseSignature,
+                RequiredLogRange = d.NeedsLogs ? d.RequiredRange : null,
+                Size = d.Length,
+            })],
+            Logs = new TargetLogSet(group.Location, baseName ?? "edb")
+            {
+                LogSignature = group.LogSignature,
+                Present = group.PresentRanges,
+                Missing = group.MissingRanges,
+                CurrentGeneration = group.CurrentLog?.Generation,
+                CircularLogging = group.CircularLogging,
+                CheckpointGeneration = group.Checkpoint?.Generation,
+            },
+            CheckpointPath = group.Checkpoint?.Path,
+            SupportedBackupKinds = kinds,
+            Warnings = warnings,
+        };
+    }
+
+    /// <summary>The target's group as it is on disk now (headers re-read), or null when it is gone.</summary>
+    internal FileSetGroup? Rescan(string location, string logSignature, CancellationToken ct) =>
+        _scanner.Scan(location, maxDepth: null, ct).FirstOrDefault(g => g.LogSignature == logSignature && g.Location == Path.GetFullPath(location));
+
+    public ValueTask<SourceSessionStart> BeginAsync(SourceBackupContext context, CancellationToken cancellationToken)
+    {
+        var target = context.Target;
+        var group = target.Location is { } location && target.Logs?.LogSignature is { } signature
+            ? Rescan(location, signature, cancellationToken)
+            : null;
+        if (group is null)
+        {
+            return ValueTask.FromResult(SourceSessionStart.Failed(new PluginError(ErrorCodes.TargetNotFound, $"The files of '{target.DisplayName}' are no longer at '{target.Location}'.") { TargetId = target.Id }));
+        }
+
+        var plan = FileSetPlanner.Plan(group, context.Kind, context.Chain, target.Id);
+        if (plan.Error is { } error)
+        {
+            return ValueTask.FromResult(SourceSessionStart.Failed(error));
+        }
+
+        logger.LogInformation("File-set {Kind} of {Target}: {Files} files, logs {Range}.", context.Kind, target.Id, plan.Files.Count, plan.LogRange);
+        return ValueTask.FromResult(SourceSessionStart.Started(new FileSetSession(this, group, context.Kind, plan, target.Id, catalog, time, logger)));
+    }
+
+    public ValueTask<ISourceSession?> ResumeForCompletionAsync(BackupManifest manifest, CancellationToken cancellationToken)
+    {
+        if (manifest.Target.Location is not { } location || manifest.Target.LogSignature is not { } signature)
+        {
+            return ValueTask.FromResult<ISourceSession?>(null);
+        }
+
+        var group = Rescan(location, signature, cancellationToken);
+        return ValueTask.FromResult<ISourceSession?>(group is null
+            ? null
+            : new FileSetSession(this, group, manifest.Kind, FileSetPlan.Empty, manifest.Target.Id, catalog, time, logger));
+    }
+}
