@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace EseBackupPlugin.Abstractions;
 
 /// <summary>Who the plugin is and what it can do on this machine.</summary>
@@ -38,7 +40,7 @@ public sealed record PluginCapabilities(
 public sealed record TargetKindCapabilities(
     Targets.TargetKind Kind,
     bool Available,
-    string? UnavailableReason,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? UnavailableReason,
     IReadOnlyList<BackupKind> BackupKinds,
     Manifest.TruncationPerformer Truncation,
     bool TruncatesDuringBackup,
@@ -48,11 +50,14 @@ public sealed record TargetKindCapabilities(
 public enum BackupKind
 {
     /// <summary>Databases plus every log needed to make them consistent; starts a new chain; allows truncation.</summary>
+    [JsonStringEnumMemberName("full")]
     Full,
 
     /// <summary>Only the logs written since the previous set of the chain; allows truncation.</summary>
+    [JsonStringEnumMemberName("incremental")]
     Incremental,
 
     /// <summary>Like a full backup, but never truncates logs and does not start a new chain.</summary>
+    [JsonStringEnumMemberName("copy")]
     Copy,
 }

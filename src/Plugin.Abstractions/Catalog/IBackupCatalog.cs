@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using EseBackupPlugin.Abstractions.Manifest;
 
 namespace EseBackupPlugin.Abstractions.Catalog;
@@ -32,15 +33,19 @@ public interface IBackupCatalog
 public enum CatalogSetState
 {
     /// <summary>Phase one is running (a row a killed run leaves behind).</summary>
+    [JsonStringEnumMemberName("running")]
     Running,
 
     /// <summary>Phase one finished; the host has not completed the set yet.</summary>
+    [JsonStringEnumMemberName("staged")]
     Staged,
 
     /// <summary>The host stored the set and completed it with success.</summary>
+    [JsonStringEnumMemberName("completed")]
     Completed,
 
     /// <summary>The backup or its storage failed.</summary>
+    [JsonStringEnumMemberName("failed")]
     Failed,
 }
 
@@ -48,4 +53,4 @@ public enum CatalogSetState
 /// <param name="Manifest">The set's manifest.</param>
 /// <param name="State">Where it is in its life.</param>
 /// <param name="CompletedAt">When the host completed it.</param>
-public sealed record CatalogEntry(BackupManifest Manifest, CatalogSetState State, DateTimeOffset? CompletedAt);
+public sealed record CatalogEntry(BackupManifest Manifest, CatalogSetState State, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] DateTimeOffset? CompletedAt);

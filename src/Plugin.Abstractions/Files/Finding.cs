@@ -1,15 +1,20 @@
+using System.Text.Json.Serialization;
+
 namespace EseBackupPlugin.Abstractions.Files;
 
 /// <summary>How serious a finding is.</summary>
 public enum FindingSeverity
 {
     /// <summary>Worth knowing, nothing wrong (e.g. a zeroed reserve log).</summary>
+    [JsonStringEnumMemberName("info")]
     Info,
 
     /// <summary>Unusual but not corrupt (e.g. a stale temporary log).</summary>
+    [JsonStringEnumMemberName("warning")]
     Warning,
 
     /// <summary>Data is damaged or inconsistent: checksum, signature, sequence or hash failure.</summary>
+    [JsonStringEnumMemberName("corruption")]
     Corruption,
 }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using EseBackupPlugin.Abstractions.Targets;
 
 namespace EseBackupPlugin.Abstractions.Manifest;
@@ -86,7 +87,7 @@ public sealed record TargetIdentity(string Id, TargetKind Kind, string DisplayNa
 /// <param name="ChainId">Set id of the chain's full backup (for a full: its own id; for a copy: its own id).</param>
 /// <param name="PreviousSetId">Set id of the set this one follows (incrementals only).</param>
 /// <param name="Sequence">0 for the full, then 1, 2, ... for each incremental.</param>
-public sealed record ChainInfo(string ChainId, string? PreviousSetId, int Sequence);
+public sealed record ChainInfo(string ChainId, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? PreviousSetId, int Sequence);
 
 /// <summary>Who produced a set.</summary>
 /// <param name="PluginId">Plugin id.</param>
@@ -100,18 +101,23 @@ public sealed record ProducerInfo(string PluginId, string PluginVersion, string 
 public enum FileRole
 {
     /// <summary>A database (<c>.edb</c>, <c>.dat</c>, <c>.dit</c>, ...).</summary>
+    [JsonStringEnumMemberName("database")]
     Database,
 
     /// <summary>A transaction log generation.</summary>
+    [JsonStringEnumMemberName("log")]
     Log,
 
     /// <summary>The checkpoint file.</summary>
+    [JsonStringEnumMemberName("checkpoint")]
     Checkpoint,
 
     /// <summary>A patch file (<c>.pat</c>), as <c>JetBackupInstance</c> writes them.</summary>
+    [JsonStringEnumMemberName("patch")]
     Patch,
 
     /// <summary>Anything else the set carries.</summary>
+    [JsonStringEnumMemberName("other")]
     Other,
 }
 

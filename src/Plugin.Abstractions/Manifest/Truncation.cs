@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Targets;
 
@@ -7,15 +8,19 @@ namespace EseBackupPlugin.Abstractions.Manifest;
 public enum TruncationPerformer
 {
     /// <summary>Nobody (copy backups, failed completions).</summary>
+    [JsonStringEnumMemberName("none")]
     None,
 
     /// <summary>The plugin deletes the files itself (file-set targets, streaming backups via JetTruncateLogInstance).</summary>
+    [JsonStringEnumMemberName("plugin")]
     Plugin,
 
     /// <summary>ESE deletes them on its own during the backup (JetBackupInstance).</summary>
+    [JsonStringEnumMemberName("ese")]
     Ese,
 
     /// <summary>The application's VSS writer deletes them when the requester calls BackupComplete.</summary>
+    [JsonStringEnumMemberName("vssWriter")]
     VssWriter,
 }
 
@@ -23,12 +28,15 @@ public enum TruncationPerformer
 public enum TruncationMode
 {
     /// <summary>Never (copy backups, circular logging).</summary>
+    [JsonStringEnumMemberName("never")]
     Never,
 
     /// <summary>Only when the host completes the set with success.</summary>
+    [JsonStringEnumMemberName("onSuccessfulCompletion")]
     OnSuccessfulCompletion,
 
     /// <summary>Already during phase one, by the engine (the host's verdict cannot stop it).</summary>
+    [JsonStringEnumMemberName("duringBackup")]
     DuringBackup,
 }
 
@@ -45,24 +53,31 @@ public sealed record TruncationPlan(TruncationMode Mode, TruncationPerformer Per
 public enum TruncationStatus
 {
     /// <summary>Logs were removed (see <see cref="TruncationReport.Removed"/>).</summary>
+    [JsonStringEnumMemberName("truncated")]
     Truncated,
 
     /// <summary>Truncation ran but no log was old enough and already protected by the chain.</summary>
+    [JsonStringEnumMemberName("nothingToTruncate")]
     NothingToTruncate,
 
     /// <summary>The set is a copy backup or circular logging is on: truncation is never allowed.</summary>
+    [JsonStringEnumMemberName("notAllowed")]
     NotAllowed,
 
     /// <summary>The host reported a failure (or never completed): nothing was removed.</summary>
+    [JsonStringEnumMemberName("skipped")]
     Skipped,
 
     /// <summary>The writer was told to truncate (BackupComplete); the removal happens inside its service.</summary>
+    [JsonStringEnumMemberName("delegatedToWriter")]
     DelegatedToWriter,
 
     /// <summary>The engine truncated during phase one (JetBackupInstance).</summary>
+    [JsonStringEnumMemberName("doneByEngine")]
     DoneByEngine,
 
     /// <summary>Truncation was attempted and failed; see <see cref="TruncationReport.Error"/>.</summary>
+    [JsonStringEnumMemberName("failed")]
     Failed,
 }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Files;
 using EseBackupPlugin.Abstractions.Manifest;
@@ -71,9 +72,11 @@ public sealed record VerifySetResult
 public enum RestoreMode
 {
     /// <summary>Lay out the files ESE recovery expects; recovery is run later by the application.</summary>
+    [JsonStringEnumMemberName("filesOnly")]
     FilesOnly,
 
     /// <summary>Lay out the files, then let ESE restore them (<c>JetRestoreInstance</c>; Windows, in-process targets).</summary>
+    [JsonStringEnumMemberName("eseRestore")]
     EseRestore,
 }
 

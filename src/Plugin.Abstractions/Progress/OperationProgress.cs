@@ -1,18 +1,24 @@
+using System.Text.Json.Serialization;
+
 namespace EseBackupPlugin.Abstractions.Progress;
 
 /// <summary>The operation a progress report belongs to (ESE's <c>JET_SNP</c>, widened).</summary>
 public enum OperationKind
 {
     /// <summary>Phase one of a backup.</summary>
+    [JsonStringEnumMemberName("backup")]
     Backup,
 
     /// <summary>Phase two (log truncation).</summary>
+    [JsonStringEnumMemberName("complete")]
     Complete,
 
     /// <summary>Verification of a set or of files.</summary>
+    [JsonStringEnumMemberName("verify")]
     Verify,
 
     /// <summary>Restore of a chain.</summary>
+    [JsonStringEnumMemberName("restore")]
     Restore,
 }
 
@@ -20,15 +26,19 @@ public enum OperationKind
 public enum ProgressPhase
 {
     /// <summary>The operation started (<c>JET_sntBegin</c>).</summary>
+    [JsonStringEnumMemberName("begin")]
     Begin,
 
     /// <summary>Work advanced (<c>JET_sntProgress</c>).</summary>
+    [JsonStringEnumMemberName("progress")]
     Progress,
 
     /// <summary>The operation finished successfully (<c>JET_sntComplete</c>).</summary>
+    [JsonStringEnumMemberName("complete")]
     Complete,
 
     /// <summary>The operation failed (<c>JET_sntFail</c>).</summary>
+    [JsonStringEnumMemberName("fail")]
     Fail,
 }
 

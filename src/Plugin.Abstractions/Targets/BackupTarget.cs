@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using EseBackupPlugin.Abstractions.Errors;
 
 namespace EseBackupPlugin.Abstractions.Targets;
@@ -111,4 +112,4 @@ public sealed record VssComponentInfo(Guid WriterId, string WriterName, string L
 /// <param name="Kind">Kind of the set.</param>
 /// <param name="CompletedAt">When the host completed it.</param>
 /// <param name="HighestGeneration">Highest log generation the set holds.</param>
-public sealed record LastBackupInfo(string SetId, BackupKind Kind, DateTimeOffset? CompletedAt, long? HighestGeneration);
+public sealed record LastBackupInfo(string SetId, BackupKind Kind, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] DateTimeOffset? CompletedAt, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? HighestGeneration);
