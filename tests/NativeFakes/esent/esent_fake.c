@@ -307,13 +307,16 @@ static int w2u(const WCHAR *w, char *out, size_t cap) {
 static size_t u2w(const char *s, WCHAR *out, size_t capUnits) {
     size_t o = 0;
     const unsigned char *p = (const unsigned char *)s;
-    while (*p && o + 2 < capUnits) {
+    while (*p && o + 1 < capUnits) {
         uint32_t c;
         if (*p < 0x80) c = *p++;
         else if ((*p & 0xE0) == 0xC0) { c = (uint32_t)(*p++ & 0x1F) << 6; c |= *p++ & 0x3F; }
         else if ((*p & 0xF0) == 0xE0) { c = (uint32_t)(*p++ & 0x0F) << 12; c |= (uint32_t)(*p++ & 0x3F) << 6; c |= *p++ & 0x3F; }
         else { c = (uint32_t)(*p++ & 0x07) << 18; c |= (uint32_t)(*p++ & 0x3F) << 12; c |= (uint32_t)(*p++ & 0x3F) << 6; c |= *p++ & 0x3F; }
-        if (c >= 0x10000) { c -= 0x10000; out[o++] = (WCHAR)(0xD800 + (c >> 10)); out[o++] = (WCHAR)(0xDC00 + (c & 0x3FF)); }
+        if (c >= 0x10000) {
+            if (o + 2 >= capUnits) break;
+            c -= 0x10000; out[o++] = (WCHAR)(0xD800 + (c >> 10)); out[o++] = (WCHAR)(0xDC00 + (c & 0x3FF));
+        }
         else out[o++] = (WCHAR)c;
     }
     out[o] = 0;
@@ -1382,15 +1385,16 @@ static JET_ERR backup_to_directory(Instance *in, int idx, const char *dir, JET_G
             if (fd >= 0) close(fd);
             if ((err = copy_through_backup(in, idx, in->db[d], target)) < 0) goto fail;
         }
-    } else if (!atomic) {
-        int32_t oldest, newest, bLow, bHigh;
-        gen_range_in(in, in->logPath, &oldest, &newest);
-        gen_range_in(in, target, &bLow, &bHigh);
-        (void)newest; (void)bLow;
-        if (oldest > bHigh + 1) { err = JET_errInvalidLogSequence; goto fail; }
     }
 
     if ((err = enter_log_phase(in)) < 0) goto fail;
+    if (incremental && !atomic) {
+        /* the oldest log on disk (after the roll) must follow the newest log name in the target */
+        int32_t bLow, bHigh;
+        gen_range_in(in, target, &bLow, &bHigh);
+        (void)bLow;
+        if (in->bk.delLow > bHigh + 1) { err = JET_errInvalidLogSequence; goto fail; }
+    }
     char (*items)[PATH_CAP]; int n;
     if ((err = core_log_list(in, 0, &items, &n)) < 0) goto fail;
     for (int k = 0; k < n && err >= 0; k++) err = copy_through_backup(in, idx, items[k], target);
