@@ -748,9 +748,10 @@ API JET_ERR JetStopServiceInstance(JET_INSTANCE instance) {
     return JET_errSuccess;
 }
 
-/* Only sets a flag: safe to call from another thread or from a status callback. */
+/* Only sets a flag (and notes the call): safe to call from a status callback. */
 API JET_ERR JetStopBackupInstance(JET_INSTANCE instance) {
     int idx;
+    note_call("JetStopBackupInstance");
     if (!find_inst(instance, &idx)) return JET_errInvalidInstance;
     g_stopFlag[idx] = 1;
     return JET_errSuccess;

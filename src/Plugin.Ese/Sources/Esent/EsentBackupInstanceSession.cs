@@ -37,9 +37,6 @@ namespace EseBackupPlugin.Ese.Sources.Esent;
 [SupportedOSPlatform("windows")]
 internal sealed class EsentBackupInstanceSession : EsentSessionBase
 {
-    /// <summary>The sub-directory of the work directory JetBackupInstance writes into.</summary>
-    public const string DirectoryName = "jet-backup-instance";
-
     private readonly string _directory;
     private IReadOnlyList<SourceFile> _files = [];
     private IReadOnlyList<TruncatedLog> _removed = [];
@@ -48,7 +45,7 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
     private EsentBackupInstanceSession(EsentSessionContext context)
         : base(context)
     {
-        _directory = Path.Combine(context.Backup.WorkDirectory, DirectoryName);
+        _directory = Path.Combine(context.Backup.WorkDirectory, EsentStrategies.BackupInstanceDirectory);
     }
 
     /// <inheritdoc />
@@ -161,7 +158,7 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
             }
 
             Directory.CreateDirectory(_directory);
-            var before = EsentTruncation.ListArchivedLogs(info.LogDirectory, info.BaseName);
+            var before = EsentTruncation.ListLogsBefore(info);
             var marker = incremental ? CreateIncrementalMarker() : null;
             var grbit = incremental ? JetBackupGrbit.Incremental : JetBackupGrbit.Atomic;
             var sink = new EsentStatusToProgress(Context.Progress, $"JetBackupInstance ({Kind}) of {info.Label}");

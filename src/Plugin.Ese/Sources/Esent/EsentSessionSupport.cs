@@ -240,6 +240,22 @@ internal static class EsentTruncation
         return result;
     }
 
+    /// <summary>
+    /// The archived logs plus the current log under the archive name it gets when the log rolls: a
+    /// backup rolls the log, and ESE may delete that generation before the call returns.
+    /// </summary>
+    public static SortedDictionary<long, (string Path, long Size)> ListLogsBefore(EsentInstanceInfo info)
+    {
+        var logs = ListArchivedLogs(info.LogDirectory, info.BaseName);
+        var current = Path.Combine(info.LogDirectory, info.BaseName + ((info.LegacyFileNames & 1) != 0 ? ".log" : ".jtx"));
+        if (File.Exists(current) && EsentFileFacts.TryReadLogHeader(current) is { ChecksumValid: true } header && !logs.ContainsKey(header.Generation))
+        {
+            logs[header.Generation] = (Path.Combine(info.LogDirectory, EsentFileFacts.LogFileName(info.BaseName, header.Generation, info.LegacyFileNames)), new FileInfo(current).Length);
+        }
+
+        return logs;
+    }
+
     /// <summary>The inclusive range spanned by <paramref name="generations"/>, or <see langword="null"/>.</summary>
     public static Abstractions.Targets.GenerationRange? RangeOf(IEnumerable<long> generations)
     {

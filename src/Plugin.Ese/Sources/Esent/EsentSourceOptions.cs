@@ -9,6 +9,9 @@ internal static class EsentStrategies
     /// <summary>The external streaming API; the plugin truncates in phase two.</summary>
     public const string Streaming = "jet-streaming";
 
+    /// <summary>The sub-directory of a set's work directory that JetBackupInstance writes into.</summary>
+    public const string BackupInstanceDirectory = "jet-backup-instance";
+
     /// <summary>Every strategy, the default first.</summary>
     public static IReadOnlyList<string> All { get; } = [BackupInstance, Streaming];
 

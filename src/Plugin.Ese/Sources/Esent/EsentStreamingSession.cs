@@ -252,6 +252,7 @@ internal sealed class EsentStreamingSession : EsentSessionBase
                 cancellationToken.ThrowIfCancellationRequested();
                 var file = new EsentStreamedFile(this, isDatabase: true) { RelativePath = Path.GetFileName(database), Role = FileRole.Database, SourcePath = database };
                 yield return file;
+                cancellationToken.ThrowIfCancellationRequested();
                 AfterFile(file);
             }
 
@@ -296,6 +297,7 @@ internal sealed class EsentStreamingSession : EsentSessionBase
                 Generation = isLog ? generation : null,
             };
             yield return file;
+            cancellationToken.ThrowIfCancellationRequested();
             AfterFile(file);
         }
 
@@ -350,7 +352,13 @@ internal sealed class EsentStreamingSession : EsentSessionBase
 
     internal unsafe int Read(EsentStreamedReader reader, Memory<byte> destination, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // A file that is not read to its end is not backed up: the backup cannot go on.
+            AbortCore(new PluginError(ErrorCodes.Cancelled, $"The backup of {Context.Info.Label} was cancelled while reading {reader.Path}.") { File = reader.Path });
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
         lock (Sync)
         {
             ThrowIfAborted();
