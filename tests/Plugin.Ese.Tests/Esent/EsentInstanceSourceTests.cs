@@ -251,6 +251,27 @@ public sealed class EsentInstanceSourceTests : FakeEsentTestBase
         }
     }
 
+    [FakeEsentFact]
+    public async Task A_failed_truncation_is_reported_and_the_backup_is_recorded_without_it()
+    {
+        var source = new EsentInstanceSource(Options);
+        await using var opened = await OpenAsync(source);
+        var (ctx, session, files, outcome) = await StageAsync(source, opened.Target, BackupKind.Full, EsentStrategies.Streaming);
+        await using (session)
+        {
+            FakeEsent.InjectError("JetTruncateLogInstance", -616, 0);
+            var report = await session.CompleteAsync(SessionDriver.Manifest(ctx, session.Strategy, files, outcome.Truncation), true, CancellationToken.None);
+            Assert.Equal(TruncationStatus.Failed, report.Status);
+            Assert.Equal(-616, report.Error!.Code.EseError);
+            Assert.Contains("JetTruncateLogInstance", report.Error.Message, StringComparison.Ordinal);
+            Assert.Empty(report.Removed);
+            Assert.Equal(EndNormal, FakeEsent.LastEndGrbit());      // ended without TruncateDone
+            Assert.True(File.Exists(ArchivedLog(25)));
+            Assert.Equal((32u, 32u), EsentImage.BkInfo(Database, EsentImage.CopyPrev));   // so ESE records a copy, not a full
+            Assert.Equal((0u, 0u), EsentImage.BkInfo(Database, EsentImage.FullPrev));
+        }
+    }
+
     [FakeEsentTheory]
     [InlineData(65536, 0)]       // aligned, whole pages: read straight into the engine's buffer
     [InlineData(65536, 8)]       // misaligned: through the session's aligned buffer

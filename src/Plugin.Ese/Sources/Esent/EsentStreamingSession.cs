@@ -165,9 +165,11 @@ internal sealed class EsentStreamingSession : EsentSessionBase
             return NewReport(true, TruncationStatus.NotAllowed, TruncationPerformer.None, [], "A copy backup never truncates logs; ESE records it as a copy backup (bkinfoCopyPrev)." + EndNote(endErr));
         }
 
+        var operation = "JetGetTruncateLogInfoInstanceW";
         var err = apis.GetTruncateLogInfo(instance, out var listed);
         if (err >= 0)
         {
+            operation = "JetTruncateLogInstance";
             var before = listed
                 .Select(p => (Path: p, Generation: GenerationOf(p), Size: File.Exists(p) ? new FileInfo(p).Length : 0L))
                 .ToList();
@@ -184,7 +186,7 @@ internal sealed class EsentStreamingSession : EsentSessionBase
             }
         }
 
-        var error = Failure(err, err == 0 ? "JetTruncateLogInstance" : "JetGetTruncateLogInfoInstanceW/JetTruncateLogInstance");
+        var error = Failure(err, operation);
         LogIgnored(apis.EndExternalBackup(instance, JetBackupEndGrbit.Normal), "JetEndExternalBackupInstance2(Normal)");
         return NewReport(true, TruncationStatus.Failed, TruncationPerformer.Plugin, [], $"Truncation failed, no log was removed. The backup was ended without truncation, so ESE records it as a {(Kind == BackupKind.Full ? "copy" : "differential")} backup; a later incremental may need a new full.")
             with
