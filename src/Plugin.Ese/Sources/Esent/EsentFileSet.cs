@@ -146,10 +146,6 @@ internal static class EsentFileSetProbe
         reason = found.Count == 0 ? "no <base>.chk or <base>.log" : $"several candidates ({string.Join(", ", found)}); name one";
         return found.Count == 1 ? found.Min : null;
     }
-
-    /// <summary>The ranges of generations present and missing among archived logs (for messages and checks).</summary>
-    public static GenerationRange? ArchivedRange(string logDirectory, string baseName)
-        => EsentTruncation.RangeOf(EsentTruncation.ListArchivedLogs(logDirectory, baseName).Keys);
 }
 
 /// <summary>

@@ -26,9 +26,6 @@ internal static class EsentNativeGate
     [SupportedOSPlatformGuard("windows")]
     public static bool IsAvailable => OperatingSystem.IsWindows() || _enabledOffWindows;
 
-    /// <summary>Whether the native path was enabled off Windows (against an ABI fake).</summary>
-    public static bool IsEnabledOffWindows => _enabledOffWindows;
-
     /// <summary>
     /// Lets the native path run off Windows, against a library named esent.dll that the process can load
     /// (the ABI fake). Process-wide, like the native library itself.

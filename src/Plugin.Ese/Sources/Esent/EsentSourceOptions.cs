@@ -15,7 +15,10 @@ internal static class EsentStrategies
     /// <summary>Every strategy, the default first.</summary>
     public static IReadOnlyList<string> All { get; } = [BackupInstance, Streaming];
 
-    /// <summary>The strategy name as ESE-side code knows it, or <see langword="null"/> when unknown.</summary>
+    /// <summary>
+    /// The canonical strategy name: <see langword="null"/> when none was requested, an empty string when
+    /// the name is not one of <see cref="All"/>.
+    /// </summary>
     public static string? Normalize(string? name) => name switch
     {
         null => null,
