@@ -1,0 +1,311 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Versioning;
+using EseBackupPlugin.Abstractions;
+using EseBackupPlugin.Abstractions.Errors;
+using EseBackupPlugin.Abstractions.Manifest;
+using EseBackupPlugin.Ese.Engine.Ports;
+using EseBackupPlugin.Ese.Errors;
+using EseBackupPlugin.Ese.Windows.Esent;
+
+namespace EseBackupPlugin.Ese.Sources.Esent;
+
+/// <summary>
+/// Strategy <c>jet-backup-instance</c>: ESE's own JetBackupInstanceW writes the set into a fresh
+/// directory inside the set's work directory; the session then offers those files with
+/// <see cref="SourceFile.StagedPath"/> so the engine verifies and hashes them in place.
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item>Full = <c>JET_bitBackupAtomic</c>: ESE writes into <c>&lt;dir&gt;/temp</c> and renames it to
+/// <c>&lt;dir&gt;/new</c> only on success. Incremental = <c>JET_bitBackupIncremental</c>, non-atomic
+/// (atomic incremental loses the directory's parent in the ESE source, reference §7).</item>
+/// <item>A non-atomic incremental refuses (<c>JET_errInvalidLogSequence</c>) when the oldest log on disk
+/// is more than one generation above the newest log in the target directory, and it only looks at file
+/// <em>names</em>. A fresh directory has none, so the session puts an empty file named after the
+/// chain's newest generation there first (the previous set's last log, as ESE expects to find it), and
+/// removes it afterwards unless ESE overwrote it with the real log.</item>
+/// <item>Copy backups are impossible through this call (it always truncates): they are refused up front.</item>
+/// <item>ESE truncates the logs itself before returning, so the truncation is reported during phase
+/// one (<see cref="StagedOutcome.EngineTruncation"/>, performed by ESE, mode "during backup"): the
+/// session compares the archived logs before and after the call.</item>
+/// <item>Progress: ESE's Begin/Complete notifications (full only). An exception thrown by the host's
+/// progress callback is contained in the native callback and fails the backup afterwards — after ESE
+/// already truncated, which the error says.</item>
+/// <item>Cancellation calls JetStopBackupInstance; ESE then stops with <c>JET_errBackupAbortByServer</c>.</item>
+/// </list>
+/// </remarks>
+[SupportedOSPlatform("windows")]
+internal sealed class EsentBackupInstanceSession : EsentSessionBase
+{
+    private readonly string _directory;
+    private IReadOnlyList<SourceFile> _files = [];
+    private IReadOnlyList<TruncatedLog> _removed = [];
+    private volatile bool _running;
+
+    private EsentBackupInstanceSession(EsentSessionContext context)
+        : base(context)
+    {
+        _directory = Path.Combine(context.Backup.WorkDirectory, EsentStrategies.BackupInstanceDirectory);
+    }
+
+    /// <inheritdoc />
+    public override string Strategy => EsentStrategies.BackupInstance;
+
+    /// <summary>Where ESE put the files (after a successful run).</summary>
+    public string? ResultDirectory { get; private set; }
+
+    /// <summary>Runs JetBackupInstanceW; the session, or the error.</summary>
+    public static async Task<(EsentBackupInstanceSession? Session, PluginError? Error)> RunAsync(EsentSessionContext context, CancellationToken cancellationToken)
+    {
+        if (context.Backup.Kind == BackupKind.Copy)
+        {
+            return (null, EseErrorMapper.Detected(-526, $"JetBackupInstance cannot make a copy backup of {context.Info.Label} (it always truncates logs); use the jet-streaming strategy."));
+        }
+
+        var session = new EsentBackupInstanceSession(context);
+        PluginError? error;
+        try
+        {
+            error = await session.RunCoreAsync(cancellationToken);
+        }
+        catch (OperationCanceledException ex)
+        {
+            session.AbortCore(EsentFailures.ToError(ex, context.Info.Label));
+            await session.DisposeAsync();
+            throw;
+        }
+
+        if (error is null)
+        {
+            return (session, null);
+        }
+
+        session.AbortCore(error);
+        await session.DisposeAsync();
+        return (null, error);
+    }
+
+    /// <inheritdoc />
+    public override IAsyncEnumerable<SourceFile> GetFilesAsync(CancellationToken cancellationToken)
+        => EsentFailures.Guard(EnumerateAsync(cancellationToken), (_, error) => { AbortCore(error); return ValueTask.CompletedTask; }, Context.Info.Label, cancellationToken);
+
+    /// <inheritdoc />
+    public override ValueTask<StagedOutcome> OnStagedAsync(StagedSetInfo staged, CancellationToken cancellationToken)
+    {
+        lock (Sync)
+        {
+            ThrowIfAborted();
+            if (State != SessionState.Running)
+            {
+                throw new InvalidOperationException("OnStagedAsync was already called.");
+            }
+
+            State = SessionState.Staged;
+        }
+
+        var engineReport = EngineReport(hostSucceeded: false);
+        var plan = new TruncationPlan(TruncationMode.DuringBackup, TruncationPerformer.Ese) { ExpectedRange = engineReport.Range };
+        return ValueTask.FromResult(new StagedOutcome(plan, engineReport));
+    }
+
+    /// <inheritdoc />
+    protected override TruncationReport CompleteCore(bool hostSucceeded) => EngineReport(hostSucceeded);
+
+    /// <inheritdoc />
+    protected override void AbortNative()
+    {
+        if (_running)
+        {
+            LogIgnored(Context.Apis.Instances.StopBackup(Context.Instance), "JetStopBackupInstance");
+        }
+
+        DeleteDirectory();
+    }
+
+    private TruncationReport EngineReport(bool hostSucceeded)
+    {
+        var reason = _removed.Count > 0
+            ? $"JetBackupInstance truncated {_removed.Count} log(s) itself during phase one, before the host's verdict" + (hostSucceeded ? "." : "; a host failure cannot bring them back.")
+            : "JetBackupInstance truncated nothing: no log below the checkpoint was made unnecessary by this backup.";
+        return NewReport(hostSucceeded, _removed.Count > 0 ? TruncationStatus.DoneByEngine : TruncationStatus.NothingToTruncate, TruncationPerformer.Ese, _removed, reason);
+    }
+
+    private async IAsyncEnumerable<SourceFile> EnumerateAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        foreach (var file in _files)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            lock (Sync)
+            {
+                ThrowIfAborted();
+            }
+
+            yield return file;
+        }
+    }
+
+    private async Task<PluginError?> RunCoreAsync(CancellationToken cancellationToken)
+    {
+        var info = Context.Info;
+        var incremental = Kind == BackupKind.Incremental;
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (Directory.Exists(_directory) && Directory.EnumerateFileSystemEntries(_directory).Any())
+            {
+                return EseErrorMapper.Detected(-504, $"The directory {_directory} for JetBackupInstance is not empty.", _directory);
+            }
+
+            Directory.CreateDirectory(_directory);
+            var before = EsentTruncation.ListLogsBefore(info);
+            var marker = incremental ? CreateIncrementalMarker() : null;
+            var grbit = incremental ? JetBackupGrbit.Incremental : JetBackupGrbit.Atomic;
+            var sink = new EsentStatusToProgress(Context.Progress, $"JetBackupInstance ({Kind}) of {info.Label}");
+
+            int err;
+            Exception? callbackFailure;
+            _running = true;
+            using (cancellationToken.Register(() =>
+            {
+                if (_running)
+                {
+                    _ = Context.Apis.Instances.StopBackup(Context.Instance);
+                }
+            }))
+            {
+                (err, callbackFailure) = await Task.Run(
+                    () =>
+                    {
+                        var e = Context.Apis.Backup.BackupInstance(Context.Instance, _directory, grbit, sink, out var failure);
+                        return (e, failure);
+                    },
+                    CancellationToken.None);
+            }
+
+            _running = false;
+            if (marker is not null && File.Exists(marker) && new FileInfo(marker).Length == 0)
+            {
+                File.Delete(marker);
+            }
+
+            _removed = EsentTruncation.Removed(before);
+            if (err < 0)
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    throw new OperationCanceledException("JetBackupInstance was stopped (JetStopBackupInstance) because the backup was cancelled.", cancellationToken);
+                }
+
+                return Failure(err, "JetBackupInstanceW", _directory);
+            }
+
+            if (callbackFailure is not null)
+            {
+                var removed = EsentTruncation.RangeOf(_removed.Select(r => r.Generation));
+                return EseErrorMapper.Detected(
+                    JetErrors.CallbackFailed,
+                    $"The host's progress callback threw {callbackFailure.GetType().Name} during JetBackupInstance of {info.Label} ({callbackFailure.Message}); the backup is failed. ESE ignores callback results and had already finished"
+                    + (removed is null ? "." : $" and truncated log generations {removed}."))
+                    with
+                {
+                    TargetId = Context.Backup.Target.Id,
+                    Details = new Dictionary<string, string>(StringComparer.Ordinal)
+                    {
+                        ["eseName"] = "JET_errCallbackFailed",
+                        ["eseTruncated"] = removed?.ToString() ?? string.Empty,
+                    },
+                };
+            }
+
+            ResultDirectory = incremental ? _directory : Path.Combine(_directory, "new");
+            _files = Classify(ResultDirectory);
+            return null;
+        }
+        catch (IOException ex)
+        {
+            return new PluginError(ErrorCodes.DiskIO, $"Preparing or reading {_directory} for JetBackupInstance of {info.Label} failed: {ex.Message}") { File = _directory };
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            return new PluginError(ErrorCodes.PermissionDenied, $"Access to {_directory} for JetBackupInstance of {info.Label} was denied: {ex.Message}") { File = _directory };
+        }
+        finally
+        {
+            _running = false;
+        }
+    }
+
+    /// <summary>The empty stand-in for the chain's newest log; see the remarks.</summary>
+    private string? CreateIncrementalMarker()
+    {
+        var last = Context.Backup.Chain.Count > 0 ? Context.Backup.Chain[^1].Manifest.LogRange : null;
+        if (last is null)
+        {
+            return null;
+        }
+
+        var path = Path.Combine(_directory, EsentFileFacts.LogFileName(Context.Info.BaseName, last.High, Context.Info.LegacyFileNames));
+        File.WriteAllBytes(path, []);
+        return path;
+    }
+
+    private List<SourceFile> Classify(string directory)
+    {
+        var info = Context.Info;
+        var databasesByName = info.Databases.GroupBy(Path.GetFileName, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key!, g => g.First(), StringComparer.OrdinalIgnoreCase);
+        var databases = new List<SourceFile>();
+        var patches = new List<SourceFile>();
+        var logs = new List<(long Generation, SourceFile File)>();
+        var others = new List<SourceFile>();
+        foreach (var file in new DirectoryInfo(directory).EnumerateFiles().OrderBy(f => f.Name, StringComparer.Ordinal))
+        {
+            if (file.Extension.Equals(".pat", StringComparison.OrdinalIgnoreCase))
+            {
+                patches.Add(Staged(file, FileRole.Patch, null, null));
+            }
+            else if (EsentFileFacts.TryParseLogGeneration(file.Name, info.BaseName, out _, out var generation))
+            {
+                logs.Add((generation, Staged(file, FileRole.Log, Path.Combine(info.LogDirectory, file.Name), generation)));
+            }
+            else if (databasesByName.TryGetValue(file.Name, out var source))
+            {
+                databases.Add(Staged(file, FileRole.Database, source, null));
+            }
+            else
+            {
+                others.Add(Staged(file, FileRole.Other, null, null));
+            }
+        }
+
+        return [.. databases, .. patches, .. logs.OrderBy(l => l.Generation).Select(l => l.File), .. others];
+    }
+
+    private static StagedSourceFile Staged(FileInfo file, FileRole role, string? source, long? generation) => new()
+    {
+        RelativePath = file.Name,
+        Role = role,
+        SourcePath = source,
+        Length = file.Length,
+        Generation = generation,
+        StagedPath = file.FullName,
+    };
+
+    private void DeleteDirectory()
+    {
+        try
+        {
+            if (Directory.Exists(_directory))
+            {
+                Directory.Delete(_directory, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // Best effort: the engine removes the whole work directory of a failed set anyway.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

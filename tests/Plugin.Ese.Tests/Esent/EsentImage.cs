@@ -1,0 +1,56 @@
+using System.Buffers.Binary;
+using EseBackupPlugin.Ese.Sources.Esent;
+
+namespace EseBackupPlugin.Ese.Tests.Esent;
+
+/// <summary>Checks of a streamed database image against the live database it came from (ese-on-disk.md §3.6).</summary>
+internal static class EsentImage
+{
+    public const int Page = 4096;
+
+    /// <summary>
+    /// The image is: the live header twice (only bkinfoFullCur and the checksum changed, checksum valid),
+    /// every page of the live file unchanged, then a trailer page with a valid XOR checksum, the same
+    /// signatures and mark, and the generation range.
+    /// </summary>
+    public static void AssertStreamedImage(string imagePath, byte[] live, uint genLow, uint genHigh)
+    {
+        var image = File.ReadAllBytes(imagePath);
+        var pages = live.Length / Page - 2;
+        Assert.Equal((pages + 3) * Page, image.Length);
+        var header = image.AsSpan(0, Page);
+        Assert.True(header.SequenceEqual(image.AsSpan(Page, Page)), "header twice");
+        Assert.True(EsentFileFacts.IsSealed(header), "header checksum recomputed");
+        Assert.Equal(genLow, BinaryPrimitives.ReadUInt32LittleEndian(header[200..]));
+        for (var i = 4; i < Page; i++)
+        {
+            if (i is < 184 or >= 208 && live[i] != header[i])
+            {
+                Assert.Fail($"header byte {i} differs from the live header");
+            }
+        }
+
+        Assert.True(image.AsSpan(2 * Page, pages * Page).SequenceEqual(live.AsSpan(2 * Page, pages * Page)), "pages");
+        var trailerPage = image.AsSpan((pages + 2) * Page, Page);
+        var trailer = EsentFileFacts.ParseTrailer(trailerPage);
+        Assert.True(trailer.ChecksumValid, "trailer checksum");
+        Assert.Equal(genLow, trailer.GenLow);
+        Assert.Equal(genHigh, trailer.GenHigh);
+        Assert.Equal(live.AsSpan(24, 28).ToArray(), trailer.SignDb);
+        Assert.Equal(live.AsSpan(108, 28).ToArray(), trailer.SignLog);
+        Assert.Equal(header.Slice(184, 8).ToArray(), trailer.Mark);
+    }
+
+    /// <summary>A BKINFO of the live header (offset 136 full, 160 incremental, 420 copy, 444 differential): (genLow, genHigh).</summary>
+    public static (uint Low, uint High) BkInfo(string database, int offset)
+    {
+        var header = EsentFileFacts.ReadShared(database, 0, Page);
+        Assert.True(EsentFileFacts.IsSealed(header), "live header checksum");
+        return (BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(offset + 16)), BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(offset + 20)));
+    }
+
+    public const int FullPrev = 136;
+    public const int IncPrev = 160;
+    public const int CopyPrev = 420;
+    public const int DiffPrev = 444;
+}
