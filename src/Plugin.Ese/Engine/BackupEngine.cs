@@ -121,7 +121,7 @@ internal sealed class BackupEngine : IAsyncDisposable
             }
 
             using var work = _staging.Begin(staging, setId);
-            var start = await source.BeginAsync(new SourceBackupContext(target, request.Kind, request.Strategy, chain, setId, work.WorkDirectory), ct);
+            var start = await source.BeginAsync(new SourceBackupContext(target, request.Kind, request.Strategy, chain, setId, work.WorkDirectory) { Progress = progress }, ct);
             if (start.Session is not { } session)
             {
                 return Fail(start.Error ?? new PluginError(ErrorCodes.InternalError, "The source started no session and gave no reason.") { TargetId = target.Id });

@@ -51,7 +51,11 @@ internal sealed record SourceBackupContext(
     string? Strategy,
     IReadOnlyList<CatalogEntry> Chain,
     string SetId,
-    string WorkDirectory);
+    string WorkDirectory)
+{
+    /// <summary>The host's progress sink, for sources whose engine reports its own phases (ESE's status callback).</summary>
+    public IProgress<Abstractions.Progress.OperationProgress>? Progress { get; init; }
+}
 
 /// <summary>Result of <see cref="IBackupSource.BeginAsync"/>: a session, or the reason there is none.</summary>
 internal sealed record SourceSessionStart(ISourceSession? Session, Abstractions.Errors.PluginError? Error)

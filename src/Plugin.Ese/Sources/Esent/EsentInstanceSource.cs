@@ -112,7 +112,7 @@ internal sealed class EsentInstanceSource : IBackupSource
 
     /// <inheritdoc />
     public ValueTask<SourceSessionStart> BeginAsync(SourceBackupContext context, CancellationToken cancellationToken)
-        => BeginAsync(context, null, cancellationToken);
+        => BeginAsync(context, context.Progress, cancellationToken);
 
     /// <summary>
     /// Starts a backup, reporting ESE-style progress to <paramref name="progress"/>. The strategy is the
