@@ -28,7 +28,7 @@ internal static class VssFailures
     /// <summary>An asynchronous VSS operation did not finish in time and was cancelled.</summary>
     public static PluginError Timeout(string phase, string call, TimeSpan timeout, string? targetId) =>
         Make(
-            $"VSS {call} did not finish within {timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s during {phase}; it was cancelled.",
+            $"VSS {call} did not finish within {timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s during {phase} (still {VssHResults.NameOf(VssHResults.VSS_S_ASYNC_PENDING)}); it was cancelled.",
             Requester,
             phase,
             VssHResults.VSS_S_ASYNC_PENDING,
