@@ -176,8 +176,8 @@ internal sealed class VssBackupRequester : IAsyncDisposable
             () =>
             {
                 const string Phase = "GatherWriterMetadata";
-                Check(Phase, "GatherWriterMetadata", _components!.GatherWriterMetadata(out var operation), operation);
-                Await(Phase, "GatherWriterMetadata", operation!, cancellationToken);
+                var operation = Started(Phase, "GatherWriterMetadata", _components!.GatherWriterMetadata(out var started), started);
+                Await(Phase, "GatherWriterMetadata", operation, cancellationToken);
                 Check(Phase, "GetWriterMetadataCount", _components.GetWriterMetadataCount(out var count));
                 var list = new List<VssGatheredWriter>((int)count);
                 for (uint i = 0; i < count; i++)
@@ -236,7 +236,7 @@ internal sealed class VssBackupRequester : IAsyncDisposable
 
         try
         {
-            await _journal.RecordAsync(VssSnapshotSetRecord.ForCurrentProcess(setId, _targetId, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+            await RecordAsync(setId, cancellationToken).ConfigureAwait(false);
 
             await Run(
                 () =>
@@ -386,7 +386,7 @@ internal sealed class VssBackupRequester : IAsyncDisposable
         }
     }
 
-    /// <summary>Step 24: deletes the snapshot set if it exists, releases the requester object and forgets the set.</summary>
+    /// <summary>Step 24: deletes the snapshot set if it exists, releases the requester object and forgets the set. Never throws.</summary>
     public async ValueTask DisposeAsync()
     {
         if (State == VssRequesterState.Released)
@@ -394,41 +394,71 @@ internal sealed class VssBackupRequester : IAsyncDisposable
             return;
         }
 
-        if (_components is not null)
+        try
         {
-            var components = _components;
-            var setId = SnapshotSetId;
-            var deleteSet = _snapshotExists && setId is not null;
-            await Run(
-                () =>
-                {
-                    if (deleteSet)
+            if (_components is not null)
+            {
+                var components = _components;
+                _components = null;
+                var setId = SnapshotSetId;
+                var deleteSet = _snapshotExists && setId is not null;
+                await Run(
+                    () =>
                     {
-                        var hr = components.DeleteSnapshots(setId!.Value, VssObjectType.SnapshotSet, forceDelete: false, out var deleted, out var nondeleted);
-                        if (VssHResults.Failed(hr))
+                        try
                         {
-                            _logger.LogWarning("VSS DeleteSnapshots({SetId}) returned {HResult}; snapshot {Snapshot} was not deleted.", setId, VssHResults.Describe(hr), nondeleted);
+                            if (deleteSet)
+                            {
+                                var hr = components.DeleteSnapshots(setId!.Value, VssObjectType.SnapshotSet, forceDelete: false, out var deleted, out var nondeleted);
+                                if (VssHResults.Failed(hr))
+                                {
+                                    _logger.LogWarning("VSS DeleteSnapshots({SetId}) returned {HResult}; snapshot {Snapshot} was not deleted.", setId, VssHResults.Describe(hr), nondeleted);
+                                }
+                                else
+                                {
+                                    _logger.LogDebug("VSS snapshot set {SetId}: {Count} snapshot(s) deleted.", setId, deleted);
+                                }
+                            }
                         }
-                        else
+                        finally
                         {
-                            _logger.LogDebug("VSS snapshot set {SetId}: {Count} snapshot(s) deleted.", setId, deleted);
+                            components.Dispose();
                         }
-                    }
 
-                    components.Dispose();
-                    return true;
-                },
-                CancellationToken.None).ConfigureAwait(false);
-            _components = null;
+                        return true;
+                    },
+                    CancellationToken.None).ConfigureAwait(false);
+            }
+
+            if (SnapshotSetId is { } id)
+            {
+                // Non-persistent (VSS_CTX_BACKUP) shadow copies end with the requester object, deleted or not.
+                await _journal.RemoveAsync(id, CancellationToken.None).ConfigureAwait(false);
+            }
         }
-
-        if (SnapshotSetId is { } id)
+#pragma warning disable CA1031 // Releasing must not throw; what failed is logged and the journal keeps the set for the next clean-up.
+        catch (Exception e)
+#pragma warning restore CA1031
         {
-            // Non-persistent (VSS_CTX_BACKUP) shadow copies end with the requester object, deleted or not.
-            await _journal.RemoveAsync(id, CancellationToken.None).ConfigureAwait(false);
+            _logger.LogError(e, "Releasing the VSS requester of {TargetId} failed (snapshot set {SetId}).", _targetId, SnapshotSetId);
         }
+        finally
+        {
+            State = VssRequesterState.Released;
+        }
+    }
 
-        State = VssRequesterState.Released;
+    private async Task RecordAsync(Guid setId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _journal.RecordAsync(VssSnapshotSetRecord.ForCurrentProcess(setId, _targetId, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not PluginException)
+        {
+            // A set we cannot record could outlive a crash unnoticed: do not create it.
+            throw new PluginException(new PluginError(ErrorCodes.CatalogFailure, $"The snapshot set {setId} could not be recorded in the journal: {e.Message}") { TargetId = _targetId }, e);
+        }
     }
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
@@ -519,8 +549,8 @@ internal sealed class VssBackupRequester : IAsyncDisposable
             var statuses = await Run(
                 () =>
                 {
-                    Check(phase, "GatherWriterStatus", _components!.GatherWriterStatus(out var operation), operation);
-                    Await(phase, "GatherWriterStatus", operation!, cancellationToken);
+                    var operation = Started(phase, "GatherWriterStatus", _components!.GatherWriterStatus(out var started), started);
+                    Await(phase, "GatherWriterStatus", operation, cancellationToken);
                     Check(phase, "GetWriterStatusCount", _components.GetWriterStatusCount(out var count));
                     var list = new List<VssWriterStatus>((int)count);
                     for (uint i = 0; i < count; i++)
@@ -575,9 +605,9 @@ internal sealed class VssBackupRequester : IAsyncDisposable
         Run(
             () =>
             {
-                var (hr, operation) = start(_components!);
-                Check(phase, phase, hr, operation);
-                Await(phase, phase, operation!, cancellationToken);
+                var (hr, started) = start(_components!);
+                var operation = Started(phase, phase, hr, started);
+                Await(phase, phase, operation, cancellationToken);
                 return true;
             },
             cancellationToken);
@@ -603,19 +633,26 @@ internal sealed class VssBackupRequester : IAsyncDisposable
         }
     }
 
-    private void Check(string phase, string call, int hr, IVssAsyncApi? operation = null, string? extra = null)
+    /// <summary>Throws the VSS failure for a call that returned a failure HRESULT.</summary>
+    private void Check(string phase, string call, int hr, string? extra = null)
     {
-        if (!VssHResults.Failed(hr) && (operation is not null || !IsAsyncCall(call)))
+        if (VssHResults.Failed(hr))
         {
-            return;
+            throw new PluginException(VssFailures.Call(phase, call, hr, _targetId, extra));
+        }
+    }
+
+    /// <summary>The IVssAsync an asynchronous call returned; a failure (or a missing object) is thrown, releasing what came back.</summary>
+    private IVssAsyncApi Started(string phase, string call, int hr, IVssAsyncApi? operation)
+    {
+        if (!VssHResults.Failed(hr) && operation is not null)
+        {
+            return operation;
         }
 
         operation?.Dispose();
-        throw new PluginException(VssFailures.Call(phase, call, VssHResults.Failed(hr) ? hr : VssHResults.E_POINTER, _targetId, extra));
+        throw new PluginException(VssFailures.Call(phase, call, VssHResults.Failed(hr) ? hr : VssHResults.E_POINTER, _targetId));
     }
-
-    private static bool IsAsyncCall(string call) =>
-        call is "GatherWriterMetadata" or "GatherWriterStatus" or "PrepareForBackup" or "DoSnapshotSet" or "BackupComplete";
 
     private Task<T> Run<T>(Func<T> work, CancellationToken cancellationToken) => _api.InvokeAsync(work, cancellationToken);
 

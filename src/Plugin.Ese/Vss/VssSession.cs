@@ -34,6 +34,7 @@ internal sealed class VssSession : ISourceSession
     private TruncationReport? _report;
     private bool _staged;
     private bool _ended;
+    private bool _disposed;
 
     internal VssSession(
         VssBackupRequester requester,
@@ -173,7 +174,13 @@ internal sealed class VssSession : ISourceSession
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
         await AbortAsync(null).ConfigureAwait(false);
+        _disposed = true;
         _gate.Dispose();
     }
 

@@ -189,9 +189,19 @@ internal sealed class VssSource : IBackupSource
         }
 
         var active = _active.Values.Where(s => s is not null).Select(s => s!.Requester.SnapshotSetId).OfType<Guid>().ToHashSet();
-        var result = await VssOrphanCleaner.RunAsync(_api, _journal, active, VssOrphanCleaner.IsProcessAlive, _logger, cancellationToken).ConfigureAwait(false);
-        _cleanedUp = true;
-        return result;
+        try
+        {
+            var result = await VssOrphanCleaner.RunAsync(_api, _journal, active, VssOrphanCleaner.IsProcessAlive, _logger, cancellationToken).ConfigureAwait(false);
+            _cleanedUp = true;
+            return result;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A journal that cannot be read must not stop backups; the clean-up is tried again next time.
+            var error = new PluginError(ErrorCodes.CatalogFailure, "The VSS snapshot-set journal could not be read: " + e.Message);
+            _logger.LogError(e, "Orphaned VSS snapshot sets were not cleaned up: {Error}", error.Message);
+            return new VssOrphanCleanupResult([], [], [], [error]);
+        }
     }
 
     private static IVssApi? CreateNativeApi(VssSourceOptions options, out string? unavailableReason)

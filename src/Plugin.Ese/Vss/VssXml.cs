@@ -156,7 +156,4 @@ internal static class VssXml
             reader.Read();
         }
     }
-
-    /// <summary>XML-escapes text for an attribute value.</summary>
-    public static string Escape(string value) => System.Security.SecurityElement.Escape(value) ?? "";
 }

@@ -223,6 +223,22 @@ public sealed class VssFailureTests
         VssSourceTests.AssertNothingLeaked();
     }
 
+    [FakeVssFact]
+    public async Task A_set_that_cannot_be_journalled_is_aborted()
+    {
+        using var world = new FakeVssWorld(otherWriters: false);
+        var source = world.CreateSource(journal: new BrokenJournal());
+        var target = await world.TargetAsync(source);
+
+        var start = await source.BeginAsync(world.Context(target, BackupKind.Copy), CancellationToken.None);
+
+        Assert.Equal(ErrorCodes.CatalogFailure, start.Error!.Code);
+        Assert.Equal(1, VssFake.Count("StartSnapshotSet"));
+        Assert.Equal(1, VssFake.Count("AbortBackup"));
+        Assert.Equal(0, VssFake.Count("PrepareForBackup"));
+        VssSourceTests.AssertNothingLeaked();
+    }
+
     private static void AssertVssFailure(PluginError? error, string writer, string phase, string hresultName)
     {
         Assert.NotNull(error);
@@ -232,6 +248,16 @@ public sealed class VssFailureTests
         Assert.Equal(hresultName, error.Details["hresultName"]);
         Assert.Contains(hresultName, error.Message, StringComparison.Ordinal);
         Assert.NotNull(error.TargetId);
+    }
+
+    /// <summary>A journal whose storage fails (full disk, lost share).</summary>
+    private sealed class BrokenJournal : IVssSnapshotSetJournal
+    {
+        public ValueTask<IReadOnlyList<VssSnapshotSetRecord>> GetAllAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IReadOnlyList<VssSnapshotSetRecord>>([]);
+
+        public ValueTask RecordAsync(VssSnapshotSetRecord record, CancellationToken cancellationToken) => throw new IOException("disk full");
+
+        public ValueTask RemoveAsync(Guid snapshotSetId, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 
     private sealed record SourceSessionStartResult(VssSource Source, Engine.Ports.ISourceSession? Session, PluginError? Error);

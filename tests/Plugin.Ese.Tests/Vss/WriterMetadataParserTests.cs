@@ -235,6 +235,42 @@ public class WriterMetadataParserTests
     }
 
     [Fact]
+    public void Dependencies_alternate_locations_and_restore_details_are_kept()
+    {
+        const string Xml = """
+            <WRITER_METADATA xmlns="x-schema:#VssWriterMetadataInfo" version="1.2">
+              <BACKUP_LOCATIONS>
+                <DATABASE logicalPath="a\b" componentName="db" caption="" restoreMetadata="yes" notifyOnBackupComplete="yes" selectable="yes" selectableForRestore="yes" componentFlags="1">
+                  <DATABASE_FILES path="D:\db" filespec="x.edb" filespecBackupType="257" alternatePath="E:\alt"/>
+                  <DEPENDENCY writerId="{4969d978-be47-48b0-b100-f328f07ac1e0}" logicalPath="" componentName="Other"/>
+                </DATABASE>
+              </BACKUP_LOCATIONS>
+              <RESTORE_METHOD method="STOP_RESTART_SERVICE" service="NTDS" writerRestore="ifReplaceFails" rebootRequired="no">
+                <ALTERNATE_LOCATION_MAPPING path="D:\db" filespec="*.edb" recursive="no" alternatePath="F:\restore"/>
+              </RESTORE_METHOD>
+              <IDENTIFICATION writerId="6F5B15B5-DA24-4D88-B737-63063E3A1F86" instanceId="6F5B15B5-DA24-4D88-B737-63063E3A1F87" friendlyName="Certificate Authority"/>
+            </WRITER_METADATA>
+            """;
+        var wm = VssWriterMetadataParser.Parse(Xml);
+
+        // IDENTIFICATION last is still read.
+        Assert.Equal("Certificate Authority", wm.FriendlyName);
+        var c = Assert.Single(wm.Components);
+        Assert.Equal(@"a\b\db", c.FullName);
+        Assert.True(c.RestoreMetadata && c.NotifyOnBackupComplete && c.SelectableForRestore);
+        Assert.Equal(VssComponentFlags.BackupRecovery, c.Flags);
+        var db = Assert.Single(c.DatabaseFiles);
+        Assert.Equal(@"E:\alt", db.AlternatePath);
+        Assert.Equal(VssFileSpecBackupType.FullBackupRequired | VssFileSpecBackupType.FullSnapshotRequired, db.BackupTypeMask);
+        Assert.Equal(new VssComponentDependency(new Guid("4969d978-be47-48b0-b100-f328f07ac1e0"), "", "Other"), Assert.Single(c.Dependencies));
+        Assert.Equal(VssRestoreMethod.StopRestoreStart, wm.RestoreMethod!.Method);
+        Assert.Equal("NTDS", wm.RestoreMethod.Service);
+        Assert.Equal(VssWriterRestore.IfReplaceFails, wm.RestoreMethod.WriterRestore);
+        Assert.Equal(@"F:\restore", Assert.Single(wm.AlternateLocationMappings).AlternatePath);
+        Assert.Equal("certsvc", EseWriterCatalog.Recognize(wm)!.Key);
+    }
+
+    [Fact]
     public void Documents_that_are_not_writer_metadata_are_refused()
     {
         Assert.Throws<FormatException>(() => VssWriterMetadataParser.Parse("<BACKUP_COMPONENTS/>"));
