@@ -218,6 +218,12 @@ internal sealed class VssSource : IBackupSource
             return null;
         }
 
+        if (OperatingSystem.IsWindows() && Environment.Is64BitOperatingSystem && !Environment.Is64BitProcess)
+        {
+            unavailableReason = "A 32-bit process cannot be a VSS requester on 64-bit Windows; run the 64-bit worker.";
+            return null;
+        }
+
         try
         {
             unavailableReason = null;
