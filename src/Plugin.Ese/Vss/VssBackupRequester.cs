@@ -244,6 +244,14 @@ internal sealed class VssBackupRequester : IAsyncDisposable
                     const string Phase = "AddToSnapshotSet";
                     foreach (var (volumeName, mountPoint) in volumes)
                     {
+                        // A volume mounted at two places is added once; both mount points map to its snapshot.
+                        var added = _volumes.FirstOrDefault(v => string.Equals(v.VolumeName, volumeName, StringComparison.OrdinalIgnoreCase));
+                        if (added is not null)
+                        {
+                            _volumes.Add(added with { MountPoint = mountPoint });
+                            continue;
+                        }
+
                         Check(Phase, "IsVolumeSupported", _components!.IsVolumeSupported(volumeName, out var supported));
                         if (!supported)
                         {
@@ -499,9 +507,10 @@ internal sealed class VssBackupRequester : IAsyncDisposable
         {
             Check(Phase, "GetVolumePathName", _api.GetVolumePathName(path, out var mountPoint), extra: $"Path {path}.");
             Check(Phase, "GetVolumeNameForVolumeMountPoint", _api.GetVolumeNameForVolumeMountPoint(mountPoint!, out var volumeName), extra: $"Mount point {mountPoint}.");
-            if (!result.Any(v => string.Equals(v.Item1, volumeName, StringComparison.OrdinalIgnoreCase)))
+            var root = VssPaths.WithTrailingSeparator(mountPoint!);
+            if (!result.Any(v => string.Equals(v.Item2, root, StringComparison.OrdinalIgnoreCase)))
             {
-                result.Add((volumeName!, VssPaths.WithTrailingSeparator(mountPoint!)));
+                result.Add((volumeName!, root));
             }
         }
 

@@ -22,7 +22,7 @@ internal sealed class FakeVssWorld : IDisposable
     public static readonly Guid SystemWriterId = new("E8132975-6F93-4464-A53E-1050253AE220");
     public const string EseSet = "srum-win10-clean-with-logs";
 
-    public FakeVssWorld(string writerName = "NTDS", Guid? writerId = null, VssBackupSchema schema = VssBackupSchema.Undefined, bool otherWriters = true)
+    public FakeVssWorld(string writerName = "NTDS", Guid? writerId = null, VssBackupSchema schema = VssBackupSchema.Undefined, bool otherWriters = true, bool logsOnSecondVolume = false)
     {
         VssFake.Reset();
         Temp = new TempDirectory("esebackup-vss-");
@@ -38,6 +38,17 @@ internal sealed class FakeVssWorld : IDisposable
             File.SetAttributes(copy, FileAttributes.Normal);
         }
 
+        LogDirectory = DatabaseDirectory;
+        if (logsOnSecondVolume)
+        {
+            LogDirectory = Temp.Combine("volume2", "Logs");
+            Directory.CreateDirectory(LogDirectory);
+            foreach (var file in Directory.EnumerateFiles(DatabaseDirectory).Where(f => !f.EndsWith("SRUDB.dat", StringComparison.Ordinal)))
+            {
+                File.Move(file, Path.Combine(LogDirectory, Path.GetFileName(file)));
+            }
+        }
+
         WriterId = writerId ?? NtdsWriterId;
         WriterName = writerName;
         LogicalPath = DatabaseDirectory.Replace('/', '_').Replace(':', '_');
@@ -49,14 +60,18 @@ internal sealed class FakeVssWorld : IDisposable
               <BACKUP_LOCATIONS>
                 <DATABASE logicalPath="{LogicalPath}" componentName="ntds" caption="" restoreMetadata="no" notifyOnBackupComplete="no" selectable="no" selectableForRestore="no" componentFlags="3">
                   <DATABASE_FILES path="{DatabaseDirectory}" filespec="SRUDB.dat" filespecBackupType="3855"/>
-                  <DATABASE_LOGFILES path="{DatabaseDirectory}" filespec="SRU*.log" filespecBackupType="3855"/>
-                  <DATABASE_LOGFILES path="{DatabaseDirectory}" filespec="SRU.chk" filespecBackupType="3855"/>
+                  <DATABASE_LOGFILES path="{LogDirectory}" filespec="SRU*.log" filespecBackupType="3855"/>
+                  <DATABASE_LOGFILES path="{LogDirectory}" filespec="SRU.chk" filespecBackupType="3855"/>
                 </DATABASE>
               </BACKUP_LOCATIONS>
             </WRITER_METADATA>
             """);
 
         Volume = VssFake.AddVolume(VolumeRoot, ShadowRoot);
+        if (logsOnSecondVolume)
+        {
+            SecondVolume = VssFake.AddVolume(Temp.Combine("volume2"), ShadowRoot);
+        }
         if (otherWriters)
         {
             foreach (var file in Directory.EnumerateFiles(TestData.Vss("diskshadow-no_sql"), "WM*.xml").Order(StringComparer.Ordinal))
@@ -83,6 +98,10 @@ internal sealed class FakeVssWorld : IDisposable
     public string ShadowRoot { get; }
 
     public string DatabaseDirectory { get; }
+
+    public string LogDirectory { get; }
+
+    public int? SecondVolume { get; }
 
     public string LogicalPath { get; }
 
@@ -125,7 +144,7 @@ internal sealed class FakeVssWorld : IDisposable
 
     /// <summary>Archived logs still on the live volume.</summary>
     public IReadOnlyList<string> LiveArchivedLogs =>
-        Directory.EnumerateFiles(DatabaseDirectory)
+        Directory.EnumerateFiles(LogDirectory)
             .Select(f => Path.GetFileName(f))
             .Where(n => EseFileNames.TryParseArchivedLog(n, out _, out _, out _))
             .Order(StringComparer.Ordinal)

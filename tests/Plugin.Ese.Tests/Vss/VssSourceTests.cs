@@ -125,6 +125,31 @@ public sealed class VssSourceTests
     }
 
     [FakeVssFact]
+    public async Task Database_and_logs_on_two_volumes_are_shadow_copied_together()
+    {
+        using var world = new FakeVssWorld(otherWriters: false, logsOnSecondVolume: true);
+        var source = world.CreateSource();
+        var target = await world.TargetAsync(source);
+
+        var start = await source.BeginAsync(world.Context(target, BackupKind.Full), CancellationToken.None);
+        Assert.Null(start.Error);
+        var session = (VssSession)start.Session!;
+        Assert.Equal(2, VssFake.Count("AddToSnapshotSet"));
+        Assert.Equal(2, session.Requester.Volumes.Select(v => v.DeviceObject).Distinct().Count());
+        var files = session.Files.OfType<ShadowCopySourceFile>().ToList();
+        Assert.StartsWith(session.Requester.Volumes[0].DeviceObject!, files.Single(f => f.Role == FileRole.Database).ShadowPath, StringComparison.Ordinal);
+        Assert.All(files.Where(f => f.Role != FileRole.Database), f => Assert.StartsWith(session.Requester.Volumes[1].DeviceObject!, f.ShadowPath, StringComparison.Ordinal));
+        Assert.Equal(9, files.Count(f => f.Role == FileRole.Log || f.Role == FileRole.Checkpoint));
+
+        var staged = await FakeEngine.StageAsync(session, world.Temp.Combine("set"));
+        var outcome = await session.OnStagedAsync(new StagedSetInfo(world.Temp.Combine("set"), staged, 0), CancellationToken.None);
+        var report = await session.CompleteAsync(FakeEngine.Manifest(target, BackupKind.Full, "set", staged, outcome), true, CancellationToken.None);
+        Assert.Equal(TruncationStatus.DelegatedToWriter, report.Status);
+        Assert.Empty(world.LiveArchivedLogs);
+        AssertNothingLeaked();
+    }
+
+    [FakeVssFact]
     public async Task Incremental_backup_of_a_writer_that_declares_it_stages_only_the_new_logs()
     {
         using var world = new FakeVssWorld("Microsoft Exchange Writer", FakeVssWorld.ExchangeWriterId, VssBackupSchema.Incremental | VssBackupSchema.Differential);
