@@ -9,9 +9,13 @@ internal static class VssPaths
     /// <summary>Expands <c>%VAR%</c> references the way writers write them.</summary>
     public static string Expand(string path) => Environment.ExpandEnvironmentVariables(path);
 
-    /// <summary>The separator a path already uses (a backslash for Windows paths, otherwise the platform's).</summary>
-    public static char SeparatorOf(string path) =>
-        path.Contains('\\', StringComparison.Ordinal) && !path.Contains('/', StringComparison.Ordinal) ? '\\' : Path.DirectorySeparatorChar;
+    /// <summary>The separator a path already uses; the platform's when it uses none or both.</summary>
+    public static char SeparatorOf(string path)
+    {
+        var backslash = path.Contains('\\', StringComparison.Ordinal);
+        var slash = path.Contains('/', StringComparison.Ordinal);
+        return backslash == slash ? Path.DirectorySeparatorChar : backslash ? '\\' : '/';
+    }
 
     /// <summary>Joins a directory and a name with the directory's own separator.</summary>
     public static string Join(string directory, string name)
