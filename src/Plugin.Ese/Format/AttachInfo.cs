@@ -101,14 +101,19 @@ internal sealed record AttachInfo(
         }
     }
 
-    /// <summary>Writes the list (names as NUL-terminated UTF-16LE) followed by the terminator; the area must be zeroed.</summary>
+    /// <summary>
+    /// Writes the list followed by the terminator; names are NUL-terminated UTF-16LE when an entry's flags say so
+    /// (current engines always do), 8-bit otherwise. The area must be zeroed.
+    /// </summary>
     /// <exception cref="ArgumentException">The records do not fit.</exception>
     public static void WriteList(IReadOnlyList<AttachInfo> entries, Span<byte> area)
     {
         var pos = 0;
         foreach (var e in entries)
         {
-            var nameBytes = Encoding.Unicode.GetByteCount(e.Path) + 2;
+            var encoding = e.HasUnicodeName ? Encoding.Unicode : Encoding.Latin1;
+            var nul = e.HasUnicodeName ? 2 : 1;
+            var nameBytes = encoding.GetByteCount(e.Path) + nul;
             if (pos + FixedSize + nameBytes + 1 > area.Length)
             {
                 throw new ArgumentException("The attach-info records do not fit in the area.", nameof(entries));
@@ -116,7 +121,7 @@ internal sealed record AttachInfo(
 
             var rec = area[pos..];
             rec[0] = e.DatabaseId;
-            rec[FlagsOffset] = (byte)(e.Flags | UnicodeNamesFlag);
+            rec[FlagsOffset] = e.Flags;
             BinaryPrimitives.WriteUInt16LittleEndian(rec[NameLengthOffset..], (ushort)nameBytes);
             BinaryPrimitives.WriteUInt64LittleEndian(rec[DbTimeOffset..], e.DbTime);
             BinaryPrimitives.WriteUInt32LittleEndian(rec[ObjidLastOffset..], e.ObjidLast);
@@ -124,8 +129,8 @@ internal sealed record AttachInfo(
             e.Attach.Write(rec[AttachOffset..]);
             e.Consistent.Write(rec[ConsistentOffset..]);
             e.DatabaseSignature.Write(rec[SignatureOffset..]);
-            var written = Encoding.Unicode.GetBytes(e.Path, rec[FixedSize..]);
-            rec.Slice(FixedSize + written, 2).Clear();
+            var written = encoding.GetBytes(e.Path, rec[FixedSize..]);
+            rec.Slice(FixedSize + written, nul).Clear();
             pos += FixedSize + nameBytes;
         }
 

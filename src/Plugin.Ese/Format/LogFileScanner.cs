@@ -183,7 +183,12 @@ internal sealed class LogFileScanner : FileScanner
             return;
         }
 
-        if (index > _headerSegments && XeChecksum.Compute(seg, (uint)(index - 1), headerBlock: true) == stored)
+        // A shadow is a copy of the previous segment: valid for the previous index and naming that index. (A
+        // segment that names its own index cannot be a shadow: one flipped bit in the stored checksum of an odd
+        // segment would otherwise pass as one.)
+        if (index > _headerSegments
+            && LogSegmentHeader.Read(seg).Position.Sector == index - 1
+            && XeChecksum.Compute(seg, (uint)(index - 1), headerBlock: true) == stored)
         {
             // A partially filled segment is written twice, at its index and the next; the next full write replaces it.
             _shadows++;
