@@ -175,6 +175,16 @@ internal sealed class LogFileScanner : FileScanner
         var own = XeChecksum.Compute(seg, (uint)index, headerBlock: true);
         if (own == stored)
         {
+            var sector = LogSegmentHeader.Read(seg).Position.Sector;
+            if (sector != index)
+            {
+                // Writers always stamp a segment with its own index, old stale data included. Valid for this index
+                // but naming another means damage (one flipped bit in the stored checksum of an odd-indexed shadow
+                // turns it into exactly this).
+                ReportPosition(index, $"Log segment {index} passes its checksum but names segment {sector}.", new LogPosition(0, (ushort)index, _generation).ToString(), LogSegmentHeader.Read(seg).Position.ToString());
+                return;
+            }
+
             if (strict)
             {
                 ScanValidSegment(seg, index, stored);
@@ -235,21 +245,7 @@ internal sealed class LogFileScanner : FileScanner
 
         if (position > expected)
         {
-            _corrupt++;
-            _damaged = true;
-            Findings.Add(new Finding(
-                FindingCodes.LogSegmentPositionMismatch,
-                _severity,
-                $"Log segment {index} is intact but names position {position}, later than its place {expected}.")
-            {
-                File = DisplayPath,
-                Sector = index,
-                Offset = (long)index * Segment,
-                Generation = _generation,
-                Expected = expected.ToString(),
-                Actual = position.ToString(),
-                EseError = EseErrors.LogFileCorrupt,
-            });
+            ReportPosition(index, $"Log segment {index} is intact but names position {position}, later than its place {expected}.", expected.ToString(), position.ToString());
             return;
         }
 
@@ -273,5 +269,21 @@ internal sealed class LogFileScanner : FileScanner
 
         _good++;
         _accumulated ^= stored;
+    }
+
+    private void ReportPosition(int index, string message, string expected, string actual)
+    {
+        _corrupt++;
+        _damaged = true;
+        Findings.Add(new Finding(FindingCodes.LogSegmentPositionMismatch, _severity, message)
+        {
+            File = DisplayPath,
+            Sector = index,
+            Offset = (long)index * Segment,
+            Generation = _geometryTrusted ? _generation : null,
+            Expected = expected,
+            Actual = actual,
+            EseError = EseErrors.LogFileCorrupt,
+        });
     }
 }
