@@ -157,108 +157,21 @@ internal sealed class DatabaseFileScanner : FileScanner
             });
         }
 
-        var size = selection.PageSize ?? _pageSize;
-        switch (selection.UsedCopy)
+        DatabaseHeaderChecks.Report(selection, DisplayPath, Findings, _severity);
+        if (!_pageSizeKnown && selection.UsedCopy == HeaderCopy.None)
         {
-            case HeaderCopy.None:
-                Findings.Add(new Finding(
-                    FindingCodes.HeaderChecksumMismatch,
-                    _severity,
-                    "Neither database header copy passes its checksum: the header is corrupt.")
-                {
-                    File = DisplayPath,
-                    Offset = 0,
-                    Expected = FindingCollector.Hex(selection.PrimaryStored),
-                    Actual = FindingCollector.Hex(selection.PrimaryComputed),
-                    EseError = EseErrors.ReadVerifyFailure,
-                });
-                if (selection.ShadowPresent)
-                {
-                    AddShadowFinding(selection, size, "The shadow database header fails its checksum too.");
-                }
-
-                if (!_pageSizeKnown)
-                {
-                    Findings.Add(new Finding(
-                        FindingCodes.HeaderInvalid,
-                        _severity,
-                        "The page size cannot be determined from a damaged header, so no page was verified.")
-                    {
-                        File = DisplayPath,
-                        Offset = DatabaseHeader.PageSizeOffset,
-                    });
-                }
-
-                break;
-            case HeaderCopy.Shadow:
-                Findings.Add(new Finding(
-                    FindingCodes.HeaderChecksumMismatch,
-                    _severity,
-                    "The primary database header fails its checksum; the shadow copy is valid and was used.")
-                {
-                    File = DisplayPath,
-                    Offset = 0,
-                    Expected = FindingCollector.Hex(selection.PrimaryStored),
-                    Actual = FindingCollector.Hex(selection.PrimaryComputed),
-                    EseError = EseErrors.ReadVerifyFailure,
-                });
-                break;
-            case HeaderCopy.Primary when !selection.ShadowValid && selection.ShadowPresent:
-                AddShadowFinding(selection, size, "The shadow database header fails its checksum; the primary is valid.");
-                break;
-            case HeaderCopy.Primary when selection.ShadowValid && !selection.CopiesIdentical:
-                Findings.Add(new Finding(
-                    FindingCodes.ShadowHeaderMismatch,
-                    _severity,
-                    "Both database header copies pass their checksums but differ; the primary was used.")
-                {
-                    File = DisplayPath,
-                    Offset = size,
-                    EseError = EseErrors.ReadVerifyFailure,
-                });
-                break;
-        }
-
-        if (selection.IsValid && selection.Header is { } h)
-        {
-            if (!h.HasValidMagic)
+            Findings.Add(new Finding(
+                FindingCodes.HeaderInvalid,
+                _severity,
+                "The page size cannot be determined from a damaged header, so no page was verified.")
             {
-                Findings.Add(new Finding(FindingCodes.HeaderInvalid, _severity, "The database header does not carry the magic 0x89ABCDEF.")
-                {
-                    File = DisplayPath,
-                    Offset = DatabaseHeader.MagicOffset,
-                    Expected = FindingCollector.Hex(DatabaseHeader.Magic),
-                    Actual = FindingCollector.Hex(h.MagicValue),
-                    EseError = EseErrors.DatabaseCorrupted,
-                });
-            }
-
-            // Old engines may leave the file type 0; anything else than a database type is wrong.
-            if (h.FileType is not (0 or DatabaseHeader.DatabaseFileType or DatabaseHeader.TemporaryDatabaseFileType))
-            {
-                Findings.Add(new Finding(FindingCodes.HeaderInvalid, _severity, $"The database header's file type is {h.FileType}, not 1 (database).")
-                {
-                    File = DisplayPath,
-                    Offset = DatabaseHeader.FileTypeOffset,
-                    Expected = "1",
-                    Actual = FindingCollector.Dec(h.FileType),
-                    EseError = EseErrors.DatabaseCorrupted,
-                });
-            }
+                File = DisplayPath,
+                Offset = DatabaseHeader.PageSizeOffset,
+            });
         }
 
         return selection;
     }
-
-    private void AddShadowFinding(DatabaseHeaderSelection selection, int size, string message) =>
-        Findings.Add(new Finding(FindingCodes.ShadowHeaderMismatch, _severity, message)
-        {
-            File = DisplayPath,
-            Offset = size,
-            Expected = FindingCollector.Hex(selection.ShadowStored),
-            Actual = FindingCollector.Hex(selection.ShadowComputed),
-            EseError = EseErrors.ReadVerifyFailure,
-        });
 
     private void VerifyPage(ReadOnlySpan<byte> page, long index)
     {
