@@ -77,12 +77,12 @@ internal static class EseFileDetails
         }
 
         o["state"] = h.State.ToString();
-        o["stateValue"] = h.StateValue;
-        o["formatVersion"] = h.FormatVersion;
-        o["formatRevision"] = h.FormatRevision;
-        o["formatUpdateMinor"] = h.FormatUpdateMinor;
-        o["createdFormatVersion"] = h.CreateVersion;
-        o["createdFormatRevision"] = h.CreateRevision;
+        o["stateValue"] = (long)h.StateValue;
+        o["formatVersion"] = (long)h.FormatVersion;
+        o["formatRevision"] = (long)h.FormatRevision;
+        o["formatUpdateMinor"] = (long)h.FormatUpdateMinor;
+        o["createdFormatVersion"] = (long)h.CreateVersion;
+        o["createdFormatRevision"] = (long)h.CreateRevision;
         o["databaseSignature"] = Signature(h.DatabaseSignature);
         o["logSignature"] = Signature(h.LogSignature);
         o["created"] = Time(h.Created);
@@ -92,24 +92,24 @@ internal static class EseFileDetails
         o["genMaxCommitted"] = h.GenMaxCommitted;
         o["genMinConsistent"] = h.GenMinConsistent;
         o["genMaxRequiredCreated"] = Time(h.GenMaxRequiredCreated);
-        o["dbTimeDirtied"] = h.DbTimeDirtied;
+        o["dbTimeDirtied"] = (long)h.DbTimeDirtied;
         o["consistent"] = Event(h.ConsistentPosition, h.ConsistentTime);
         o["attach"] = Event(h.AttachPosition, h.AttachTime);
         o["detach"] = Event(h.DetachPosition, h.DetachTime);
-        o["databaseId"] = h.DatabaseId;
-        o["objidLast"] = h.ObjidLast;
-        o["fileType"] = h.FileType;
-        o["flags"] = h.Flags;
+        o["databaseId"] = (long)h.DatabaseId;
+        o["objidLast"] = (long)h.ObjidLast;
+        o["fileType"] = (long)h.FileType;
+        o["flags"] = (long)h.Flags;
         o["catalogShadowingDisabled"] = h.CatalogShadowingDisabled;
         o["isTemporaryDatabase"] = h.IsTemporaryDatabase;
         o["osVersion"] = new JsonObject
         {
-            ["major"] = h.OsMajorVersion,
-            ["minor"] = h.OsMinorVersion,
-            ["build"] = h.OsBuildNumber,
-            ["servicePack"] = h.OsServicePack,
+            ["major"] = (long)h.OsMajorVersion,
+            ["minor"] = (long)h.OsMinorVersion,
+            ["build"] = (long)h.OsBuildNumber,
+            ["servicePack"] = (long)h.OsServicePack,
         };
-        o["repairCount"] = h.RepairCount;
+        o["repairCount"] = (long)h.RepairCount;
         o["repairTime"] = Time(h.RepairTime);
         o["backups"] = new JsonObject
         {
@@ -120,9 +120,9 @@ internal static class EseFileDetails
             ["fullCurrent"] = Backup(h.FullBackupCurrent, null),
             ["snapshotCurrent"] = Backup(h.SnapshotBackupCurrent, null),
         };
-        o["eccFixesSucceeded"] = h.EccFixSucceeded.Count;
-        o["eccFixesFailed"] = h.EccFixFailed.Count;
-        o["badChecksums"] = h.BadChecksums.Count;
+        o["eccFixesSucceeded"] = (long)h.EccFixSucceeded.Count;
+        o["eccFixesFailed"] = (long)h.EccFixFailed.Count;
+        o["badChecksums"] = (long)h.BadChecksums.Count;
         o["backupTrailer"] = r.Trailer is { } t
             ? new JsonObject
             {
@@ -164,16 +164,16 @@ internal static class EseFileDetails
         o["previousGenerationCreated"] = Time(h.PreviousGenerationCreated);
         o["formatVersion"] = h.Version.ToString();
         o["segmentFormat"] = h.Version.IsSegmentFormat;
-        o["sectorSize"] = h.SectorSize;
-        o["headerSectors"] = h.HeaderSectors;
-        o["fileSectors"] = h.FileSectors;
+        o["sectorSize"] = (long)h.SectorSize;
+        o["headerSectors"] = (long)h.HeaderSectors;
+        o["fileSectors"] = (long)h.FileSectors;
         o["declaredLength"] = h.DeclaredFileLength;
         o["databasePageSize"] = h.DatabasePageSize;
         o["circularLogging"] = h.CircularLogging;
         o["flags"] = (int)h.Flags;
         o["checkpoint"] = h.Checkpoint.ToString();
         o["previousLogAccumulatedChecksum"] = h.Version.HasPreviousLogChecksum ? Hex(h.PreviousLogAccumulatedChecksum) : null;
-        o["fileType"] = h.FileType;
+        o["fileType"] = (long)h.FileType;
         o["systemPath"] = h.Dbms.SystemPath;
         o["logPath"] = h.Dbms.LogPath;
         o["attachedDatabases"] = Attached(h.AttachedDatabases);
@@ -199,7 +199,7 @@ internal static class EseFileDetails
         o["lastFullBackupCheckpoint"] = Position(c.LastFullBackupCheckpoint);
         o["fullBackup"] = Event(c.FullBackup, c.FullBackupTime);
         o["incrementalBackup"] = Event(c.IncrementalBackup, c.IncrementalBackupTime);
-        o["fileType"] = c.FileType;
+        o["fileType"] = (long)c.FileType;
         o["systemPath"] = c.Dbms.SystemPath;
         o["logPath"] = c.Dbms.LogPath;
         o["attachedDatabases"] = Attached(c.AttachedDatabases);
@@ -212,7 +212,7 @@ internal static class EseFileDetails
         {
             a.Add(new JsonObject
             {
-                ["databaseId"] = e.DatabaseId,
+                ["databaseId"] = (long)e.DatabaseId,
                 ["path"] = e.Path,
                 ["databaseSignature"] = Signature(e.DatabaseSignature),
                 ["attach"] = Position(e.Attach),
@@ -234,8 +234,8 @@ internal static class EseFileDetails
         {
             ["mark"] = b.Mark.ToString(),
             ["markTime"] = Time(b.MarkTime),
-            ["genLow"] = b.GenerationLow,
-            ["genHigh"] = b.GenerationHigh,
+            ["genLow"] = (long)b.GenerationLow,
+            ["genHigh"] = (long)b.GenerationHigh,
         };
         if (type is { } t)
         {
