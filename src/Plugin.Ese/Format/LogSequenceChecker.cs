@@ -1,7 +1,6 @@
 using EseBackupPlugin.Abstractions.Files;
-using EseBackupPlugin.Ese.Format;
 
-namespace EseBackupPlugin.Ese.Verification;
+namespace EseBackupPlugin.Ese.Format;
 
 /// <summary>
 /// The checks restore makes across consecutive log generations (same signature, no gaps, <c>tmPrevGen</c> of N+1
