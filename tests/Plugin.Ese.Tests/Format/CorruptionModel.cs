@@ -126,8 +126,6 @@ internal sealed class CorruptionModel
 
         // v7: walk the LRCHECKSUM chain (§5.8) from the clean bytes; each record owns the bytes it covers and its own
         // fields, except the short checksum, which only recovery uses.
-        var generation = BinaryPrimitives.ReadInt32LittleEndian(Bytes.AsSpan(4));
-        _ = generation;
         long pos = 4096;
         while (true)
         {
