@@ -119,6 +119,19 @@ public class EseFileVerifierServiceTests
     }
 
     [Fact]
+    public async Task Cancellation_reports_fail_and_throws()
+    {
+        var reports = new List<OperationProgress>();
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => _service.VerifyAsync(new VerifyFilesRequest([TestData.Ese("srum-server2022-first-generations")]), new SyncProgress(reports.Add), cts.Token));
+
+        Assert.Equal(ProgressPhase.Fail, reports[^1].Phase);
+    }
+
+    [Fact]
     public async Task Deleted_middle_log_is_a_generation_gap()
     {
         using var temp = CopySet("srum-win10-clean-with-logs");
