@@ -49,7 +49,9 @@ internal static class EseFileDetails
                 break;
         }
 
-        return o;
+        // Re-parse so every number is a JSON number rather than a boxed CLR int/uint/long: callers can then read any
+        // field with any numeric type, exactly as they would after the object crossed a process boundary.
+        return JsonNode.Parse(o.ToJsonString())!.AsObject();
     }
 
     private static void AddDatabase(JsonObject o, EseVerificationResult r, bool verified)
