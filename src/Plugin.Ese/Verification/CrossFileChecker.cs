@@ -1,0 +1,222 @@
+using System.Globalization;
+using EseBackupPlugin.Abstractions.Files;
+using EseBackupPlugin.Ese.Format;
+
+namespace EseBackupPlugin.Ese.Verification;
+
+/// <summary>
+/// Checks across verified files: every log sequence (one per directory and base name), databases against the log
+/// streams they need, checkpoints against their logs.
+/// </summary>
+/// <remarks>
+/// Databases are matched to logs by signature across every verified file, so a database in a sub-directory (the
+/// Windows catalog store keeps each <c>catdb</c> in its own folder) still finds its logs. A dirty database whose
+/// stream has no log among the verified files gets a warning, not a corruption finding: logs often live in another
+/// directory than the databases.
+/// </remarks>
+internal static class CrossFileChecker
+{
+    /// <summary>Runs every cross-file check.</summary>
+    public static IReadOnlyList<Finding> Check(IReadOnlyList<EseVerificationResult> files)
+    {
+        var findings = new List<Finding>();
+        var sequences = new List<Sequence>();
+        foreach (var group in files
+            .Where(f => f.Kind == EseFileKind.Log && f.Log is not null && f.LogHeaderValid)
+            .GroupBy(f => (Directory: DirectoryOf(f), Base: f.LogName?.BaseName.ToUpperInvariant() ?? string.Empty))
+            .OrderBy(g => g.Key.Directory, StringComparer.Ordinal)
+            .ThenBy(g => g.Key.Base, StringComparer.Ordinal))
+        {
+            var (seqFindings, chain) = LogSequenceChecker.Check([.. group], group.Key.Directory);
+            findings.AddRange(seqFindings);
+            if (chain.Count > 0)
+            {
+                sequences.Add(new Sequence(group.Key.Directory, group.Key.Base, chain[^1].Log!.Signature, [.. chain]));
+            }
+        }
+
+        foreach (var db in files.Where(f => f.Kind == EseFileKind.Database && f.Database is not null && f.HeaderCopyUsed != HeaderCopy.None))
+        {
+            CheckDatabase(db, sequences, findings);
+        }
+
+        foreach (var chk in files.Where(f => f.Kind == EseFileKind.Checkpoint && f.Checkpoint is not null))
+        {
+            CheckCheckpoint(chk, sequences, findings);
+        }
+
+        return findings;
+    }
+
+    private static void CheckDatabase(EseVerificationResult db, List<Sequence> sequences, List<Finding> findings)
+    {
+        var h = db.Database!;
+        if (h.LogSignature.IsZero || h.RequiredLogRange is not { } range)
+        {
+            // Clean, or never logged: the database needs no log.
+            return;
+        }
+
+        var stream = sequences.Where(s => s.Signature == h.LogSignature).ToList();
+        if (stream.Count == 0)
+        {
+            var dir = DirectoryOf(db);
+            var parent = Path.GetDirectoryName(dir) ?? dir;
+            var beside = sequences.Where(s => s.Directory == dir || s.Directory == parent).ToList();
+            if (beside.Count > 0)
+            {
+                findings.Add(new Finding(
+                    FindingCodes.DatabaseLogSignatureMismatch,
+                    FindingSeverity.Corruption,
+                    $"The database is {h.State} and needs generations {range.Low} to {range.High} of log stream {h.LogSignature}, but the logs beside it belong to {beside[0].Signature}.")
+                {
+                    File = db.DisplayPath,
+                    Expected = h.LogSignature.ToString(),
+                    Actual = beside[0].Signature.ToString(),
+                    EseError = EseErrors.DatabaseLogSetMismatch,
+                });
+            }
+            else
+            {
+                findings.Add(new Finding(
+                    FindingCodes.RequiredLogsNotVerified,
+                    FindingSeverity.Warning,
+                    $"The database is {h.State} and needs generations {range.Low} to {range.High} of log stream {h.LogSignature}; no log of that stream was among the verified files.")
+                {
+                    File = db.DisplayPath,
+                    Generation = range.Low,
+                });
+            }
+
+            return;
+        }
+
+        var present = stream.SelectMany(s => s.Logs).ToDictionary(l => l.Log!.Generation, l => l);
+        var missing = Missing(range.Low, range.High, present);
+        if (missing.Count > 0)
+        {
+            findings.Add(new Finding(
+                FindingCodes.RequiredLogMissing,
+                FindingSeverity.Corruption,
+                $"The database is {h.State} and needs log generations {range.Low} to {range.High}; missing: {Ranges(missing)}.")
+            {
+                File = db.DisplayPath,
+                Generation = missing[0],
+                Expected = $"{range.Low}-{range.High}",
+                Actual = Ranges(missing),
+                EseError = EseErrors.RequiredLogFilesMissing,
+            });
+        }
+
+        if (h.GenMaxCommitted > range.High)
+        {
+            var committedMissing = Missing(range.High + 1, h.GenMaxCommitted, present);
+            if (committedMissing.Count > 0)
+            {
+                findings.Add(new Finding(
+                    FindingCodes.CommittedLogMissing,
+                    FindingSeverity.Warning,
+                    $"Generations {Ranges(committedMissing)} hold committed changes of the database but are missing: recovery would lose those transactions.")
+                {
+                    File = db.DisplayPath,
+                    Generation = committedMissing[0],
+                    EseError = EseErrors.CommittedLogFilesMissing,
+                });
+            }
+        }
+
+        if (!h.GenMaxRequiredCreated.IsZero && present.TryGetValue(range.High, out var last) && last.Log!.Created.Raw != h.GenMaxRequiredCreated.Raw)
+        {
+            findings.Add(new Finding(
+                FindingCodes.RequiredLogCreationTimeMismatch,
+                FindingSeverity.Warning,
+                $"Generation {range.High} was created at {last.Log.Created}, but the database recorded {h.GenMaxRequiredCreated} for it: it may be another log with the same number.")
+            {
+                File = db.DisplayPath,
+                Generation = range.High,
+                Expected = h.GenMaxRequiredCreated.ToString(),
+                Actual = last.Log.Created.ToString(),
+            });
+        }
+    }
+
+    private static void CheckCheckpoint(EseVerificationResult chk, List<Sequence> sequences, List<Finding> findings)
+    {
+        var c = chk.Checkpoint!;
+        var dir = DirectoryOf(chk);
+        var baseName = chk.LogName?.BaseName.ToUpperInvariant() ?? string.Empty;
+        var sequence = sequences.FirstOrDefault(s => s.Directory == dir && s.BaseName == baseName);
+        if (sequence is null)
+        {
+            // No logs of that base beside the checkpoint (logs may live elsewhere): nothing to compare.
+            return;
+        }
+
+        if (c.Signature != sequence.Signature)
+        {
+            findings.Add(new Finding(
+                FindingCodes.CheckpointSignatureMismatch,
+                FindingSeverity.Corruption,
+                $"The checkpoint belongs to log stream {c.Signature}, the logs beside it to {sequence.Signature}.")
+            {
+                File = chk.DisplayPath,
+                Expected = sequence.Signature.ToString(),
+                Actual = c.Signature.ToString(),
+                EseError = EseErrors.BadCheckpointSignature,
+            });
+            return;
+        }
+
+        var gen = c.CheckpointGeneration;
+        if (!sequence.Logs.Any(l => l.Log!.Generation == gen))
+        {
+            findings.Add(new Finding(
+                FindingCodes.CheckpointLogMissing,
+                FindingSeverity.Corruption,
+                $"Recovery starts at the checkpoint in generation {gen}, which is not among the logs ({sequence.Logs[0].Log!.Generation} to {sequence.Logs[^1].Log!.Generation}).")
+            {
+                File = chk.DisplayPath,
+                Generation = gen,
+                EseError = EseErrors.MissingPreviousLogFile,
+            });
+        }
+    }
+
+    private static List<int> Missing(int low, int high, Dictionary<int, EseVerificationResult> present)
+    {
+        var missing = new List<int>();
+        for (long g = low; g <= high && missing.Count <= 100_000; g++)
+        {
+            if (!present.ContainsKey((int)g))
+            {
+                missing.Add((int)g);
+            }
+        }
+
+        return missing;
+    }
+
+    private static string Ranges(List<int> generations)
+    {
+        var parts = new List<string>();
+        var start = generations[0];
+        var prev = start;
+        foreach (var g in generations.Skip(1).Append(int.MinValue))
+        {
+            if (g == prev + 1)
+            {
+                prev = g;
+                continue;
+            }
+
+            parts.Add(start == prev ? start.ToString(CultureInfo.InvariantCulture) : string.Create(CultureInfo.InvariantCulture, $"{start}-{prev}"));
+            start = prev = g;
+        }
+
+        return string.Join(", ", parts);
+    }
+
+    private static string DirectoryOf(EseVerificationResult f) => Path.GetDirectoryName(Path.GetFullPath(f.DisplayPath)) ?? string.Empty;
+
+    private sealed record Sequence(string Directory, string BaseName, EseSignature Signature, IReadOnlyList<EseVerificationResult> Logs);
+}

@@ -1,0 +1,162 @@
+using System.Buffers.Binary;
+using EseBackupPlugin.Abstractions.Files;
+using EseBackupPlugin.Ese.Format;
+using EseBackupPlugin.Ese.Format.Synthetic;
+using EseBackupPlugin.Ese.Tests.Support;
+using EseBackupPlugin.Ese.Verification;
+
+namespace EseBackupPlugin.Ese.Tests.Format;
+
+public class SniffingAndStructureTests
+{
+    [Fact]
+    public void Sniffer_names_every_kind()
+    {
+        Assert.Equal(EseFileKind.Patch, Identify("SRUDB.pat", []));
+        Assert.Equal(EseFileKind.Empty, Identify("x.edb", []));
+        Assert.Equal(EseFileKind.ReserveLog, Identify("edbres00001.jrs", new byte[65536]));
+        Assert.Equal(EseFileKind.TemporaryLog, Identify("edbtmp.log", new byte[65536]));
+        Assert.Equal(EseFileKind.NotEse, Identify("data.bin", new byte[65536]));
+        Assert.Equal(EseFileKind.NotEse, Identify("readme.txt", "just text"u8.ToArray()));
+        Assert.Equal(EseFileKind.ReserveLog, Identify("res1.log", File.ReadAllBytes(TestData.Ese("catroot2-winxp-with-logs", "res1.log"))));
+
+        var db = File.ReadAllBytes(TestData.Ese("esent-api-samples", "basic.edb"));
+        Assert.Equal(EseFileKind.Database, Identify("anything.bin", db));
+        Assert.Equal(EseFileKind.Truncated, Identify("basic.edb", db[..3000]));
+        var log = File.ReadAllBytes(TestData.Ese("srum-win10-clean-with-logs", "SRU0001A.log"));
+        Assert.Equal(EseFileKind.Log, Identify("renamed.bin", log));
+        Assert.Equal(EseFileKind.TemporaryLog, Identify("SRUtmp.log", log));
+        Assert.Equal(EseFileKind.Truncated, Identify("SRU0001A.log", log[..1000]));
+        Assert.Equal(EseFileKind.Checkpoint, Identify("x", File.ReadAllBytes(TestData.Ese("srum-win10-clean-with-logs", "SRU.chk"))));
+        Assert.Equal(EseFileKind.FlushMap, Identify("x", File.ReadAllBytes(TestData.Ese("srum-win10-clean-with-logs", "SRUDB.jfm"))));
+    }
+
+    [Fact]
+    public void A_damaged_header_is_still_recognised_by_its_hints()
+    {
+        var db = File.ReadAllBytes(TestData.Ese("esent-api-samples", "basic.edb"));
+        db[100] ^= 1;
+        db[4096 + 100] ^= 1;
+        Assert.Equal(EseFileKind.Database, Identify("basic.edb", db));
+
+        var log = File.ReadAllBytes(TestData.Ese("srum-win10-clean-with-logs", "SRU0001A.log"));
+        log[100] ^= 1;
+        Assert.Equal(EseFileKind.Log, Identify("whatever.bin", log));
+    }
+
+    [Fact]
+    public void Both_database_header_copies_bad_is_reported_and_pages_still_verified()
+    {
+        var db = File.ReadAllBytes(TestData.Ese("esent-api-samples", "basic.edb"));
+        db[100] ^= 1;
+        db[4096 + 200] ^= 1;
+
+        var result = CorruptionModel.VerifyInChunks(db, "basic.edb", new Random(1));
+
+        Assert.Equal(HeaderCopy.None, result.HeaderCopyUsed);
+        Assert.Equal([FindingCodes.HeaderChecksumMismatch, FindingCodes.ShadowHeaderMismatch], result.Findings.Select(f => f.Code));
+        Assert.All(result.Findings, f => Assert.Equal(-1018, f.EseError));
+        Assert.True(result.UnitsChecked > 0);
+    }
+
+    [Fact]
+    public void Copies_that_are_both_valid_but_differ_are_reported()
+    {
+        var db = File.ReadAllBytes(TestData.Ese("esent-api-samples", "basic.edb"));
+        BinaryPrimitives.WriteUInt32LittleEndian(db.AsSpan(4096 + 240), 7);
+        XorChecksum.Stamp(db.AsSpan(4096, 4096));
+
+        var result = CorruptionModel.VerifyInChunks(db, "basic.edb", new Random(1));
+
+        var f = Assert.Single(result.Findings);
+        Assert.Equal(FindingCodes.ShadowHeaderMismatch, f.Code);
+        Assert.Equal(4096, f.Offset);
+        Assert.Equal(HeaderCopy.Primary, result.HeaderCopyUsed);
+    }
+
+    [Fact]
+    public async Task A_streaming_backup_trailer_is_recognised_and_checked()
+    {
+        using var temp = new TempDirectory();
+        var set = SyntheticEseSet.Create(temp.Path, new SyntheticEseOptions { PageSize = 8192, DatabasePages = 40, LogGenerations = 2 });
+        var path = set.Databases[0].Path;
+        var header = (await EseFileVerifier.VerifyAsync(path)).Database!;
+        var trailer = new BackupTrailer(0, new BackupInfo(new LogPosition(0, 1, 1), header.Created, 1, 2), header.DatabaseSignature, header.LogSignature, 1, 2, 2, default, default);
+        var page = new byte[8192];
+        trailer.WritePage(page);
+        await using (var s = new FileStream(path, FileMode.Append))
+        {
+            await s.WriteAsync(page);
+        }
+
+        var result = await EseFileVerifier.VerifyAsync(path);
+        Assert.Empty(result.Findings);
+        Assert.NotNull(result.Trailer);
+        Assert.Equal(2u, result.Trailer.Backup.GenerationHigh);
+        Assert.Equal(40, result.UnitsChecked + result.UnitsUninitialized);
+
+        var inspected = await new EseFileInspector().InspectAsync(path);
+        Assert.NotNull(inspected.Details["backupTrailer"]);
+
+        // Another database's trailer is a mismatch; a damaged trailer is a damaged last page.
+        var foreign = trailer with { DatabaseSignature = EseSignature.Create(9, header.Created, "OTHER") };
+        var bytes = File.ReadAllBytes(path);
+        foreign.WritePage(bytes.AsSpan(bytes.Length - 8192));
+        Assert.Equal(FindingCodes.BackupTrailerMismatch, Assert.Single(CorruptionModel.VerifyInChunks(bytes, "d.edb", new Random(2)).Findings).Code);
+        bytes[^100] ^= 4;
+        var damaged = Assert.Single(CorruptionModel.VerifyInChunks(bytes, "d.edb", new Random(2)).Findings);
+        Assert.Equal(FindingCodes.PageChecksumMismatch, damaged.Code);
+        Assert.Equal(41, damaged.Page);
+    }
+
+    [Fact]
+    public void A_badly_damaged_file_keeps_a_bounded_list_of_findings()
+    {
+        using var temp = new TempDirectory();
+        var set = SyntheticEseSet.Create(temp.Path, new SyntheticEseOptions { PageSize = 4096, DatabasePages = 3000, UninitializedPageFraction = 0, LogGenerations = 1 });
+        var bytes = File.ReadAllBytes(set.Databases[0].Path);
+        for (var p = 2; p < bytes.Length / 4096; p++)
+        {
+            bytes[(p * 4096) + 500] ^= 1;
+        }
+
+        var result = CorruptionModel.VerifyInChunks(bytes, "x.edb", new Random(3));
+
+        Assert.Equal(3000, result.UnitsCorrupt);
+        Assert.Equal(FindingCollector.Limit + 1, result.Findings.Count);
+        Assert.Equal(FindingCodes.FindingsLimitReached, result.Findings[^1].Code);
+        Assert.Equal(FindingSeverity.Corruption, result.Findings[^1].Severity);
+    }
+
+    [Fact]
+    public void Checkpoint_round_trips_and_a_short_checkpoint_is_truncated()
+    {
+        // At a clean stop ESE clears only the first byte of the checkpoint's attach list (and the "present" flag),
+        // leaving the old records behind the terminator: the structure round-trips, those stale bytes do not.
+        var original = File.ReadAllBytes(TestData.Ese("srum-win11-dirty-with-logs", "SRU.chk"));
+        var header = CheckpointHeader.Read(original);
+        Assert.Equal(0, header.VersionFlags & CheckpointHeader.AttachInfoPresentFlag);
+        Assert.Equal(0, original[679]);
+        Assert.Empty(header.AttachedDatabases.Entries);
+        var rewritten = new byte[CheckpointHeader.FileSize];
+        header.WriteFile(rewritten);
+        Assert.Equal(original.AsSpan(4, 676).ToArray(), rewritten.AsSpan(4, 676).ToArray());
+        Assert.Equal(header with { Checksum = 0 }, CheckpointHeader.Read(rewritten) with { Checksum = 0, Dbms = header.Dbms, AttachedDatabases = header.AttachedDatabases });
+
+        var result = CorruptionModel.VerifyInChunks(original[..4096], "SRU.chk", new Random(1));
+        Assert.Equal(FindingCodes.TruncatedFile, Assert.Single(result.Findings).Code);
+        Assert.Equal(HeaderCopy.Primary, result.HeaderCopyUsed);
+    }
+
+    [Fact]
+    public void Verifier_refuses_use_after_complete()
+    {
+        var v = EseStreamVerifier.Create("x", "x", 0, []);
+        v.Complete();
+        Assert.Throws<InvalidOperationException>(() => v.Process([1]));
+        Assert.Throws<InvalidOperationException>(() => v.Complete());
+    }
+
+    private static EseFileKind Identify(string name, byte[] bytes) =>
+        EseFileSniffer.Identify(name, bytes.Length, bytes.AsSpan(0, Math.Min(bytes.Length, EseFileSniffer.HeadSize))).Kind;
+}
