@@ -1,4 +1,213 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using EseBackupPlugin.Abstractions;
+using EseBackupPlugin.Abstractions.Catalog;
+using EseBackupPlugin.Abstractions.Files;
+using EseBackupPlugin.Abstractions.Operations;
+using EseBackupPlugin.Abstractions.Progress;
+using EseBackupPlugin.Abstractions.Samples;
+using EseBackupPlugin.Abstractions.Targets;
+using EseBackupPlugin.Ese.Composition;
+using EseBackupPlugin.Ese.Engine;
+using EseBackupPlugin.Ese.Engine.Copy;
+using EseBackupPlugin.Ese.Engine.FormatBinding;
+using EseBackupPlugin.Ese.Engine.Ports;
+using EseBackupPlugin.Ese.Engine.Restore;
+using EseBackupPlugin.Ese.Engine.Staging;
+using EseBackupPlugin.Ese.Engine.Verification;
+using EseBackupPlugin.Ese.Sources.Esent;
+using EseBackupPlugin.Ese.Sources.FileSet;
+using EseBackupPlugin.Ese.Verification;
+using EseBackupPlugin.Ese.Vss;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace EseBackupPlugin.Ese;
 
-/// <summary>Placeholder while the solution is laid out; replaced by the composition root.</summary>
-internal static class Placeholder;
+/// <summary>
+/// The plugin's entry point (plugin.json <c>entry.type</c>) and composition root: binds and validates the
+/// options, builds the sources (file sets everywhere; esent.dll instances and VSS writers where usable),
+/// the one engine they share, and the verification, restore and sample services.
+/// </summary>
+public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
+{
+    /// <summary>The plugin id, as in plugin.json.</summary>
+    public const string PluginId = "esebackup.ese";
+
+    private readonly IReadOnlyList<IBackupSource> _sources;
+    private readonly BackupEngine _engine;
+    private readonly SetVerifier _setVerifier;
+    private readonly RestoreEngine _restore;
+    private readonly EseFileInspector _inspector = new();
+    private readonly EseFileVerifierService _fileVerifier = new();
+    private readonly IBackupCatalog _catalog;
+    private readonly ILogger _logger;
+    private int _disposed;
+
+    /// <summary>Creates the plugin. The host passes its logging, the plugin's configuration section and its catalog.</summary>
+    /// <param name="loggerFactory">The host's logging; none means silent.</param>
+    /// <param name="configuration">The <c>EsePlugin</c> configuration section; none means defaults.</param>
+    /// <param name="catalog">The host's catalog; none means a process-local one.</param>
+    /// <exception cref="InvalidOperationException">A setting is invalid; the message names it.</exception>
+    public EsePlugin(ILoggerFactory? loggerFactory = null, IConfiguration? configuration = null, IBackupCatalog? catalog = null)
+        : this(loggerFactory, Bind(configuration), catalog, PhysicalStagingFileSystem.Instance, TimeProvider.System)
+    {
+    }
+
+    internal EsePlugin(ILoggerFactory? loggerFactory, EsePluginOptions options, IBackupCatalog? catalog, IStagingFileSystem fileSystem, TimeProvider time)
+    {
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException("Invalid plugin configuration: " + string.Join(" ", problems));
+        }
+
+        var logs = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = logs.CreateLogger<EsePlugin>();
+        _catalog = catalog ?? new InMemoryBackupCatalog();
+        Options = options;
+
+        var esent = new EsentInstanceSource(options.EsentInstances, logs.CreateLogger<EsentInstanceSource>(), time);
+        var journal = _catalog is ISnapshotSetCatalog snapshots
+            ? (IVssSnapshotSetJournal)new CatalogSnapshotJournal(snapshots)
+            : new FileVssSnapshotSetJournal(Path.Combine(StateDirectory(options), "vss-snapshot-sets.json"));
+        _sources =
+        [
+            new FileSetSource(FormatFileProbe.Instance, options.FileSet, _catalog, time, logs.CreateLogger<FileSetSource>()),
+            esent,
+            new VssSource(options.Vss, journal, logs.CreateLogger<VssSource>(), time),
+        ];
+
+        var copier = new OnePassCopier(fileSystem, FormatStreamVerifierFactory.Instance, options.Engine.BufferSize, options.Engine.BufferCount);
+        var producer = new ProducerStamp(PluginId, Version, ContractVersion.Current.ToString(2));
+        _engine = new BackupEngine(_sources, FormatStreamVerifierFactory.Instance, _catalog, fileSystem, options.Engine, producer, time, logs.CreateLogger<BackupEngine>());
+        _setVerifier = new SetVerifier(copier);
+        _restore = new RestoreEngine(copier, fileSystem, new EsentRestorerAdapter(new EsentRestorer(options.EsentInstances, logs.CreateLogger<EsentRestorer>())), logs.CreateLogger<RestoreEngine>());
+    }
+
+    /// <summary>The plugin version (the assembly's informational version).</summary>
+    public static string Version { get; } =
+        typeof(EsePlugin).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    internal EsePluginOptions Options { get; }
+
+    internal BackupEngine Engine => _engine;
+
+    /// <inheritdoc />
+    public PluginInfo Info => new(
+        PluginId,
+        Version,
+        ContractVersion.Current.ToString(2),
+        "Backs up, verifies and restores Microsoft ESE (esent.dll) databases: offline file sets, in-process instances and VSS writers.",
+        new PluginCapabilities([.. _sources.Select(s => s.Capabilities)], CanVerifySets: true, CanRestore: true, CanInspectFiles: true));
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<BackupTarget> DiscoverAsync(DiscoveryRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        foreach (var source in _sources.Where(s => s.Capabilities.Available && (request.Kinds.Count == 0 || request.Kinds.Contains(s.Kind))))
+        {
+            var found = new List<BackupTarget>();
+            try
+            {
+                await foreach (var target in source.DiscoverAsync(request, cancellationToken))
+                {
+                    found.Add(target);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+            {
+                // One source failing (a VSS service that is down) must not hide the others' targets.
+                _logger.LogWarning(ex, "Discovery of {Kind} targets failed.", source.Kind);
+            }
+
+            foreach (var target in found)
+            {
+                yield return await WithLastBackupAsync(target, cancellationToken);
+            }
+        }
+    }
+
+    private async Task<BackupTarget> WithLastBackupAsync(BackupTarget target, CancellationToken ct)
+    {
+        var chain = await _catalog.GetChainAsync(target.Id, ct);
+        if (chain.Count == 0)
+        {
+            return target;
+        }
+
+        var last = chain[^1];
+        return target with { LastBackup = new LastBackupInfo(last.Manifest.SetId, last.Manifest.Kind, last.CompletedAt, last.Manifest.LogRange?.High) };
+    }
+
+    /// <inheritdoc />
+    public Task<BackupResult> BackupAsync(BackupRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+        => _engine.BackupAsync(request, progress, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<CompletionResult> CompleteBackupAsync(CompletionRequest request, CancellationToken cancellationToken = default)
+        => _engine.CompleteAsync(request, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<VerifySetResult> VerifySetAsync(VerifySetRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+        => _setVerifier.VerifyAsync(request, progress, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<RestoreResult> RestoreAsync(RestoreRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+        => _restore.RestoreAsync(request, progress, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<FileInspection> InspectFileAsync(string path, CancellationToken cancellationToken = default)
+        => _inspector.InspectAsync(path, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<FileVerificationReport> VerifyFilesAsync(VerifyFilesRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+        => _fileVerifier.VerifyAsync(request, progress, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<SampleTarget> CreateSampleTargetAsync(SampleTargetRequest request, CancellationToken cancellationToken = default)
+        => SampleTargets.CreateAsync(request, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<SampleTarget> AdvanceSampleTargetAsync(string directory, int newGenerations, CancellationToken cancellationToken = default)
+        => SampleTargets.AdvanceAsync(directory, newGenerations, cancellationToken);
+
+    /// <summary>Ends backups the host never completed (as aborted: nothing is truncated) and releases the sources.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _engine.DisposeAsync();
+        foreach (var source in _sources.OfType<IAsyncDisposable>())
+        {
+            await source.DisposeAsync();
+        }
+
+        foreach (var source in _sources.OfType<IDisposable>())
+        {
+            source.Dispose();
+        }
+    }
+
+    private static EsePluginOptions Bind(IConfiguration? configuration)
+    {
+        var options = new EsePluginOptions();
+        try
+        {
+            configuration?.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new InvalidOperationException("Invalid plugin configuration: " + ex.Message, ex);
+        }
+
+        return options;
+    }
+
+    private static string StateDirectory(EsePluginOptions options) =>
+        options.StateDirectory ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create) is { Length: > 0 } local ? local : Path.GetTempPath(), "esebackup");
+}

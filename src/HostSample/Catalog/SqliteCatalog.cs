@@ -14,7 +14,7 @@ namespace EseBackupPlugin.HostSample.Catalog;
 /// state change. It implements the plugin's catalog port and the host's own bookkeeping (runs, storage,
 /// listing, crash recovery).
 /// </summary>
-internal sealed class SqliteCatalog : IBackupCatalog, IDisposable
+internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisposable
 {
     /// <summary>Schema version stored in <c>PRAGMA user_version</c>.</summary>
     public const int SchemaVersion = 1;
@@ -84,7 +84,9 @@ internal sealed class SqliteCatalog : IBackupCatalog, IDisposable
                 CREATE INDEX ix_sets_target_state ON sets(target_id, state);
                 CREATE TABLE snapshot_sets (
                     snapshot_set_id TEXT PRIMARY KEY,
-                    set_id          TEXT,
+                    target_id       TEXT NOT NULL,
+                    owner_pid       INTEGER NOT NULL,
+                    owner_started   TEXT NOT NULL,
                     created_at      TEXT NOT NULL,
                     released_at     TEXT
                 );
@@ -265,30 +267,48 @@ internal sealed class SqliteCatalog : IBackupCatalog, IDisposable
         return chain;
     }
 
-    /// <summary>Records a VSS snapshot set created by this host (so a crash leaves a trace to clean up).</summary>
-    public void RecordSnapshotSet(Guid snapshotSetId, string? setId) => WithTransaction((c, tx) => Execute(c, tx,
-        "INSERT OR REPLACE INTO snapshot_sets (snapshot_set_id, set_id, created_at) VALUES ($s, $id, $at)",
-        ("$s", snapshotSetId.ToString("D")), ("$id", setId), ("$at", Iso(DateTimeOffset.UtcNow))));
+    // ---- VSS snapshot sets (so a crashed backup's shadow copies are found and deleted later) -------
 
-    /// <summary>Marks a snapshot set released.</summary>
-    public void ReleaseSnapshotSet(Guid snapshotSetId) => WithTransaction((c, tx) => Execute(c, tx,
-        "UPDATE snapshot_sets SET released_at = $at WHERE snapshot_set_id = $s",
-        ("$at", Iso(DateTimeOffset.UtcNow)), ("$s", snapshotSetId.ToString("D"))));
-
-    /// <summary>Snapshot sets recorded but never released.</summary>
-    public IReadOnlyList<Guid> UnreleasedSnapshotSets()
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<SnapshotSetRecord>> GetSnapshotSetsAsync(CancellationToken cancellationToken = default)
     {
         using var c = Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT snapshot_set_id FROM snapshot_sets WHERE released_at IS NULL";
+        cmd.CommandText = "SELECT snapshot_set_id, target_id, owner_pid, owner_started, created_at FROM snapshot_sets WHERE released_at IS NULL";
         using var r = cmd.ExecuteReader();
-        var list = new List<Guid>();
+        var list = new List<SnapshotSetRecord>();
         while (r.Read())
         {
-            list.Add(Guid.Parse(r.GetString(0)));
+            list.Add(new SnapshotSetRecord(
+                Guid.Parse(r.GetString(0)),
+                r.GetString(1),
+                r.GetInt32(2),
+                DateTimeOffset.Parse(r.GetString(3), CultureInfo.InvariantCulture),
+                DateTimeOffset.Parse(r.GetString(4), CultureInfo.InvariantCulture)));
         }
 
-        return list;
+        return ValueTask.FromResult<IReadOnlyList<SnapshotSetRecord>>(list);
+    }
+
+    /// <inheritdoc />
+    public ValueTask RecordSnapshotSetAsync(SnapshotSetRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        WithTransaction((c, tx) => Execute(c, tx, """
+            INSERT OR REPLACE INTO snapshot_sets (snapshot_set_id, target_id, owner_pid, owner_started, created_at)
+            VALUES ($s, $t, $pid, $pstart, $at)
+            """,
+            ("$s", record.SnapshotSetId.ToString("D")), ("$t", record.TargetId), ("$pid", record.ProcessId),
+            ("$pstart", Iso(record.ProcessStartTime)), ("$at", Iso(record.RecordedAt))));
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask RemoveSnapshotSetAsync(Guid snapshotSetId, CancellationToken cancellationToken = default)
+    {
+        WithTransaction((c, tx) => Execute(c, tx, "UPDATE snapshot_sets SET released_at = $at WHERE snapshot_set_id = $s",
+            ("$at", Iso(DateTimeOffset.UtcNow)), ("$s", snapshotSetId.ToString("D"))));
+        return ValueTask.CompletedTask;
     }
 
     public void Dispose() => SqliteConnection.ClearAllPools();

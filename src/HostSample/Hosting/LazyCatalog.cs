@@ -8,7 +8,7 @@ namespace EseBackupPlugin.HostSample.Hosting;
 /// Hands the plugin the catalog port without opening the database until a call needs it, so that
 /// commands that never touch the catalog (inspect, verify, plugins) create no repository.
 /// </summary>
-internal sealed class LazyCatalog(Func<SqliteCatalog> open) : IBackupCatalog
+internal sealed class LazyCatalog(Func<SqliteCatalog> open) : IBackupCatalog, ISnapshotSetCatalog
 {
     private readonly Lazy<SqliteCatalog> _catalog = new(open);
 
@@ -22,4 +22,13 @@ internal sealed class LazyCatalog(Func<SqliteCatalog> open) : IBackupCatalog
 
     public ValueTask RecordTruncationAsync(TruncationReport report, CancellationToken cancellationToken = default)
         => _catalog.Value.RecordTruncationAsync(report, cancellationToken);
+
+    public ValueTask<IReadOnlyList<SnapshotSetRecord>> GetSnapshotSetsAsync(CancellationToken cancellationToken = default)
+        => _catalog.Value.GetSnapshotSetsAsync(cancellationToken);
+
+    public ValueTask RecordSnapshotSetAsync(SnapshotSetRecord record, CancellationToken cancellationToken = default)
+        => _catalog.Value.RecordSnapshotSetAsync(record, cancellationToken);
+
+    public ValueTask RemoveSnapshotSetAsync(Guid snapshotSetId, CancellationToken cancellationToken = default)
+        => _catalog.Value.RemoveSnapshotSetAsync(snapshotSetId, cancellationToken);
 }

@@ -11,6 +11,9 @@ internal interface IEseRestorer
     /// <summary>Whether ESE is usable in this process.</summary>
     bool IsAvailable { get; }
 
-    /// <summary>Runs ESE's restore over <paramref name="directory"/> (databases, .pat files and logs side by side).</summary>
-    Task<PluginError?> RestoreAsync(string directory, string? logBaseName, CancellationToken cancellationToken);
+    /// <summary>
+    /// Runs ESE's restore over <paramref name="layoutDirectory"/> (databases, empty .pat files and logs side by
+    /// side) and puts the recovered databases into <paramref name="destination"/>.
+    /// </summary>
+    Task<PluginError?> RestoreAsync(string layoutDirectory, string destination, CancellationToken cancellationToken);
 }

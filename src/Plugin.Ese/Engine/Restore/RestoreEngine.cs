@@ -76,6 +76,10 @@ internal sealed class RestoreEngine(OnePassCopier copier, IStagingFileSystem fil
         }
 
         fileSystem.CreateDirectory(destination);
+
+        // Files only: the layout is the destination. Through ESE: lay out beside it, then let ESE restore into it.
+        var layout = request.Mode == RestoreMode.EseRestore ? Path.Combine(destination, ".esebackup-restore-layout") : destination;
+        fileSystem.CreateDirectory(layout);
         var written = new List<(string Temp, string Final)>();
         var restored = new List<RestoredFile>();
         var total = plan.Sum(p => p.Entry.Size);
@@ -87,7 +91,7 @@ internal sealed class RestoreEngine(OnePassCopier copier, IStagingFileSystem fil
             {
                 ct.ThrowIfCancellationRequested();
                 // Set paths were validated as plain relative paths; databases keep their sub-folders, logs sit at the top.
-                var final = Path.Combine(destination, item.TargetName.Replace('/', Path.DirectorySeparatorChar));
+                var final = Path.Combine(layout, item.TargetName.Replace('/', Path.DirectorySeparatorChar));
                 var folder = Path.GetDirectoryName(final)!;
                 fileSystem.CreateDirectory(folder);
                 var temp = Path.Combine(folder, $".{Path.GetFileName(final)}.restoring-{Guid.NewGuid():N}");
@@ -113,7 +117,7 @@ internal sealed class RestoreEngine(OnePassCopier copier, IStagingFileSystem fil
             }
 
             written.Clear();
-            fileSystem.SyncDirectory(destination);
+            fileSystem.SyncDirectory(layout);
         }
         catch (OperationCanceledException)
         {
@@ -131,11 +135,23 @@ internal sealed class RestoreEngine(OnePassCopier copier, IStagingFileSystem fil
 
         if (request.Mode == RestoreMode.EseRestore && eseRestorer is not null)
         {
-            var eseError = await eseRestorer.RestoreAsync(destination, manifests[0].Manifest.Target.LogBaseName, ct);
+            // JetRestoreInstance finds databases through empty <name>.pat files beside them (streaming sets carry none).
+            foreach (var db in plan.Where(p => p.Entry.Role == FileRole.Database))
+            {
+                var pat = Path.ChangeExtension(Path.Combine(layout, db.TargetName.Replace('/', Path.DirectorySeparatorChar)), ".pat");
+                if (!File.Exists(pat))
+                {
+                    await File.WriteAllBytesAsync(pat, [], ct);
+                }
+            }
+
+            var eseError = await eseRestorer.RestoreAsync(layout, destination, ct);
             if (eseError is not null)
             {
                 return new RestoreResult { Error = eseError, Files = restored, LogRange = range };
             }
+
+            fileSystem.DeleteDirectory(layout);
         }
 
         progress?.Report(new OperationProgress(OperationKind.Restore, ProgressPhase.Complete, restored.Count, plan.Count, done, total));

@@ -8,6 +8,9 @@ namespace EseBackupPlugin.Ese.Sources.FileSet;
 /// </summary>
 internal sealed record FileSetGroup(string LogSignature, string Location, IReadOnlyList<ProbedFile> Databases, IReadOnlyList<ProbedFile> Logs, ProbedFile? Checkpoint)
 {
+    /// <summary>ESE-looking files in the set's directory that could not be read or identified (damaged headers).</summary>
+    public IReadOnlyList<ProbedFile> Problems { get; init; } = [];
+
     /// <summary>The log base name (from log or checkpoint names).</summary>
     public string? BaseName => Logs.Select(l => l.BaseName).Concat([Checkpoint?.BaseName]).FirstOrDefault(b => b is not null);
 
@@ -21,7 +24,7 @@ internal sealed record FileSetGroup(string LogSignature, string Location, IReadO
     public long? OldestGeneration => Logs.Count == 0 ? null : Logs.Min(l => l.Generation!.Value);
 
     /// <summary>Circular logging on or once on, by any log header.</summary>
-    public bool CircularLogging => Logs.Any(l => l.CircularLogging);
+    public bool CircularLogging => Logs.Any(l => l.CircularLogging) || Checkpoint?.CircularLogging == true;
 
     /// <summary>One log per generation (an archived copy beats a stray duplicate; the current log is its own generation).</summary>
     public IReadOnlyDictionary<long, ProbedFile> ByGeneration =>

@@ -55,7 +55,7 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
                 else if (entry is FileInfo { Length: > 0 } file && count++ < options.MaxFilesPerRoot)
                 {
                     var p = probe.Probe(file.FullName);
-                    if (p.Kind is ProbedKind.Database or ProbedKind.Log or ProbedKind.Checkpoint)
+                    if (p.Kind is ProbedKind.Database or ProbedKind.Log or ProbedKind.Checkpoint or ProbedKind.Unreadable)
                     {
                         probed.Add(p);
                     }
@@ -70,6 +70,8 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
     public static IReadOnlyList<FileSetGroup> Group(IReadOnlyList<ProbedFile> files)
     {
         var groups = new List<FileSetGroup>();
+        var damaged = files.Where(f => f.Kind == ProbedKind.Log && f.LogSignature is null).ToList();
+        var unreadable = files.Where(f => f.Kind == ProbedKind.Unreadable).ToList();
         foreach (var bySignature in files.Where(f => f.LogSignature is not null).GroupBy(f => f.LogSignature!, StringComparer.Ordinal))
         {
             var logs = bySignature.Where(f => f.Kind == ProbedKind.Log && f.Generation is not null).ToList();
@@ -89,9 +91,20 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
             {
                 var here = logs.Where(l => Path.GetDirectoryName(l.Path) == dir).ToList();
                 var checkpoint = checkpoints.FirstOrDefault(c => Path.GetDirectoryName(c.Path) == dir);
+                var baseName = here.Select(l => l.BaseName).Concat([checkpoint?.BaseName]).FirstOrDefault(b => b is not null);
+
+                // Logs with damaged headers join the set of their directory and base name.
+                foreach (var bad in damaged.Where(d => Path.GetDirectoryName(d.Path) == dir && string.Equals(d.BaseName, baseName, StringComparison.OrdinalIgnoreCase)))
+                {
+                    var generation = bad.Generation ?? (here.Count == 0 ? 1 : here.Max(l => l.Generation!.Value) + 1);
+                    here.Add(bad with { Generation = generation, LogSignature = bySignature.Key });
+                }
                 // Databases belong to the log directory that is their own directory or the nearest one above it.
                 var dbs = databases.Where(d => NearestLogDir(d.Path, logDirs) == dir).ToList();
-                groups.Add(new FileSetGroup(bySignature.Key, dir, dbs, here, checkpoint));
+                groups.Add(new FileSetGroup(bySignature.Key, dir, dbs, here, checkpoint)
+                {
+                    Problems = [.. unreadable.Where(u => Path.GetDirectoryName(u.Path) == dir)],
+                });
             }
         }
 

@@ -87,6 +87,11 @@ internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options,
             }
         }
 
+        foreach (var problem in group.Problems.Concat(group.Logs.Where(l => l.HeaderDamaged)))
+        {
+            warnings.Add(new PluginError(ErrorCodes.ReadVerifyFailure, $"'{problem.Path}' looks like part of this set but its header cannot be trusted: {problem.Problem}.") { TargetId = id, File = problem.Path });
+        }
+
         foreach (var log in group.Logs.Where(l => l.NameGeneration is { } n && n != l.Generation))
         {
             warnings.Add(new PluginError(ErrorCodes.LogGenerationMismatch, $"Log '{log.Path}' is named for generation {log.NameGeneration} but its header says {log.Generation}.") { TargetId = id, File = log.Path });

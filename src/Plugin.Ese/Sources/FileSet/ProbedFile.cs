@@ -49,6 +49,9 @@ internal sealed record ProbedFile(string Path, ProbedKind Kind, long Length)
     /// <summary>Circular logging on (or was on), from a log header.</summary>
     public bool CircularLogging { get; init; }
 
+    /// <summary>True for a log identified by its name whose header failed its checksum.</summary>
+    public bool HeaderDamaged { get; init; }
+
     /// <summary>Why the file could not be read, for <see cref="ProbedKind.Unreadable"/>.</summary>
     public string? Problem { get; init; }
 }

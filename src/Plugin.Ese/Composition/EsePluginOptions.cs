@@ -1,0 +1,60 @@
+using EseBackupPlugin.Ese.Engine;
+using EseBackupPlugin.Ese.Sources.Esent;
+using EseBackupPlugin.Ese.Sources.FileSet;
+using EseBackupPlugin.Ese.Vss;
+
+namespace EseBackupPlugin.Ese.Composition;
+
+/// <summary>
+/// The plugin's options: the configuration section named by plugin.json (<c>EsePlugin</c>), bound once at
+/// start-up and validated, so that a bad setting fails the plugin's creation with a message naming it.
+/// </summary>
+internal sealed class EsePluginOptions
+{
+    /// <summary>File-set discovery (<c>EsePlugin:FileSet</c>).</summary>
+    public FileSetOptions FileSet { get; set; } = new();
+
+    /// <summary>Copy engine tuning and lock placement (<c>EsePlugin:Engine</c>).</summary>
+    public EngineOptions Engine { get; set; } = new();
+
+    /// <summary>In-process esent.dll instances (<c>EsePlugin:EsentInstances</c>).</summary>
+    public EsentSourceOptions EsentInstances { get; set; } = new();
+
+    /// <summary>VSS requester (<c>EsePlugin:Vss</c>).</summary>
+    public VssSourceOptions Vss { get; set; } = new();
+
+    /// <summary>Directory for the plugin's own state (the VSS snapshot journal when the host keeps none).</summary>
+    public string? StateDirectory { get; set; }
+
+    /// <summary>Every problem with the bound values, each naming its setting.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (Engine.BufferSize < 64 * 1024 || Engine.BufferSize % (64 * 1024) != 0 || Engine.BufferSize > 256 * 1024 * 1024)
+        {
+            problems.Add($"EsePlugin:Engine:BufferSize must be a multiple of 65536 between 64 KiB and 256 MiB (is {Engine.BufferSize}).");
+        }
+
+        if (Engine.BufferCount is < 3 or > 64)
+        {
+            problems.Add($"EsePlugin:Engine:BufferCount must be between 3 and 64 (is {Engine.BufferCount}).");
+        }
+
+        if (FileSet.MaxDepth is < 0 or > 64)
+        {
+            problems.Add($"EsePlugin:FileSet:MaxDepth must be between 0 and 64 (is {FileSet.MaxDepth}).");
+        }
+
+        if (FileSet.Roots.Any(string.IsNullOrWhiteSpace))
+        {
+            problems.Add("EsePlugin:FileSet:Roots must not contain empty entries.");
+        }
+
+        if (EsentInstances.DefaultStrategy is not (EsentStrategies.BackupInstance or EsentStrategies.Streaming))
+        {
+            problems.Add($"EsePlugin:EsentInstances:DefaultStrategy must be '{EsentStrategies.BackupInstance}' or '{EsentStrategies.Streaming}' (is '{EsentInstances.DefaultStrategy}').");
+        }
+
+        return problems;
+    }
+}

@@ -1,0 +1,85 @@
+using EseBackupPlugin.Abstractions.Targets;
+using EseBackupPlugin.Ese.Format;
+
+namespace EseBackupPlugin.Ese.Sources.FileSet;
+
+/// <summary>
+/// Reads only the first bytes of a file (at most 128 KiB: both database header copies at 32 KiB pages) and
+/// identifies it with the Format layer's sniffer; page and segment checks are left to the one-pass copy.
+/// </summary>
+internal sealed class FormatFileProbe : IEseFileProbe
+{
+    public static FormatFileProbe Instance { get; } = new();
+
+    public ProbedFile Probe(string path)
+    {
+        byte[] head;
+        long length;
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
+            length = stream.Length;
+            head = new byte[(int)Math.Min(length, EseFileSniffer.HeadSize)];
+            stream.ReadExactly(head);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new ProbedFile(path, ProbedKind.Unreadable, 0) { Problem = ex.Message };
+        }
+
+        var identity = EseFileSniffer.Identify(Path.GetFileName(path), length, head);
+        var name = identity.Name;
+        switch (identity.Kind)
+        {
+            case EseFileKind.Database when DatabaseHeaderSelection.Select(head, length).Header is { } h:
+                return new ProbedFile(path, ProbedKind.Database, length)
+                {
+                    // A database that never joined a log stream (ESE's temporary database) still groups by its own signature.
+                    LogSignature = h.LogSignature.IsZero ? "db:" + h.DatabaseSignature : h.LogSignature.ToString(),
+                    DatabaseSignature = h.DatabaseSignature.ToString(),
+                    State = h.State.ToString(),
+                    NeedsLogs = h.State.NeedsLogs(),
+                    PageSize = h.PageSize,
+                    RequiredRange = h.RequiredLogRange is { } r ? new GenerationRange(r.Low, r.High) : null,
+                };
+            case EseFileKind.Log when identity.HeaderValid && head.Length >= LogFileHeader.Size:
+                var log = LogFileHeader.Read(head);
+                return new ProbedFile(path, ProbedKind.Log, length)
+                {
+                    LogSignature = log.Signature.ToString(),
+                    Generation = log.Generation,
+                    BaseName = name?.BaseName,
+                    IsCurrentLog = name?.Kind == LogFileNameKind.Current,
+                    NameGeneration = name?.Generation,
+                    CircularLogging = log.CircularLogging,
+                    PageSize = log.DatabasePageSize,
+                };
+            case EseFileKind.Checkpoint when CheckpointSelection.Select(head).Header is { } chk:
+                return new ProbedFile(path, ProbedKind.Checkpoint, length)
+                {
+                    LogSignature = chk.Signature.ToString(),
+                    Generation = chk.CheckpointGeneration,
+                    BaseName = name?.BaseName ?? Path.GetFileNameWithoutExtension(path),
+                    CircularLogging = chk.CircularLogging,
+                };
+            case EseFileKind.Log when name is { Kind: LogFileNameKind.Current or LogFileNameKind.Archived }:
+                // A log whose header is damaged still belongs to its set by name: it is planned like any other
+                // log, and the copy's verification then fails the backup naming this file.
+                return new ProbedFile(path, ProbedKind.Log, length)
+                {
+                    Generation = name.Generation,
+                    BaseName = name.BaseName,
+                    IsCurrentLog = name.Kind == LogFileNameKind.Current,
+                    NameGeneration = name.Generation,
+                    HeaderDamaged = true,
+                    Problem = identity.Reason,
+                };
+            case EseFileKind.Database or EseFileKind.Log or EseFileKind.Checkpoint or EseFileKind.Truncated:
+                return new ProbedFile(path, ProbedKind.Unreadable, length) { Problem = $"{identity.Kind} with a damaged header ({identity.Reason})" };
+            case EseFileKind.NotEse or EseFileKind.Empty:
+                return new ProbedFile(path, ProbedKind.NotEse, length);
+            default:
+                return new ProbedFile(path, ProbedKind.Ignorable, length);
+        }
+    }
+}
