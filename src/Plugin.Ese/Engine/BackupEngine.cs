@@ -233,11 +233,13 @@ internal sealed class BackupEngine : IAsyncDisposable
                     },
                     ct);
             }
+            catch (StagingWriteException ex)
+            {
+                return new StagedFiles(files, bytes, pages, uninitialized, logUnits, ErrorMapping.FromWriteFailure(ex.InnerException ?? ex, ex.Path, target.Id));
+            }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PluginException)
             {
-                var writeSide = ex is IOException io && (ErrorMapping.IsDiskFull(io) || File.Exists(destination));
-                return new StagedFiles(files, bytes, pages, uninitialized, logUnits,
-                    writeSide ? ErrorMapping.FromWriteFailure(ex, destination, target.Id) : ErrorMapping.FromReadFailure(ex, display, target.Id));
+                return new StagedFiles(files, bytes, pages, uninitialized, logUnits, ErrorMapping.FromReadFailure(ex, display, target.Id));
             }
 
             if (copied.Verification.HasCorruption)

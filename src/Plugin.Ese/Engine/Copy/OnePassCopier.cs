@@ -71,7 +71,7 @@ internal sealed class OnePassCopier
 
             if (destinationPath is not null)
             {
-                output = _fileSystem.CreateFile(destinationPath, length);
+                output = StagingWriteException.Wrap(destinationPath, () => _fileSystem.CreateFile(destinationPath, length));
             }
 
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -79,7 +79,7 @@ internal sealed class OnePassCopier
 
             var readTask = Task.Run(() => ReadStageAsync(reader, free.Reader, toProcess.Writer, ct), ct);
             var processTask = Task.Run(() => ProcessStageAsync(toProcess.Reader, toWrite.Writer, hash, verifierBox, displayPath, fileName, length, ct), ct);
-            var writeTask = Task.Run(() => WriteStageAsync(toWrite.Reader, free.Writer, output, onBytes, ct), ct);
+            var writeTask = Task.Run(() => WriteStageAsync(toWrite.Reader, free.Writer, output, destinationPath, onBytes, ct), ct);
 
             long total;
             try
@@ -102,7 +102,7 @@ internal sealed class OnePassCopier
 
             if (output is not null)
             {
-                _fileSystem.FlushToDisk(output);
+                StagingWriteException.Wrap(destinationPath!, () => _fileSystem.FlushToDisk(output));
             }
 
             var verifier = verifierBox.Value ?? _verifiers.Create(displayPath, fileName, 0, ReadOnlySpan<byte>.Empty);
@@ -201,13 +201,20 @@ internal sealed class OnePassCopier
         }
     }
 
-    private static async Task WriteStageAsync(ChannelReader<Chunk> input, ChannelWriter<AlignedBuffer> free, Stream? output, Action<long>? onBytes, CancellationToken ct)
+    private static async Task WriteStageAsync(ChannelReader<Chunk> input, ChannelWriter<AlignedBuffer> free, Stream? output, string? path, Action<long>? onBytes, CancellationToken ct)
     {
         await foreach (var chunk in input.ReadAllAsync(ct))
         {
             if (output is not null)
             {
-                await output.WriteAsync(chunk.Buffer.Memory[..chunk.Count], ct);
+                try
+                {
+                    await output.WriteAsync(chunk.Buffer.Memory[..chunk.Count], ct);
+                }
+                catch (IOException ex)
+                {
+                    throw new StagingWriteException(path!, ex);
+                }
             }
 
             onBytes?.Invoke(chunk.Count);
@@ -221,4 +228,39 @@ internal sealed class OnePassCopier
     {
         public T? Value { get; set; }
     }
+}
+
+/// <summary>
+/// A failure on the writing side of a copy (creating, writing or flushing the destination), as opposed to
+/// reading the source: the engine reports the two differently (DiskFull/DiskIO on staging vs. a source error).
+/// </summary>
+internal sealed class StagingWriteException : IOException
+{
+    public StagingWriteException(string path, IOException inner)
+        : base(inner.Message, inner)
+    {
+        Path = path;
+        HResult = inner.HResult;
+    }
+
+    /// <summary>The file being written.</summary>
+    public string Path { get; }
+
+    public static T Wrap<T>(string path, Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (IOException ex) when (ex is not StagingWriteException)
+        {
+            throw new StagingWriteException(path, ex);
+        }
+    }
+
+    public static void Wrap(string path, Action action) => Wrap(path, () =>
+    {
+        action();
+        return 0;
+    });
 }

@@ -124,8 +124,13 @@ internal sealed class RestoreEngine(OnePassCopier copier, IStagingFileSystem fil
             Cleanup(written);
             throw;
         }
+        catch (StagingWriteException ex)
+        {
+            return Abort(ErrorMapping.FromWriteFailure(ex.InnerException ?? ex, ex.Path));
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            // Reading the stored set, or renaming into place, failed.
             return Abort(ErrorMapping.FromWriteFailure(ex, destination));
         }
 
