@@ -67,7 +67,7 @@ internal static class FileCommands
                 {
                     var bad = f.Findings.Count(x => x.Severity == FindingSeverity.Corruption);
                     var state = f.Error is not null ? "[red]unreadable[/]" : bad > 0 ? $"[red]{bad} corrupt[/]" : "[green]clean[/]";
-                    table.AddRow(Markup.Escape(f.Path), Markup.Escape(f.Kind), $"{f.UnitsChecked} {f.Unit}s", f.UnitsUninitialized.ToString(System.Globalization.CultureInfo.InvariantCulture), state);
+                    table.AddRow(Markup.Escape(f.Path), Markup.Escape(f.Kind), (f.Unit == "none" ? "-" : $"{f.UnitsChecked} {f.Unit}s"), f.UnitsUninitialized.ToString(System.Globalization.CultureInfo.InvariantCulture), state);
                 }
 
                 env.Console.Write(table);

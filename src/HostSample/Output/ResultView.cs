@@ -58,7 +58,7 @@ internal static class ResultView
         var table = new Table().AddColumns("file", "kind", "checked", "result");
         foreach (var f in v.Files)
         {
-            table.AddRow(Markup.Escape(f.Path), Markup.Escape(f.Kind), $"{f.UnitsChecked} {f.Unit}s", f.Findings.Count == 0 && f.Error is null ? "[green]ok[/]" : $"[red]{f.Findings.Count} findings[/]");
+            table.AddRow(Markup.Escape(f.Path), Markup.Escape(f.Kind), (f.Unit == "none" ? "-" : $"{f.UnitsChecked} {f.Unit}s"), f.Findings.Count == 0 && f.Error is null ? "[green]ok[/]" : $"[red]{f.Findings.Count} findings[/]");
         }
 
         c.Write(table);
