@@ -72,12 +72,16 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
         var journal = _catalog is ISnapshotSetCatalog snapshots
             ? (IVssSnapshotSetJournal)new CatalogSnapshotJournal(snapshots)
             : new FileVssSnapshotSetJournal(Path.Combine(StateDirectory(options), "vss-snapshot-sets.json"));
+        var vss = new VssSource(options.Vss, journal, logs.CreateLogger<VssSource>(), time);
         _sources =
         [
             new FileSetSource(FormatFileProbe.Instance, options.FileSet, _catalog, time, logs.CreateLogger<FileSetSource>()),
             esent,
-            new VssSource(options.Vss, journal, logs.CreateLogger<VssSource>(), time),
+            vss,
         ];
+
+        // Snapshot sets a crashed earlier run left behind (recorded in the host's catalog) go first.
+        vss.StartOrphanCleanUp();
 
         var copier = new OnePassCopier(fileSystem, FormatStreamVerifierFactory.Instance, options.Engine.BufferSize, options.Engine.BufferCount);
         var producer = new ProducerStamp(PluginId, Version, ContractVersion.Current.ToString(2));

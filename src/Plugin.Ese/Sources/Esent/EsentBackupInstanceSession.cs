@@ -309,3 +309,48 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
         }
     }
 }
+
+/// <summary>
+/// Phase two of a <c>jet-backup-instance</c> set whose live session is gone (another process staged it):
+/// JetBackupInstance truncated during phase one, so there is nothing left to do but say so.
+/// </summary>
+internal sealed class EsentFinishedBackupSession(BackupManifest manifest, TimeProvider time) : ISourceSession
+{
+    /// <inheritdoc />
+    public string Strategy => EsentStrategies.BackupInstance;
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<SourceFile> GetFilesAsync(CancellationToken cancellationToken)
+        => throw new InvalidOperationException("A finished JetBackupInstance set has no files to stage.");
+
+    /// <inheritdoc />
+    public ValueTask<StagedOutcome> OnStagedAsync(StagedSetInfo staged, CancellationToken cancellationToken)
+        => throw new InvalidOperationException("A finished JetBackupInstance set is already staged.");
+
+    /// <inheritdoc />
+    public ValueTask<TruncationReport> CompleteAsync(BackupManifest completed, bool hostSucceeded, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(completed);
+        var range = manifest.Truncation.ExpectedRange;
+        return ValueTask.FromResult(new TruncationReport
+        {
+            SetId = manifest.SetId,
+            TargetId = manifest.Target.Id,
+            Kind = manifest.Kind,
+            HostSucceeded = hostSucceeded,
+            Status = range is null ? TruncationStatus.NothingToTruncate : TruncationStatus.DoneByEngine,
+            PerformedBy = TruncationPerformer.Ese,
+            Range = range,
+            Reason = range is null
+                ? "JetBackupInstance truncated nothing during phase one; there is nothing left to do."
+                : $"JetBackupInstance truncated generations {range} itself during phase one, in the process that staged the set" + (hostSucceeded ? "." : "; a host failure cannot bring them back."),
+            At = time.GetUtcNow(),
+        });
+    }
+
+    /// <inheritdoc />
+    public ValueTask AbortAsync(PluginError? reason) => ValueTask.CompletedTask;
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

@@ -73,10 +73,7 @@ internal sealed class EsentRestorer
     {
         ArgumentNullException.ThrowIfNull(options);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        if (options.UseNativeLibraryOffWindows)
-        {
-            EsentNativeGate.EnableOffWindows();
-        }
+        EsentNativeGate.Configure(options);
     }
 
     /// <summary>
