@@ -146,7 +146,7 @@ internal sealed class FakeVssWorld : IDisposable
     public IReadOnlyList<string> LiveArchivedLogs =>
         Directory.EnumerateFiles(LogDirectory)
             .Select(f => Path.GetFileName(f))
-            .Where(n => EseFileNames.TryParseArchivedLog(n, out _, out _, out _))
+            .Where(n => Ese.Format.LogFileName.ArchivedGeneration(n) is not null)
             .Order(StringComparer.Ordinal)
             .ToArray();
 

@@ -5,6 +5,7 @@ using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Errors;
+using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Windows.Esent;
 
 namespace EseBackupPlugin.Ese.Sources.Esent;
@@ -245,7 +246,7 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
             return null;
         }
 
-        var path = Path.Combine(_directory, EsentFileFacts.LogFileName(Context.Info.BaseName, last.High, Context.Info.LegacyFileNames));
+        var path = Path.Combine(_directory, Context.Info.ArchivedLogName(last.High));
         File.WriteAllBytes(path, []);
         return path;
     }
@@ -264,7 +265,7 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
             {
                 patches.Add(Staged(file, FileRole.Patch, null, null));
             }
-            else if (EsentFileFacts.TryParseLogGeneration(file.Name, info.BaseName, out _, out var generation))
+            else if (LogFileName.ArchivedGeneration(file.Name, info.BaseName) is { } generation)
             {
                 logs.Add((generation, Staged(file, FileRole.Log, Path.Combine(info.LogDirectory, file.Name), generation)));
             }

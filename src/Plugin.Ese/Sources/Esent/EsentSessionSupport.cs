@@ -5,6 +5,7 @@ using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Progress;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Errors;
+using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Windows.Esent;
 
 namespace EseBackupPlugin.Ese.Sources.Esent;
@@ -231,7 +232,7 @@ internal static class EsentTruncation
 
         foreach (var file in new DirectoryInfo(directory).EnumerateFiles())
         {
-            if (EsentFileFacts.TryParseLogGeneration(file.Name, baseName, out _, out var generation))
+            if (LogFileName.ArchivedGeneration(file.Name, baseName) is { } generation)
             {
                 result[generation] = (file.FullName, file.Length);
             }
@@ -247,10 +248,10 @@ internal static class EsentTruncation
     public static SortedDictionary<long, (string Path, long Size)> ListLogsBefore(EsentInstanceInfo info)
     {
         var logs = ListArchivedLogs(info.LogDirectory, info.BaseName);
-        var current = Path.Combine(info.LogDirectory, info.BaseName + ((info.LegacyFileNames & 1) != 0 ? ".log" : ".jtx"));
-        if (File.Exists(current) && EsentFileFacts.TryReadLogHeader(current) is { ChecksumValid: true } header && !logs.ContainsKey(header.Generation))
+        var current = Path.Combine(info.LogDirectory, info.BaseName + info.LogExtension);
+        if (EseHeaderFiles.TryReadLog(current) is { } header && !logs.ContainsKey(header.Generation))
         {
-            logs[header.Generation] = (Path.Combine(info.LogDirectory, EsentFileFacts.LogFileName(info.BaseName, header.Generation, info.LegacyFileNames)), new FileInfo(current).Length);
+            logs[header.Generation] = (Path.Combine(info.LogDirectory, info.ArchivedLogName(header.Generation)), new FileInfo(current).Length);
         }
 
         return logs;
