@@ -3,6 +3,7 @@ using System.Runtime.Versioning;
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
+using EseBackupPlugin.Ese.Engine.Copy;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Errors;
 using EseBackupPlugin.Ese.Format;
@@ -282,7 +283,7 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
         return [.. databases, .. patches, .. logs.OrderBy(l => l.Generation).Select(l => l.File), .. others];
     }
 
-    private static StagedSourceFile Staged(FileInfo file, FileRole role, string? source, long? generation) => new()
+    private static LocalSourceFile Staged(FileInfo file, FileRole role, string? source, long? generation) => new()
     {
         RelativePath = file.Name,
         Role = role,

@@ -5,6 +5,7 @@ using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Progress;
+using InMemorySourceFile = EseBackupPlugin.Ese.Engine.Copy.InMemorySourceFile;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Errors;
 using EseBackupPlugin.Ese.Format;
@@ -260,7 +261,7 @@ internal sealed class EsentStreamingSession : EsentSessionBase
 
             foreach (var database in databases)
             {
-                yield return new EmptySourceFile
+                yield return new InMemorySourceFile
                 {
                     RelativePath = Path.GetFileNameWithoutExtension(database) + ".pat",
                     Role = FileRole.Patch,
