@@ -47,6 +47,7 @@ public sealed class PluginEsentTests : FakeEsentTestBase
         return new EsePlugin(null, new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), _catalog);
     }
 
+    /// <summary>Discovery of in-process instances only: the vssapi.dll fake belongs to another test collection.</summary>
     private static async Task<List<BackupTarget>> DiscoverAsync(EsePlugin plugin, params TargetKind[] kinds)
     {
         var list = new List<BackupTarget>();
@@ -83,7 +84,7 @@ public sealed class PluginEsentTests : FakeEsentTestBase
         Assert.Equal(1, FakeEsent.CallCount("JetInit3W"));
 
         // A second discovery lists the same instance; it does not open the set again.
-        Assert.Equal(target.Id, Assert.Single(await DiscoverAsync(plugin)).Id);
+        Assert.Equal(target.Id, Assert.Single(await DiscoverAsync(plugin, TargetKind.InProcessInstance)).Id);
         Assert.Equal(1, FakeEsent.CallCount("JetInit3W"));
 
         await plugin.DisposeAsync();
@@ -91,7 +92,7 @@ public sealed class PluginEsentTests : FakeEsentTestBase
         var again = CreatePlugin();
         await using (again)
         {
-            Assert.Equal(target.Id, Assert.Single(await DiscoverAsync(again)).Id);   // the instance name is free again, the id is the same
+            Assert.Equal(target.Id, Assert.Single(await DiscoverAsync(again, TargetKind.InProcessInstance)).Id);   // the instance name is free again, the id is the same
         }
     }
 

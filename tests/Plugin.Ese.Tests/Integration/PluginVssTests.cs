@@ -41,14 +41,15 @@ public sealed class PluginVssTests
 
     private static async Task<BackupTarget> DiscoverAsync(EsePlugin plugin, FakeVssWorld world)
     {
+        // VSS targets only: the esent.dll fake is another test collection's, and may be enabled in this process.
         var targets = new List<BackupTarget>();
-        await foreach (var t in plugin.DiscoverAsync(new DiscoveryRequest()))
+        await foreach (var t in plugin.DiscoverAsync(new DiscoveryRequest { Kinds = [TargetKind.VssWriter] }))
         {
             targets.Add(t);
         }
 
         // Among the machine's writers (system, registry, WMI, ...) only the ESE writer's component is a target.
-        return Assert.Single(targets, t => t.Kind == TargetKind.VssWriter && t.Vss!.WriterId == world.WriterId);
+        return Assert.Single(targets, t => t.Vss!.WriterId == world.WriterId);
     }
 
     private static Task<BackupResult> BackupAsync(EsePlugin plugin, FakeVssWorld world, BackupTarget target, BackupKind kind, IProgress<OperationProgress>? progress = null)
@@ -73,7 +74,7 @@ public sealed class PluginVssTests
         Assert.Equal("ntds", target.Vss.ComponentName);
         Assert.Equal(Path.Combine(world.DatabaseDirectory, "SRUDB.dat"), Assert.Single(target.Databases).Path);
         Assert.Equal([BackupKind.Full, BackupKind.Copy], target.SupportedBackupKinds);   // NTDS declares no incremental
-        Assert.Equal(0, VssFake.Count("StartSnapshotSet"));
+        Assert.Equal(0, FakeVssLibrary.Count("StartSnapshotSet"));
     }
 
     [FakeVssFact]
@@ -115,7 +116,7 @@ public sealed class PluginVssTests
         Assert.Null(completion.Error);
         Assert.Equal(TruncationStatus.NotAllowed, completion.Truncation!.Status);
         Assert.Equal(7, world.LiveArchivedLogs.Count);
-        Assert.Equal(1, VssFake.Count("BackupComplete"));
+        Assert.Equal(1, FakeVssLibrary.Count("BackupComplete"));
         Assert.True((await plugin.VerifySetAsync(new VerifySetRequest(result.SetDirectory!))).IsClean);
         VssSourceTests.AssertNothingLeaked();
     }
@@ -139,17 +140,17 @@ public sealed class PluginVssTests
         Assert.Equal(TruncationStatus.DelegatedToWriter, report.Status);
         Assert.Equal(TruncationPerformer.VssWriter, report.PerformedBy);
         Assert.Equal(new GenerationRange(25, 31), report.Range);
-        Assert.Contains("Truncate below generation 32: removed 7 log(s)", VssFake.LogLines);
+        Assert.Contains("Truncate below generation 32: removed 7 log(s)", FakeVssLibrary.LogLines);
         Assert.Empty(world.LiveArchivedLogs);
 
         var inc = await BackupAsync(plugin, world, target, BackupKind.Incremental);
         Assert.True(inc.Succeeded, inc.Error?.ToString());
-        Assert.Contains("SetBackupState select=1 bootable=0 type=2 partial=0", VssFake.LogLines);
+        Assert.Contains("SetBackupState select=1 bootable=0 type=2 partial=0", FakeVssLibrary.LogLines);
         Assert.DoesNotContain(inc.Manifest!.Files, f => f.Role == FileRole.Database);
         Assert.Equal(32, Assert.Single(inc.Manifest.Files, f => f.Role == FileRole.Log).Log!.Generation);
         Assert.Equal(new ChainInfo(full.Manifest.SetId, full.Manifest.SetId, 1), inc.Manifest.Chain);
         Assert.Equal(TruncationStatus.DelegatedToWriter, (await plugin.CompleteBackupAsync(new CompletionRequest(inc.Manifest, true))).Truncation!.Status);
-        Assert.Equal(2, VssFake.Count("BackupComplete"));
+        Assert.Equal(2, FakeVssLibrary.Count("BackupComplete"));
         VssSourceTests.AssertNothingLeaked();
     }
 
@@ -183,10 +184,10 @@ public sealed class PluginVssTests
         Assert.Equal(4, result.Error.Page);   // ESE's page number: physical page 5 (two header pages come first) is page 4
         Assert.Contains("SRUDB.dat", result.Error.File, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(world.Temp.Combine("staging")));
-        Assert.Contains($"SetBackupSucceeded lp={world.LogicalPath} name=ntds ok=0", VssFake.LogLines);
-        Assert.Equal(0, VssFake.Count($"SetBackupSucceeded lp={world.LogicalPath} name=ntds ok=1"));
-        Assert.Equal(1, VssFake.Count("AbortBackup"));
-        Assert.Equal(0, VssFake.Count("BackupComplete"));   // so no BackupComplete-driven truncation
+        Assert.Contains($"SetBackupSucceeded lp={world.LogicalPath} name=ntds ok=0", FakeVssLibrary.LogLines);
+        Assert.Equal(0, FakeVssLibrary.Count($"SetBackupSucceeded lp={world.LogicalPath} name=ntds ok=1"));
+        Assert.Equal(1, FakeVssLibrary.Count("AbortBackup"));
+        Assert.Equal(0, FakeVssLibrary.Count("BackupComplete"));   // so no BackupComplete-driven truncation
         Assert.Equal(7, world.LiveArchivedLogs.Count);
         Assert.Equal(Sha256(TestData.Ese(FakeVssWorld.EseSet, "SRUDB.dat")), Sha256(Path.Combine(world.DatabaseDirectory, "SRUDB.dat")));
         Assert.Empty(await _catalog.GetChainAsync(target.Id));
@@ -206,9 +207,9 @@ public sealed class PluginVssTests
 
         Assert.Equal(TruncationStatus.Skipped, completion.Truncation!.Status);
         Assert.Equal(TruncationPerformer.None, completion.Truncation.PerformedBy);
-        Assert.Contains($"SetBackupSucceeded lp={world.LogicalPath} name=ntds ok=0", VssFake.LogLines);
-        Assert.Equal(1, VssFake.Count("AbortBackup"));
-        Assert.Equal(0, VssFake.Count("BackupComplete"));
+        Assert.Contains($"SetBackupSucceeded lp={world.LogicalPath} name=ntds ok=0", FakeVssLibrary.LogLines);
+        Assert.Equal(1, FakeVssLibrary.Count("AbortBackup"));
+        Assert.Equal(0, FakeVssLibrary.Count("BackupComplete"));
         Assert.Equal(7, world.LiveArchivedLogs.Count);
         VssSourceTests.AssertNothingLeaked();
     }
@@ -225,15 +226,15 @@ public sealed class PluginVssTests
             manifest = (await BackupAsync(first, world, target, BackupKind.Full)).Manifest!;
         }
 
-        Assert.Equal(1, VssFake.Count("AbortBackup"));
-        Assert.Equal(0, VssFake.Count("BackupComplete"));
+        Assert.Equal(1, FakeVssLibrary.Count("AbortBackup"));
+        Assert.Equal(0, FakeVssLibrary.Count("BackupComplete"));
         VssSourceTests.AssertNothingLeaked();
 
         await using var second = CreatePlugin(world, _catalog);
         var completion = await second.CompleteBackupAsync(new CompletionRequest(manifest, Succeeded: true));
         Assert.Same(ErrorCodes.SessionLost, completion.Error!.Code);
         Assert.Equal(TruncationStatus.Skipped, completion.Truncation!.Status);
-        Assert.Equal(0, VssFake.Count("BackupComplete"));
+        Assert.Equal(0, FakeVssLibrary.Count("BackupComplete"));
         Assert.Equal(7, world.LiveArchivedLogs.Count);
     }
 

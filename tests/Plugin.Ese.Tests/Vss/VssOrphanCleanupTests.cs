@@ -41,11 +41,11 @@ public sealed class VssOrphanCleanupTests
         Assert.Null(start.Error);
 
         // The orphan is gone; a set of a live worker and a set that is not ours are untouched.
-        Assert.False(VssFake.SnapshotSetExists(orphan));
-        Assert.True(VssFake.SnapshotSetExists(alive));
-        Assert.True(VssFake.SnapshotSetExists(foreign));
-        Assert.Contains(VssFake.LogLines, l => l.StartsWith($"DeleteSnapshots {orphan} type=2 force=1", StringComparison.Ordinal));
-        Assert.Contains("SetContext -1", VssFake.LogLines);
+        Assert.False(FakeVssLibrary.SnapshotSetExists(orphan));
+        Assert.True(FakeVssLibrary.SnapshotSetExists(alive));
+        Assert.True(FakeVssLibrary.SnapshotSetExists(foreign));
+        Assert.Contains(FakeVssLibrary.LogLines, l => l.StartsWith($"DeleteSnapshots {orphan} type=2 force=1", StringComparison.Ordinal));
+        Assert.Contains("SetContext -1", FakeVssLibrary.LogLines);
         var remaining = (await world.Journal.GetAllAsync(CancellationToken.None)).Select(r => r.SnapshotSetId).ToList();
         Assert.DoesNotContain(orphan, remaining);
         Assert.DoesNotContain(gone, remaining);
@@ -58,11 +58,11 @@ public sealed class VssOrphanCleanupTests
         Assert.Equal([alive], (await world.Journal.GetAllAsync(CancellationToken.None)).Select(r => r.SnapshotSetId));
 
         // Clean-up runs once per source: the next backup does not query again.
-        var queries = VssFake.Count("Query");
+        var queries = FakeVssLibrary.Count("Query");
         var again = await source.BeginAsync(world.Context(target, BackupKind.Copy), CancellationToken.None);
         await again.Session!.DisposeAsync();
-        Assert.Equal(queries, VssFake.Count("Query"));
-        Assert.Equal(2, VssFake.LiveSnapshotSets);
+        Assert.Equal(queries, FakeVssLibrary.Count("Query"));
+        Assert.Equal(2, FakeVssLibrary.LiveSnapshotSets);
     }
 
     [FakeVssFact]
@@ -79,9 +79,9 @@ public sealed class VssOrphanCleanupTests
 
         Assert.Contains(own, result.Kept);
         Assert.Empty(result.Deleted);
-        Assert.True(VssFake.SnapshotSetExists(own));
+        Assert.True(FakeVssLibrary.SnapshotSetExists(own));
         await session.DisposeAsync();
-        Assert.False(VssFake.SnapshotSetExists(own));
+        Assert.False(FakeVssLibrary.SnapshotSetExists(own));
         VssSourceTests.AssertNothingLeaked();
     }
 
@@ -97,7 +97,7 @@ public sealed class VssOrphanCleanupTests
 
         Assert.Equal([leaked], result.Deleted);
         Assert.Empty(result.Errors);
-        Assert.False(VssFake.SnapshotSetExists(leaked));
+        Assert.False(FakeVssLibrary.SnapshotSetExists(leaked));
         Assert.Empty(await world.Journal.GetAllAsync(CancellationToken.None));
         VssSourceTests.AssertNothingLeaked();
     }
@@ -115,7 +115,7 @@ public sealed class VssOrphanCleanupTests
 
         var error = Assert.Single(result.Errors);
         Assert.Equal("VSS_E_PROVIDER_VETO", error.Details!["hresultName"]);
-        Assert.True(VssFake.SnapshotSetExists(orphan));
+        Assert.True(FakeVssLibrary.SnapshotSetExists(orphan));
         Assert.Equal([orphan], (await world.Journal.GetAllAsync(CancellationToken.None)).Select(r => r.SnapshotSetId));
     }
 
