@@ -22,6 +22,9 @@ internal static class TestSupport
         }
     }
 
+    /// <summary>A path under the shared, read-only test data (<c>../shared/testdata</c> beside the checkout); tests copy, never write there.</summary>
+    public static string SharedTestData(params string[] parts) => Path.Combine([RepoRoot, "..", "shared", "testdata", .. parts]);
+
     /// <summary>The plugin package the build laid out beside the test assembly.</summary>
     public static string PluginFolder => Path.Combine(AppContext.BaseDirectory, "plugins", "ese");
 
