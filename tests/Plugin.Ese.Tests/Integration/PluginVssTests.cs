@@ -184,14 +184,10 @@ public sealed class PluginVssTests
         Assert.Equal(4, result.Error.Page);   // ESE's page number: physical page 5 (two header pages come first) is page 4
         Assert.Contains("SRUDB.dat", result.Error.File, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(world.Temp.Combine("staging")));
-        Assert.Contains($"SetBackupSucceeded lp={world.LogicalPath} name=ntds ok=0", FakeVssLibrary.LogLines);
         Assert.Equal(0, FakeVssLibrary.Count($"SetBackupSucceeded lp={world.LogicalPath} name=ntds ok=1"));
-        Assert.Equal(1, FakeVssLibrary.Count("AbortBackup"));
-        Assert.Equal(0, FakeVssLibrary.Count("BackupComplete"));   // so no BackupComplete-driven truncation
-        Assert.Equal(7, world.LiveArchivedLogs.Count);
         Assert.Equal(Sha256(TestData.Ese(FakeVssWorld.EseSet, "SRUDB.dat")), Sha256(Path.Combine(world.DatabaseDirectory, "SRUDB.dat")));
         Assert.Empty(await _catalog.GetChainAsync(target.Id));
-        VssSourceTests.AssertNothingLeaked();
+        AssertWriterHeardFailureAndNothingWasTruncated(world);
     }
 
     [FakeVssFact]
@@ -207,11 +203,7 @@ public sealed class PluginVssTests
 
         Assert.Equal(TruncationStatus.Skipped, completion.Truncation!.Status);
         Assert.Equal(TruncationPerformer.None, completion.Truncation.PerformedBy);
-        Assert.Contains($"SetBackupSucceeded lp={world.LogicalPath} name=ntds ok=0", FakeVssLibrary.LogLines);
-        Assert.Equal(1, FakeVssLibrary.Count("AbortBackup"));
-        Assert.Equal(0, FakeVssLibrary.Count("BackupComplete"));
-        Assert.Equal(7, world.LiveArchivedLogs.Count);
-        VssSourceTests.AssertNothingLeaked();
+        AssertWriterHeardFailureAndNothingWasTruncated(world);
     }
 
     [FakeVssFact]
@@ -236,6 +228,16 @@ public sealed class PluginVssTests
         Assert.Equal(TruncationStatus.Skipped, completion.Truncation!.Status);
         Assert.Equal(0, FakeVssLibrary.Count("BackupComplete"));
         Assert.Equal(7, world.LiveArchivedLogs.Count);
+    }
+
+    /// <summary>SetBackupSucceeded(false) and AbortBackup reached the writer, BackupComplete never did, every log is still there.</summary>
+    private static void AssertWriterHeardFailureAndNothingWasTruncated(FakeVssWorld world)
+    {
+        Assert.Contains($"SetBackupSucceeded lp={world.LogicalPath} name=ntds ok=0", FakeVssLibrary.LogLines);
+        Assert.Equal(1, FakeVssLibrary.Count("AbortBackup"));
+        Assert.Equal(0, FakeVssLibrary.Count("BackupComplete"));   // so no BackupComplete-driven truncation
+        Assert.Equal(7, world.LiveArchivedLogs.Count);
+        VssSourceTests.AssertNothingLeaked();
     }
 
     private static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
