@@ -69,9 +69,8 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
         Options = options;
 
         var esent = new EsentInstanceSource(options.EsentInstances, logs.CreateLogger<EsentInstanceSource>(), time);
-        var journal = _catalog is ISnapshotSetCatalog snapshots
-            ? (IVssSnapshotSetJournal)new CatalogSnapshotJournal(snapshots)
-            : new FileVssSnapshotSetJournal(Path.Combine(StateDirectory(options), "vss-snapshot-sets.json"));
+        // The ids of our VSS snapshot sets live in the host's catalog when it offers that, else in a file of our own.
+        var journal = _catalog as ISnapshotSetCatalog ?? new FileVssSnapshotSetJournal(Path.Combine(StateDirectory(options), "vss-snapshot-sets.json"));
         var vss = new VssSource(options.Vss, journal, logs.CreateLogger<VssSource>(), time);
         _sources =
         [

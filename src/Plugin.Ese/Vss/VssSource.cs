@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
@@ -24,7 +25,7 @@ internal sealed class VssSource : IBackupSource, IAsyncDisposable
 
     private readonly IVssApi? _api;
     private readonly VssSourceOptions _options;
-    private readonly IVssSnapshotSetJournal _journal;
+    private readonly ISnapshotSetCatalog _journal;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly string? _unavailableReason;
@@ -37,13 +38,13 @@ internal sealed class VssSource : IBackupSource, IAsyncDisposable
     /// The source over vssapi.dll: on Windows always; elsewhere only when <see cref="VssSourceOptions.NativeLibraryDirectory"/>
     /// (or a test through <see cref="VssNative.UseLibrariesFrom"/>) points at the ABI fakes.
     /// </summary>
-    public VssSource(VssSourceOptions options, IVssSnapshotSetJournal journal, ILogger<VssSource>? logger = null, TimeProvider? time = null)
+    public VssSource(VssSourceOptions options, ISnapshotSetCatalog journal, ILogger<VssSource>? logger = null, TimeProvider? time = null)
         : this(options, journal, CreateNativeApi(options, out var reason), logger, time, reason)
     {
     }
 
     /// <summary>A source over any <see cref="IVssApi"/>; null means VSS is not available here.</summary>
-    internal VssSource(VssSourceOptions options, IVssSnapshotSetJournal journal, IVssApi? api, ILogger? logger, TimeProvider? time, string? unavailableReason = null)
+    internal VssSource(VssSourceOptions options, ISnapshotSetCatalog journal, IVssApi? api, ILogger? logger, TimeProvider? time, string? unavailableReason = null)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _journal = journal ?? throw new ArgumentNullException(nameof(journal));

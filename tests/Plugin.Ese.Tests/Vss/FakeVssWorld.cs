@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Targets;
@@ -42,7 +43,7 @@ internal sealed class FakeVssWorld : FakeVssMachine, IDisposable
 
     public VssSourceOptions Options { get; }
 
-    public VssSource CreateSource(VssSourceOptions? options = null, IVssSnapshotSetJournal? journal = null) =>
+    public VssSource CreateSource(VssSourceOptions? options = null, ISnapshotSetCatalog? journal = null) =>
         new(options ?? Options, journal ?? Journal, VssFake.Api, NullLogger.Instance, TimeProvider.System);
 
     public static async Task<List<BackupTarget>> DiscoverAsync(VssSource source)

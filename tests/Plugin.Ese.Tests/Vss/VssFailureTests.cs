@@ -1,3 +1,4 @@
+using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Ese.Vss;
@@ -46,7 +47,7 @@ public sealed class VssFailureTests
         Assert.True(FakeVssLibrary.LogLines.Count(l => l == "StartSnapshotSet") >= 3, "expected several attempts");
         // No set was ever started: nothing to abort.
         Assert.Equal(0, FakeVssLibrary.Count("AbortBackup"));
-        Assert.Empty(await world.Journal.GetAllAsync(CancellationToken.None));
+        Assert.Empty(await world.Journal.GetSnapshotSetsAsync(CancellationToken.None));
         VssSourceTests.AssertNothingLeaked();
     }
 
@@ -61,7 +62,7 @@ public sealed class VssFailureTests
         AssertVssFailure(result.Error, "requester", "PrepareForBackup", "VSS_E_UNEXPECTED_WRITER_ERROR");
         Assert.Equal(1, FakeVssLibrary.Count("AbortBackup"));
         Assert.Equal(0, FakeVssLibrary.Count("DoSnapshotSet"));
-        Assert.Empty(await world.Journal.GetAllAsync(CancellationToken.None));
+        Assert.Empty(await world.Journal.GetSnapshotSetsAsync(CancellationToken.None));
         VssSourceTests.AssertNothingLeaked();
     }
 
@@ -251,13 +252,13 @@ public sealed class VssFailureTests
     }
 
     /// <summary>A journal whose storage fails (full disk, lost share).</summary>
-    private sealed class BrokenJournal : IVssSnapshotSetJournal
+    private sealed class BrokenJournal : ISnapshotSetCatalog
     {
-        public ValueTask<IReadOnlyList<VssSnapshotSetRecord>> GetAllAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IReadOnlyList<VssSnapshotSetRecord>>([]);
+        public ValueTask<IReadOnlyList<SnapshotSetRecord>> GetSnapshotSetsAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IReadOnlyList<SnapshotSetRecord>>([]);
 
-        public ValueTask RecordAsync(VssSnapshotSetRecord record, CancellationToken cancellationToken) => throw new IOException("disk full");
+        public ValueTask RecordSnapshotSetAsync(SnapshotSetRecord record, CancellationToken cancellationToken) => throw new IOException("disk full");
 
-        public ValueTask RemoveAsync(Guid snapshotSetId, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        public ValueTask RemoveSnapshotSetAsync(Guid snapshotSetId, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 
     private sealed record SourceSessionStartResult(VssSource Source, Engine.Ports.ISourceSession? Session, PluginError? Error);
