@@ -59,6 +59,17 @@ public sealed class PluginEsentTests : FakeEsentTestBase
         return list;
     }
 
+    private static async Task<List<BackupTarget>> DiscoverAsync(EsentInstanceSource source)
+    {
+        var list = new List<BackupTarget>();
+        await foreach (var t in source.DiscoverAsync(new DiscoveryRequest(), CancellationToken.None))
+        {
+            list.Add(t);
+        }
+
+        return list;
+    }
+
     private async Task<BackupResult> BackupAsync(EsePlugin plugin, string targetId, BackupKind kind, string? strategy)
     {
         var result = await plugin.BackupAsync(new BackupRequest(targetId, kind, Staging) { CreateStagingDirectory = true, Strategy = strategy });
@@ -93,6 +104,54 @@ public sealed class PluginEsentTests : FakeEsentTestBase
         await using (again)
         {
             Assert.Equal(target.Id, Assert.Single(await DiscoverAsync(again, TargetKind.InProcessInstance)).Id);   // the instance name is free again, the id is the same
+        }
+    }
+
+    [FakeEsentFact]
+    public async Task A_file_set_that_cannot_be_opened_is_reported_and_tried_again_while_the_others_are_listed()
+    {
+        var missing = Temp.Combine("not-there-yet");
+        var source = new EsentInstanceSource(new EsentSourceOptions
+        {
+            NativeLibraryDirectory = AppContext.BaseDirectory,
+            FileSets = { new EsentFileSetSpec(missing), new EsentFileSetSpec(SetDirectory) },
+        });
+        await using (source)
+        {
+            var target = Assert.Single(await DiscoverAsync(source));
+            Assert.Equal(Database, Assert.Single(target.Databases).Path);
+            var error = Assert.Single(source.FileSetErrors);
+            Assert.Equal(-1023, error.Code.EseError);   // JET_errInvalidPath, naming the directory
+            Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+
+            // Once the directory holds a set (another copy of the same stream, so the same id), the next discovery opens it.
+            CopySet(SetName, missing);
+            Assert.Equal(2, (await DiscoverAsync(source)).Count);
+            Assert.Empty(source.FileSetErrors);
+        }
+
+        Assert.Equal(2, FakeEsent.CallLog().Count(c => c == "JetTerm2"));   // dispose terminated both private instances
+        Assert.Empty(await DiscoverAsync(new EsentInstanceSource(Options)));
+    }
+
+    [Fact]
+    public void Bad_settings_fail_the_plugin_naming_the_key()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["EsentInstances:FileSets:0:Directory"] = SetDirectory,
+            ["EsentInstances:FileSets:0:BaseName"] = "SRUDB",
+        };
+        if (!OperatingSystem.IsWindows())
+        {
+            settings["EsentInstances:NativeLibraryDirectory"] = Temp.Path;   // holds no esent.dll
+        }
+
+        var ex = Assert.Throws<InvalidOperationException>(() => new EsePlugin(null, new ConfigurationBuilder().AddInMemoryCollection(settings).Build()));
+        Assert.Contains("EsePlugin:EsentInstances:FileSets:0:BaseName", ex.Message, StringComparison.Ordinal);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Contains("EsePlugin:EsentInstances:NativeLibraryDirectory", ex.Message, StringComparison.Ordinal);
         }
     }
 

@@ -60,9 +60,6 @@ internal sealed class EsentInstanceSource : IBackupSource, IAsyncDisposable
     /// <summary>Why configured file sets could not be opened at the last discovery (empty when all are open).</summary>
     public IReadOnlyList<PluginError> FileSetErrors { get; private set; } = [];
 
-    /// <summary>The configured file sets opened so far.</summary>
-    public IReadOnlyList<EsentOpenInstance> OpenedFileSets => [.. _fileSets.OfType<EsentOpenInstance>()];
-
     /// <inheritdoc />
     public TargetKind Kind => TargetKind.InProcessInstance;
 
