@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.Abstractions;
+using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Targets;
@@ -101,7 +101,6 @@ internal sealed class VssSource : IBackupSource, IAsyncDisposable
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // The catalog or VSS failing here must not fail the plugin; the clean-up runs again before the first backup.
-                _cleanedUp = false;
                 _logger.LogError(e, "Start-up clean-up of orphaned VSS snapshot sets failed.");
             }
         });

@@ -49,6 +49,10 @@ public sealed class CliVssTests : IDisposable
     [NativeFakeFact]
     public async Task Discover_then_backup_copies_by_default_and_full_only_when_asked()
     {
+        // Loading the plugin reads the snapshot-set records at start-up, but creates no repository where there is none.
+        await _cli.RunExpectingAsync(ExitCodes.Ok, "plugins");
+        Assert.False(Directory.Exists(_cli.Repository));
+
         var id = await DiscoverOneAsync();
         var table = await _cli.RunExpectingAsync(ExitCodes.Ok, "discover");
         Assert.Contains("VssWriter", table.Out, StringComparison.Ordinal);

@@ -1,5 +1,5 @@
-using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.Abstractions;
+using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Ese.Vss;
 

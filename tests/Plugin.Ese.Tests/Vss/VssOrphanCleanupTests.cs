@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.Abstractions;
+using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.Ese.Vss;
 using Microsoft.Extensions.Logging.Abstractions;
 

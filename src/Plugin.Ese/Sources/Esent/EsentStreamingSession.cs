@@ -5,11 +5,11 @@ using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Progress;
-using InMemorySourceFile = EseBackupPlugin.Ese.Engine.Copy.InMemorySourceFile;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Errors;
 using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Windows.Esent;
+using InMemorySourceFile = EseBackupPlugin.Ese.Engine.Copy.InMemorySourceFile;
 
 namespace EseBackupPlugin.Ese.Sources.Esent;
 
