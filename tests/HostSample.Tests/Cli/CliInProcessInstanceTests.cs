@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using EseBackupPlugin.HostSample.Cli;
 
@@ -128,6 +129,52 @@ public sealed class CliInProcessInstanceTests : IDisposable
         Assert.Equal(Enumerable.Range(25, 9).Select(g => (long)g), completed["truncation"]!["removed"]!.AsArray().Select(r => r!["generation"]!.GetValue<long>()));
         Assert.All(Enumerable.Range(25, 9), g => Assert.False(LiveLogExists(g)));
         Assert.Equal(1, FakeEsent.CallCount("JetTruncateLogInstance"));
+    }
+
+    [NativeFakeFact]
+    public async Task The_host_executable_finds_the_fake_copied_into_its_plugin_folder()
+    {
+        // The other way to reach the fake, run as a real child process of the built host (whose directory holds no
+        // fake): esent.dll copied beside the plugin assembly, found by the runtime's own probing from the plugin's load
+        // context, enabled by EsePlugin:EsentInstances:UseNativeLibraryOffWindows.
+        var hostDirectory = Path.Combine(TestSupport.RepoRoot, "src", "HostSample", "bin", TestSupport.BuildConfiguration, "net10.0");
+        Assert.False(File.Exists(Path.Combine(hostDirectory, "esent.dll")));
+        var manifest = TestSupport.PluginCopy(_scratch);
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "esent.dll"), Path.Combine(Path.GetDirectoryName(manifest)!, "esent.dll"));
+        var config = _scratch.Combine("switch.json");
+        File.WriteAllText(config, new JsonObject
+        {
+            ["EsePlugin"] = new JsonObject
+            {
+                ["EsentInstances"] = new JsonObject
+                {
+                    ["UseNativeLibraryOffWindows"] = true,
+                    ["FileSets"] = new JsonArray(new JsonObject { ["Directory"] = _live }),
+                },
+                ["StateDirectory"] = _scratch.Combine("state"),
+            },
+        }.ToJsonString());
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = _scratch.Path,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in new[] { Path.Combine(hostDirectory, "EseBackupPlugin.HostSample.dll"), "discover", "--kind", "inProcessInstance", "--json", "--plugin", manifest, "--config", config, "--repository", _scratch.Combine("child-repo") })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var child = Process.Start(start)!;
+        var output = child.StandardOutput.ReadToEndAsync();
+        var error = child.StandardError.ReadToEndAsync();
+        await child.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(child.ExitCode == ExitCodes.Ok, $"exit {child.ExitCode}: {await error}");
+
+        var target = Assert.Single(JsonNode.Parse(await output)!.AsArray())!;
+        Assert.Equal("inProcessInstance", target["kind"]!.GetValue<string>());
+        Assert.Equal(Path.Combine(_live, "SRUDB.dat"), target["databases"]![0]!["path"]!.GetValue<string>());
     }
 
     public void Dispose()
