@@ -16,11 +16,9 @@ internal static class SnapshotSetRecords
     }
 }
 
-/*
- * Where the ids of our snapshot sets are kept between their creation and their deletion, so that sets left behind by
- * a crashed or killed worker can be deleted at the next start (reference §1.7): the contract's ISnapshotSetCatalog.
- * The composition root passes the host's catalog when it offers that capability, else the file journal below.
- */
+// Where the ids of our snapshot sets are kept between their creation and their deletion, so that sets left behind by
+// a crashed or killed worker can be deleted at the next start (reference §1.7): the contract's ISnapshotSetCatalog.
+// The composition root passes the host's catalog when it offers that capability, else the file journal below.
 
 /// <summary>A journal that lives as long as the process (tests, hosts with their own persistence).</summary>
 internal sealed class InMemoryVssSnapshotSetJournal : ISnapshotSetCatalog

@@ -31,7 +31,8 @@ namespace EseBackupPlugin.Ese.Sources.Esent;
 /// of it (nothing truncated).</para>
 /// <para>Target ids come from the log signature (see <see cref="EsentTargetIdentity"/>).</para>
 /// <para>Works on Windows; elsewhere it reports itself unavailable, unless the native path was enabled for
-/// the ABI fake (<see cref="EsentSourceOptions.UseNativeLibraryOffWindows"/>, <see cref="EsentNativeGate"/>).</para>
+/// the ABI fake (<see cref="EsentSourceOptions.NativeLibraryDirectory"/> or <see cref="EsentSourceOptions.UseNativeLibraryOffWindows"/>,
+/// see <see cref="EsentNativeGate"/>).</para>
 /// </remarks>
 internal sealed class EsentInstanceSource : IBackupSource, IAsyncDisposable
 {
