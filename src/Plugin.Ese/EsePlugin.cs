@@ -69,15 +69,18 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
         Options = options;
 
         var esent = new EsentInstanceSource(options.EsentInstances, logs.CreateLogger<EsentInstanceSource>(), time);
-        var journal = _catalog is ISnapshotSetCatalog snapshots
-            ? (IVssSnapshotSetJournal)new CatalogSnapshotJournal(snapshots)
-            : new FileVssSnapshotSetJournal(Path.Combine(StateDirectory(options), "vss-snapshot-sets.json"));
+        // The ids of our VSS snapshot sets live in the host's catalog when it offers that, else in a file of our own.
+        var journal = _catalog as ISnapshotSetCatalog ?? new FileVssSnapshotSetJournal(Path.Combine(StateDirectory(options), "vss-snapshot-sets.json"));
+        var vss = new VssSource(options.Vss, journal, logs.CreateLogger<VssSource>(), time);
         _sources =
         [
             new FileSetSource(FormatFileProbe.Instance, options.FileSet, _catalog, time, logs.CreateLogger<FileSetSource>()),
             esent,
-            new VssSource(options.Vss, journal, logs.CreateLogger<VssSource>(), time),
+            vss,
         ];
+
+        // Snapshot sets a crashed earlier run left behind (recorded in the host's catalog) go first.
+        vss.StartOrphanCleanUp();
 
         var copier = new OnePassCopier(fileSystem, FormatStreamVerifierFactory.Instance, options.Engine.BufferSize, options.Engine.BufferCount);
         var producer = new ProducerStamp(PluginId, Version, ContractVersion.Current.ToString(2));

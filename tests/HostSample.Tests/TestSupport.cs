@@ -22,6 +22,12 @@ internal static class TestSupport
         }
     }
 
+    /// <summary>A path under the shared, read-only test data (<c>../shared/testdata</c> beside the checkout); tests copy, never write there.</summary>
+    public static string SharedTestData(params string[] parts) => Path.Combine([RepoRoot, "..", "shared", "testdata", .. parts]);
+
+    /// <summary>The build configuration these tests were built in (the name of the directory above <c>net10.0</c>).</summary>
+    public static string BuildConfiguration => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+
     /// <summary>The plugin package the build laid out beside the test assembly.</summary>
     public static string PluginFolder => Path.Combine(AppContext.BaseDirectory, "plugins", "ese");
 

@@ -16,9 +16,22 @@ internal static class BackupCommands
     public static Command Backup(CliEnvironment env)
     {
         var target = new Argument<string>("TARGET") { Description = "A target id (or unique prefix) from 'discover', or a directory holding one ESE file set." };
-        var kind = new Option<BackupKind>("--kind") { Description = "full, incremental or copy.", DefaultValueFactory = _ => BackupKind.Full };
-        var noComplete = new Option<bool>("--no-complete") { Description = "Stage and store the set but do not complete it (no log truncation until 'complete')." };
-        var strategy = new Option<string?>("--strategy") { Description = "Copy strategy (see 'plugins'); default: the target kind's first." };
+        var kind = new Option<BackupKind?>("--kind")
+        {
+            Description = "full, incremental or copy. Default: copy for VSS writer targets (a full or incremental makes the application's writer "
+                + "truncate its logs at BackupComplete, so it must be asked for), full for every other target.",
+        };
+        var noComplete = new Option<bool>("--no-complete")
+        {
+            Description = "Stage and store the set but do not complete it (no log truncation until 'complete'). In-process instance sets made with "
+                + "jet-streaming and VSS sets need the live session of this run: it ends, without truncating, when this command exits, and a later "
+                + "'complete' reports SessionLost.",
+        };
+        var strategy = new Option<string?>("--strategy")
+        {
+            Description = "Copy strategy (see 'plugins'); default: the target kind's first. In-process instances: jet-backup-instance (ESE truncates "
+                + "during the backup) or jet-streaming (logs are truncated only once the set is completed).",
+        };
         var paths = TargetCommands.PathOption();
         var json = CliApp.JsonOption();
         var cmd = new Command("backup", "Back up a target into the repository: stage (verify + hash), store, then complete (truncate logs for full/incremental).") { target, kind, noComplete, strategy, paths, json };
@@ -31,9 +44,16 @@ internal static class BackupCommands
                 return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.TargetNotFound, problem!));
             }
 
-            var k = parse.GetValue(kind);
+            var k = parse.GetValue(kind) ?? HostWorkflow.DefaultKind(resolved);
+            var complete = !parse.GetValue(noComplete);
             var output = await ProgressView.RunAsync(env, asJson, $"{k} backup",
-                p => HostWorkflow.BackupAsync(session, resolved, k, parse.GetValue(strategy), searchPaths, !parse.GetValue(noComplete), p, ct));
+                p => HostWorkflow.BackupAsync(session, resolved, k, parse.GetValue(strategy), searchPaths, complete, p, ct));
+            if (!complete && output.Manifest is { } staged && HostWorkflow.NeedsLiveSession(staged))
+            {
+                await env.Error.WriteLineAsync(
+                    $"note: set {output.SetId} was made by '{staged.Producer.Strategy}' and can only be completed by the process that staged it. That process "
+                    + "is this command: its session ends now without truncating anything, so 'complete' will report SessionLost. Omit --no-complete to complete in this run.");
+            }
             if (asJson)
             {
                 await JsonOut.WriteAsync(env.Out, output, HostJsonContext.Default.BackupOutput);
@@ -93,7 +113,18 @@ internal static class BackupCommands
                 ResultView.Truncation(env, result.Truncation);
             }
 
-            return result.Error is { } e ? await CliApp.ReportAsync(env, e) : ExitCodes.Ok;
+            if (result.Error is { } e)
+            {
+                var code = await CliApp.ReportAsync(env, e);
+                if (e.Code == ErrorCodes.SessionLost)
+                {
+                    await env.Error.WriteLineAsync("hint: nothing was truncated and the set stays restorable. Sets of in-process instances (jet-streaming) and VSS writers complete in the run that staged them: back up without --no-complete.");
+                }
+
+                return code;
+            }
+
+            return ExitCodes.Ok;
         });
         return cmd;
     }
@@ -133,8 +164,12 @@ internal static class BackupCommands
         var to = new Option<string>("--to") { Description = "Destination directory (must be empty unless --force).", Required = true };
         var force = new Option<bool>("--force") { Description = "Write into a non-empty destination, replacing files." };
         var checkpoint = new Option<bool>("--include-checkpoint") { Description = "Also restore the checkpoint file." };
+        var eseRestore = new Option<bool>("--ese-restore")
+        {
+            Description = "After laying the files out, let ESE restore them (JetRestoreInstance: replays the logs into the databases). Needs esent.dll (Windows).",
+        };
         var json = CliApp.JsonOption();
-        var cmd = new Command("restore", "Restore a set's chain into a directory in the layout ESE recovery expects.") { set, to, force, checkpoint, json };
+        var cmd = new Command("restore", "Restore a set's chain into a directory in the layout ESE recovery expects (or, with --ese-restore, through ESE).") { set, to, force, checkpoint, eseRestore, json };
         CliApp.Handle(cmd, env, async (parse, session, ct) =>
         {
             var id = parse.GetValue(set)!;
@@ -154,6 +189,7 @@ internal static class BackupCommands
             {
                 Overwrite = parse.GetValue(force),
                 IncludeCheckpoint = parse.GetValue(checkpoint),
+                Mode = parse.GetValue(eseRestore) ? RestoreMode.EseRestore : RestoreMode.FilesOnly,
             };
             var asJson = parse.GetValue(json);
             var result = await ProgressView.RunAsync(env, asJson, "restore", p => session.Plugin.Plugin.RestoreAsync(request, p, ct));
@@ -163,7 +199,8 @@ internal static class BackupCommands
             }
             else if (result.Succeeded)
             {
-                env.Console.MarkupLine($"restored {result.Files.Count} files (logs {Markup.Escape(result.LogRange?.ToString() ?? "-")}) from {chain.Count} set(s) into {Markup.Escape(request.Destination)}");
+                var how = request.Mode == RestoreMode.EseRestore ? " and restored them through ESE (JetRestoreInstance)" : string.Empty;
+                env.Console.MarkupLine($"restored {result.Files.Count} files (logs {Markup.Escape(result.LogRange?.ToString() ?? "-")}) from {chain.Count} set(s) into {Markup.Escape(request.Destination)}{how}");
             }
 
             return result.Error is { } e ? await CliApp.ReportAsync(env, e) : ExitCodes.Ok;

@@ -49,7 +49,7 @@ internal sealed class CliSession : IAsyncDisposable
             repo.EnsureCreated();
             return repo;
         });
-        _catalog = new LazyCatalog(() => new SqliteCatalog(Repository.CatalogPath));
+        _catalog = new LazyCatalog(() => new SqliteCatalog(Repository.CatalogPath), new BackupRepository(Settings.Repository).CatalogPath);
     }
 
     public IConfigurationRoot Configuration { get; }

@@ -83,6 +83,27 @@ internal static class HostWorkflow
         return p.StartsWith(d, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The backup kind when the user names none: copy for VSS writer targets (issue 6: a full or incremental makes the
+    /// application's writer truncate its logs, which another backup product may rely on), full for every other target.
+    /// </summary>
+    public static BackupKind DefaultKind(BackupTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return target.Kind == TargetKind.VssWriter ? BackupKind.Copy : BackupKind.Full;
+    }
+
+    /// <summary>
+    /// True when only the process that staged the set can complete it (the plugin's live session truncates in
+    /// phase two): in-process instance sets that truncate on completion (jet-streaming) and VSS sets.
+    /// </summary>
+    public static bool NeedsLiveSession(Abstractions.Manifest.BackupManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return manifest.Target.Kind is TargetKind.InProcessInstance or TargetKind.VssWriter
+            && manifest.Truncation.Mode != Abstractions.Manifest.TruncationMode.DuringBackup;
+    }
+
     /// <summary>Cleans up after runs whose process died (catalog rows and staging leftovers).</summary>
     public static void RecoverAbandonedRuns(CliSession session)
     {

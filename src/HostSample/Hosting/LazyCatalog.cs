@@ -6,9 +6,10 @@ namespace EseBackupPlugin.HostSample.Hosting;
 
 /// <summary>
 /// Hands the plugin the catalog port without opening the database until a call needs it, so that
-/// commands that never touch the catalog (inspect, verify, plugins) create no repository.
+/// commands that never touch the catalog (inspect, verify, plugins) create no repository. The plugin reads
+/// the VSS snapshot-set records when it starts: where no catalog exists yet there are none, and none is created.
 /// </summary>
-internal sealed class LazyCatalog(Func<SqliteCatalog> open) : IBackupCatalog, ISnapshotSetCatalog
+internal sealed class LazyCatalog(Func<SqliteCatalog> open, string databasePath) : IBackupCatalog, ISnapshotSetCatalog
 {
     private readonly Lazy<SqliteCatalog> _catalog = new(open);
 
@@ -24,7 +25,9 @@ internal sealed class LazyCatalog(Func<SqliteCatalog> open) : IBackupCatalog, IS
         => _catalog.Value.RecordTruncationAsync(report, cancellationToken);
 
     public ValueTask<IReadOnlyList<SnapshotSetRecord>> GetSnapshotSetsAsync(CancellationToken cancellationToken = default)
-        => _catalog.Value.GetSnapshotSetsAsync(cancellationToken);
+        => _catalog.IsValueCreated || File.Exists(databasePath)
+            ? _catalog.Value.GetSnapshotSetsAsync(cancellationToken)
+            : ValueTask.FromResult<IReadOnlyList<SnapshotSetRecord>>([]);
 
     public ValueTask RecordSnapshotSetAsync(SnapshotSetRecord record, CancellationToken cancellationToken = default)
         => _catalog.Value.RecordSnapshotSetAsync(record, cancellationToken);

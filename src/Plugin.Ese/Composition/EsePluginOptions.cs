@@ -55,6 +55,34 @@ internal sealed class EsePluginOptions
             problems.Add($"EsePlugin:EsentInstances:DefaultStrategy must be '{EsentStrategies.BackupInstance}' or '{EsentStrategies.Streaming}' (is '{EsentInstances.DefaultStrategy}').");
         }
 
+        for (var i = 0; i < EsentInstances.FileSets.Count; i++)
+        {
+            var set = EsentInstances.FileSets[i];
+            if (string.IsNullOrWhiteSpace(set.Directory))
+            {
+                problems.Add($"EsePlugin:EsentInstances:FileSets:{i}:Directory must name the directory of an ESE file set.");
+            }
+
+            if (set.BaseName is { } b && b.Length != 3)
+            {
+                problems.Add($"EsePlugin:EsentInstances:FileSets:{i}:BaseName must be three characters (is '{b}').");
+            }
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            CheckLibrary(problems, "EsePlugin:EsentInstances:NativeLibraryDirectory", EsentInstances.NativeLibraryDirectory, EsentNativeGate.LibraryName);
+            CheckLibrary(problems, "EsePlugin:Vss:NativeLibraryDirectory", Vss.NativeLibraryDirectory, "vssapi.dll");
+        }
+
         return problems;
+    }
+
+    private static void CheckLibrary(List<string> problems, string setting, string? directory, string library)
+    {
+        if (!string.IsNullOrWhiteSpace(directory) && !File.Exists(Path.Combine(directory, library)))
+        {
+            problems.Add($"{setting} names '{directory}', which holds no {library}.");
+        }
     }
 }

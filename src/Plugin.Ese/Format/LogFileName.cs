@@ -89,17 +89,34 @@ internal sealed record LogFileName(LogFileNameKind Kind, string BaseName, long? 
         if ((digits.Length == 5 || digits.Length == 8)
             && long.TryParse(digits, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var generation))
         {
-            return new LogFileName(LogFileNameKind.Archived, stem[..BaseNameLength], generation, ext);
+            return new LogFileName(LogFileNameKind.Archived, stem[..BaseNameLength], generation, ext) { GenerationDigits = digits.Length };
         }
 
         return null;
     }
 
+    /// <summary>Digits of the generation in an archived name (5 or 8); 0 for other kinds.</summary>
+    public int GenerationDigits { get; init; }
+
+    /// <summary>True for an archived generation of the log stream itself (<c>.log</c> / <c>.jtx</c>, not a shadow log).</summary>
+    public bool IsArchivedLog => Kind == LogFileNameKind.Archived && !IsShadowLog && Generation > 0;
+
     /// <summary>
-    /// The archived name ESENT writes for a generation: 5 upper-case hex digits while the generation fits, 8 above.
+    /// The generation of an archived log name (<c>&lt;base&gt;</c> + 5 or 8 hex digits + <c>.log</c>/<c>.jtx</c>); with
+    /// <paramref name="baseName"/>, only of that base (compared without regard to case). <see langword="null"/> otherwise.
     /// </summary>
-    public static string ArchivedName(string baseName, long generation, string extension = ".log") =>
-        baseName + generation.ToString(generation <= 0xFFFFF ? "X5" : "X8", CultureInfo.InvariantCulture) + extension;
+    public static long? ArchivedGeneration(string fileName, string? baseName = null) =>
+        TryParse(fileName) is { IsArchivedLog: true } name && (baseName is null || name.BaseName.Equals(baseName, StringComparison.OrdinalIgnoreCase))
+            ? name.Generation
+            : null;
+
+    /// <summary>
+    /// The archived name ESENT writes for a generation: 5 upper-case hex digits while the generation fits, 8 above;
+    /// always 8 with <paramref name="eightDigits"/> (engines without the 8.3 name compatibility of
+    /// <c>JET_paramLegacyFileNames</c>).
+    /// </summary>
+    public static string ArchivedName(string baseName, long generation, string extension = ".log", bool eightDigits = false) =>
+        baseName + generation.ToString(!eightDigits && generation <= 0xFFFFF ? "X5" : "X8", CultureInfo.InvariantCulture) + extension;
 
     private static bool Is(string value, string expected) => value.Equals(expected, StringComparison.OrdinalIgnoreCase);
 

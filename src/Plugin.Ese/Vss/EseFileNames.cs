@@ -1,10 +1,9 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
+using EseBackupPlugin.Ese.Format;
 
 namespace EseBackupPlugin.Ese.Vss;
 
 /// <summary>What a file found through an ESE writer's file specification is, judged by its name.</summary>
-internal enum EseFileKind
+internal enum LogSideFileKind
 {
     /// <summary>A database.</summary>
     Database,
@@ -26,62 +25,20 @@ internal enum EseFileKind
 }
 
 /// <summary>
-/// ESE's file naming rules (reference ese-on-disk.md §5.1): a three-character base name, archived generations
-/// in upper-case hexadecimal with exactly 5 or 8 digits, <c>.log</c>/<c>.jtx</c> logs, <c>.chk</c>/<c>.jcp</c> checkpoints.
+/// What the names in an ESE writer's file specifications say (reference ese-on-disk.md §5.1). The names of the files
+/// themselves are parsed by the Format library's <see cref="LogFileName"/>.
 /// </summary>
-internal static partial class EseFileNames
+internal static class EseFileNames
 {
-    /// <summary>Whether <paramref name="fileName"/> is an archived log; returns its base, generation and digit count.</summary>
-    public static bool TryParseArchivedLog(string fileName, out string baseName, out long generation, out int digits)
-    {
-        var m = ArchivedLogRegex().Match(fileName);
-        if (!m.Success)
-        {
-            baseName = "";
-            generation = 0;
-            digits = 0;
-            return false;
-        }
-
-        baseName = m.Groups["base"].Value;
-        var hex = m.Groups["gen"].Value;
-        digits = hex.Length;
-        generation = long.Parse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-        return true;
-    }
-
-    /// <summary>The name of archived generation <paramref name="generation"/> (<c>edb0001A.log</c>).</summary>
-    public static string ArchivedLogName(string baseName, long generation, int digits, string extension)
-    {
-        if (digits != 8 && generation > 0xFFFFF)
-        {
-            digits = 8;
-        }
-
-        return baseName + generation.ToString(digits == 8 ? "X8" : "X5", CultureInfo.InvariantCulture) + extension;
-    }
-
     /// <summary>Classifies a file name found through a <c>DATABASE_LOGFILES</c> or file-group specification.</summary>
-    public static EseFileKind ClassifyLogSideFile(string fileName)
+    public static LogSideFileKind ClassifyLogSideFile(string fileName) => LogFileName.TryParse(fileName) switch
     {
-        var ext = Path.GetExtension(fileName);
-        if (ext.Equals(".jrs", StringComparison.OrdinalIgnoreCase) || TempOrLegacyReserveRegex().IsMatch(fileName))
-        {
-            return EseFileKind.ReserveOrTemporary;
-        }
-
-        if (ext.Equals(".chk", StringComparison.OrdinalIgnoreCase) || ext.Equals(".jcp", StringComparison.OrdinalIgnoreCase))
-        {
-            return EseFileKind.Checkpoint;
-        }
-
-        if (ArchivedLogRegex().IsMatch(fileName))
-        {
-            return EseFileKind.ArchivedLog;
-        }
-
-        return CurrentLogRegex().IsMatch(fileName) ? EseFileKind.CurrentLog : EseFileKind.Other;
-    }
+        { Kind: LogFileNameKind.Reserve or LogFileNameKind.LegacyReserve or LogFileNameKind.Temporary } => LogSideFileKind.ReserveOrTemporary,
+        { Kind: LogFileNameKind.Checkpoint } => LogSideFileKind.Checkpoint,
+        { IsArchivedLog: true } => LogSideFileKind.ArchivedLog,
+        { Kind: LogFileNameKind.Current, IsShadowLog: false } => LogSideFileKind.CurrentLog,
+        _ => LogSideFileKind.Other,
+    };
 
     /// <summary>Whether a file specification names logs (<c>edb*.log</c>, <c>E00*.log</c>, <c>*.jtx</c>).</summary>
     public static bool IsLogSpec(string fileSpec) =>
@@ -105,13 +62,4 @@ internal static partial class EseFileNames
 
     /// <summary>Whether a specification uses wildcards.</summary>
     public static bool HasWildcards(string fileSpec) => fileSpec.IndexOfAny(['*', '?']) >= 0;
-
-    [GeneratedRegex(@"^(?<base>[A-Za-z0-9_]{3})(?<gen>[0-9A-Fa-f]{8}|[0-9A-Fa-f]{5})\.(log|jtx)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex ArchivedLogRegex();
-
-    [GeneratedRegex(@"^[A-Za-z0-9_]{3}\.(log|jtx)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex CurrentLogRegex();
-
-    [GeneratedRegex(@"^([A-Za-z0-9_]{3}tmp\.(log|jtx)|res[12]\.log)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex TempOrLegacyReserveRegex();
 }

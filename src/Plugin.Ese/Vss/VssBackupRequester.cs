@@ -1,3 +1,4 @@
+using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.Abstractions.Errors;
 using Microsoft.Extensions.Logging;
 
@@ -88,7 +89,7 @@ internal sealed class VssBackupRequester : IAsyncDisposable
 {
     private readonly IVssApi _api;
     private readonly VssSourceOptions _options;
-    private readonly IVssSnapshotSetJournal _journal;
+    private readonly ISnapshotSetCatalog _journal;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly string _targetId;
@@ -99,7 +100,7 @@ internal sealed class VssBackupRequester : IAsyncDisposable
     private IVssBackupComponentsApi? _components;
     private bool _snapshotExists;
 
-    public VssBackupRequester(IVssApi api, VssSourceOptions options, IVssSnapshotSetJournal journal, ILogger logger, TimeProvider time, string targetId)
+    public VssBackupRequester(IVssApi api, VssSourceOptions options, ISnapshotSetCatalog journal, ILogger logger, TimeProvider time, string targetId)
     {
         _api = api ?? throw new ArgumentNullException(nameof(api));
         _options = options ?? throw new ArgumentNullException(nameof(options));
@@ -441,7 +442,7 @@ internal sealed class VssBackupRequester : IAsyncDisposable
             if (SnapshotSetId is { } id)
             {
                 // Non-persistent (VSS_CTX_BACKUP) shadow copies end with the requester object, deleted or not.
-                await _journal.RemoveAsync(id, CancellationToken.None).ConfigureAwait(false);
+                await _journal.RemoveSnapshotSetAsync(id, CancellationToken.None).ConfigureAwait(false);
             }
         }
 #pragma warning disable CA1031 // Releasing must not throw; what failed is logged and the journal keeps the set for the next clean-up.
@@ -460,7 +461,7 @@ internal sealed class VssBackupRequester : IAsyncDisposable
     {
         try
         {
-            await _journal.RecordAsync(VssSnapshotSetRecord.ForCurrentProcess(setId, _targetId, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+            await _journal.RecordSnapshotSetAsync(SnapshotSetRecords.ForCurrentProcess(setId, _targetId, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException and not PluginException)
         {

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.Abstractions.Errors;
 using Microsoft.Extensions.Logging;
 
@@ -29,9 +30,9 @@ internal static class VssOrphanCleaner
 {
     public static async Task<VssOrphanCleanupResult> RunAsync(
         IVssApi api,
-        IVssSnapshotSetJournal journal,
+        ISnapshotSetCatalog journal,
         IReadOnlySet<Guid> activeSets,
-        Func<VssSnapshotSetRecord, bool> isOwnerAlive,
+        Func<SnapshotSetRecord, bool> isOwnerAlive,
         ILogger logger,
         CancellationToken cancellationToken)
     {
@@ -41,13 +42,13 @@ internal static class VssOrphanCleaner
         ArgumentNullException.ThrowIfNull(isOwnerAlive);
         ArgumentNullException.ThrowIfNull(logger);
 
-        var records = await journal.GetAllAsync(cancellationToken).ConfigureAwait(false);
+        var records = await journal.GetSnapshotSetsAsync(cancellationToken).ConfigureAwait(false);
         if (records.Count == 0)
         {
             return VssOrphanCleanupResult.Empty;
         }
 
-        var orphans = new List<VssSnapshotSetRecord>();
+        var orphans = new List<SnapshotSetRecord>();
         var kept = new List<Guid>();
         foreach (var r in records)
         {
@@ -127,7 +128,7 @@ internal static class VssOrphanCleaner
 
         foreach (var id in deleted.Concat(gone))
         {
-            await journal.RemoveAsync(id, cancellationToken).ConfigureAwait(false);
+            await journal.RemoveSnapshotSetAsync(id, cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var id in deleted)
@@ -144,7 +145,7 @@ internal static class VssOrphanCleaner
     }
 
     /// <summary>Whether the process that recorded a set still runs (same id and start time).</summary>
-    public static bool IsProcessAlive(VssSnapshotSetRecord record)
+    public static bool IsProcessAlive(SnapshotSetRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         try
@@ -172,7 +173,7 @@ internal static class VssOrphanCleaner
         }
     }
 
-    private static bool IsCurrentProcess(VssSnapshotSetRecord record)
+    private static bool IsCurrentProcess(SnapshotSetRecord record)
     {
         using var self = Process.GetCurrentProcess();
         var started = new DateTimeOffset(self.StartTime.ToUniversalTime(), TimeSpan.Zero);

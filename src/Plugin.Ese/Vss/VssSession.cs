@@ -3,6 +3,7 @@ using System.Text;
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
+using EseBackupPlugin.Ese.Engine.Copy;
 using EseBackupPlugin.Ese.Engine.Ports;
 using Microsoft.Extensions.Logging;
 

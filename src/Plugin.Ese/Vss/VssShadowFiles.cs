@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using System.IO.Enumeration;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
+using EseBackupPlugin.Ese.Format;
+using EseBackupPlugin.Ese.Sources;
 
 namespace EseBackupPlugin.Ese.Vss;
 
@@ -129,21 +131,13 @@ internal static class VssShadowFiles
     /// <summary>The generation written in a log file's header (offset 4), or null when the file is too short.</summary>
     public static long? ReadLogGeneration(string path)
     {
-        Span<byte> header = stackalloc byte[8];
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
-        var read = 0;
-        while (read < header.Length)
+        var header = EseHeaderFiles.ReadHead(path, LogHeaderGenerationOffset + sizeof(int), out _);
+        if (header.Length < LogHeaderGenerationOffset + sizeof(int))
         {
-            var n = stream.Read(header[read..]);
-            if (n == 0)
-            {
-                return null;
-            }
-
-            read += n;
+            return null;
         }
 
-        var generation = BinaryPrimitives.ReadInt32LittleEndian(header[LogHeaderGenerationOffset..]);
+        var generation = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(LogHeaderGenerationOffset));
         return generation > 0 ? generation : null;
     }
 
@@ -214,14 +208,13 @@ internal static class VssShadowFiles
 
         switch (EseFileNames.ClassifyLogSideFile(file.Name))
         {
-            case EseFileKind.ReserveOrTemporary:
+            case LogSideFileKind.ReserveOrTemporary:
                 return null;
-            case EseFileKind.ArchivedLog:
-                EseFileNames.TryParseArchivedLog(file.Name, out _, out var generation, out _);
-                return new VssShadowFile(file.FullName, originalPath, FileRole.Log, file.Length, file.Name) { Generation = generation };
-            case EseFileKind.CurrentLog:
+            case LogSideFileKind.ArchivedLog:
+                return new VssShadowFile(file.FullName, originalPath, FileRole.Log, file.Length, file.Name) { Generation = LogFileName.ArchivedGeneration(file.Name) };
+            case LogSideFileKind.CurrentLog:
                 return new VssShadowFile(file.FullName, originalPath, FileRole.Log, file.Length, file.Name) { WasCurrentLog = true };
-            case EseFileKind.Checkpoint:
+            case LogSideFileKind.Checkpoint:
                 return new VssShadowFile(file.FullName, originalPath, FileRole.Checkpoint, file.Length, file.Name);
             default:
                 var role = origin == Origin.FileGroup && EseFileNames.IsDatabaseSpec(file.Name) ? FileRole.Database : FileRole.Other;
@@ -249,13 +242,14 @@ internal static class VssShadowFiles
             var baseName = Path.GetFileNameWithoutExtension(f.StageName);
             var extension = Path.GetExtension(f.StageName);
             var digits = files
-                .Where(o => o.Role == FileRole.Log && !o.WasCurrentLog && o.StageName.StartsWith(baseName, StringComparison.OrdinalIgnoreCase))
-                .Select(o => EseFileNames.TryParseArchivedLog(o.StageName, out _, out _, out var d) ? d : 0)
-                .FirstOrDefault(d => d > 0);
+                .Where(o => o.Role == FileRole.Log && !o.WasCurrentLog)
+                .Select(o => LogFileName.TryParse(o.StageName))
+                .FirstOrDefault(n => n is { IsArchivedLog: true } && n.BaseName.Equals(baseName, StringComparison.OrdinalIgnoreCase))
+                ?.GenerationDigits ?? 5;
             files[i] = f with
             {
                 Generation = generation,
-                StageName = EseFileNames.ArchivedLogName(baseName, generation.Value, digits == 0 ? 5 : digits, extension),
+                StageName = LogFileName.ArchivedName(baseName, generation.Value, extension, eightDigits: digits == 8),
             };
         }
 

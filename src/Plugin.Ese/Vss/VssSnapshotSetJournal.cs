@@ -1,58 +1,40 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using EseBackupPlugin.Abstractions.Catalog;
 
 namespace EseBackupPlugin.Ese.Vss;
 
-/// <summary>One snapshot set this plugin created and has not yet seen deleted.</summary>
-/// <param name="SnapshotSetId">The set's id.</param>
-/// <param name="TargetId">The target being backed up.</param>
-/// <param name="ProcessId">The process that created it.</param>
-/// <param name="ProcessStartTime">That process's start time (a recycled process id has another one).</param>
-/// <param name="RecordedAt">When it was recorded.</param>
-internal sealed record VssSnapshotSetRecord(Guid SnapshotSetId, string TargetId, int ProcessId, DateTimeOffset ProcessStartTime, DateTimeOffset RecordedAt)
+/// <summary>Records of the snapshot sets this plugin creates (<see cref="SnapshotSetRecord"/>, the contract's type).</summary>
+internal static class SnapshotSetRecords
 {
     /// <summary>A record for a set created now by the current process.</summary>
-    public static VssSnapshotSetRecord ForCurrentProcess(Guid snapshotSetId, string targetId, DateTimeOffset now)
+    public static SnapshotSetRecord ForCurrentProcess(Guid snapshotSetId, string targetId, DateTimeOffset now)
     {
         using var self = Process.GetCurrentProcess();
-        return new VssSnapshotSetRecord(snapshotSetId, targetId, self.Id, new DateTimeOffset(self.StartTime.ToUniversalTime(), TimeSpan.Zero), now);
+        return new SnapshotSetRecord(snapshotSetId, targetId, self.Id, new DateTimeOffset(self.StartTime.ToUniversalTime(), TimeSpan.Zero), now);
     }
 }
 
-/// <summary>
-/// Where the ids of our snapshot sets are kept between their creation and their deletion, so that sets left
-/// behind by a crashed or killed worker can be deleted at the next start (reference §1.7). The composition
-/// root wires an implementation backed by the host catalog; <see cref="FileVssSnapshotSetJournal"/> and
-/// <see cref="InMemoryVssSnapshotSetJournal"/> are provided.
-/// </summary>
-internal interface IVssSnapshotSetJournal
-{
-    /// <summary>Every recorded set.</summary>
-    ValueTask<IReadOnlyList<VssSnapshotSetRecord>> GetAllAsync(CancellationToken cancellationToken);
-
-    /// <summary>Records a set right after StartSnapshotSet returned it.</summary>
-    ValueTask RecordAsync(VssSnapshotSetRecord record, CancellationToken cancellationToken);
-
-    /// <summary>Forgets a set once it is deleted (or known to be gone).</summary>
-    ValueTask RemoveAsync(Guid snapshotSetId, CancellationToken cancellationToken);
-}
+// Where the ids of our snapshot sets are kept between their creation and their deletion, so that sets left behind by
+// a crashed or killed worker can be deleted at the next start (reference §1.7): the contract's ISnapshotSetCatalog.
+// The composition root passes the host's catalog when it offers that capability, else the file journal below.
 
 /// <summary>A journal that lives as long as the process (tests, hosts with their own persistence).</summary>
-internal sealed class InMemoryVssSnapshotSetJournal : IVssSnapshotSetJournal
+internal sealed class InMemoryVssSnapshotSetJournal : ISnapshotSetCatalog
 {
     private readonly Lock _lock = new();
-    private readonly List<VssSnapshotSetRecord> _records = [];
+    private readonly List<SnapshotSetRecord> _records = [];
 
-    public ValueTask<IReadOnlyList<VssSnapshotSetRecord>> GetAllAsync(CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<SnapshotSetRecord>> GetSnapshotSetsAsync(CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
-            return ValueTask.FromResult<IReadOnlyList<VssSnapshotSetRecord>>(_records.ToArray());
+            return ValueTask.FromResult<IReadOnlyList<SnapshotSetRecord>>(_records.ToArray());
         }
     }
 
-    public ValueTask RecordAsync(VssSnapshotSetRecord record, CancellationToken cancellationToken)
+    public ValueTask RecordSnapshotSetAsync(SnapshotSetRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
         lock (_lock)
@@ -64,7 +46,7 @@ internal sealed class InMemoryVssSnapshotSetJournal : IVssSnapshotSetJournal
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask RemoveAsync(Guid snapshotSetId, CancellationToken cancellationToken)
+    public ValueTask RemoveSnapshotSetAsync(Guid snapshotSetId, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
@@ -79,7 +61,7 @@ internal sealed class InMemoryVssSnapshotSetJournal : IVssSnapshotSetJournal
 /// A journal in one small text file (one tab-separated record per line), rewritten atomically on every
 /// change (write a temporary file, then replace). Safe for one worker process at a time.
 /// </summary>
-internal sealed class FileVssSnapshotSetJournal(string path) : IVssSnapshotSetJournal
+internal sealed class FileVssSnapshotSetJournal(string path) : ISnapshotSetCatalog
 {
     private const string Header = "# EseBackupPlugin VSS snapshot sets v1: setId<TAB>processId<TAB>processStartUtcTicks<TAB>recordedUtcTicks<TAB>targetId";
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -87,7 +69,7 @@ internal sealed class FileVssSnapshotSetJournal(string path) : IVssSnapshotSetJo
     /// <summary>The journal file.</summary>
     public string Path { get; } = System.IO.Path.GetFullPath(path ?? throw new ArgumentNullException(nameof(path)));
 
-    public async ValueTask<IReadOnlyList<VssSnapshotSetRecord>> GetAllAsync(CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<SnapshotSetRecord>> GetSnapshotSetsAsync(CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -100,7 +82,7 @@ internal sealed class FileVssSnapshotSetJournal(string path) : IVssSnapshotSetJo
         }
     }
 
-    public async ValueTask RecordAsync(VssSnapshotSetRecord record, CancellationToken cancellationToken)
+    public async ValueTask RecordSnapshotSetAsync(SnapshotSetRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -116,7 +98,7 @@ internal sealed class FileVssSnapshotSetJournal(string path) : IVssSnapshotSetJo
         }
     }
 
-    public async ValueTask RemoveAsync(Guid snapshotSetId, CancellationToken cancellationToken)
+    public async ValueTask RemoveSnapshotSetAsync(Guid snapshotSetId, CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -133,14 +115,14 @@ internal sealed class FileVssSnapshotSetJournal(string path) : IVssSnapshotSetJo
         }
     }
 
-    private async Task<IReadOnlyList<VssSnapshotSetRecord>> ReadAsync(CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<SnapshotSetRecord>> ReadAsync(CancellationToken cancellationToken)
     {
         if (!File.Exists(Path))
         {
             return [];
         }
 
-        var records = new List<VssSnapshotSetRecord>();
+        var records = new List<SnapshotSetRecord>();
         foreach (var line in await File.ReadAllLinesAsync(Path, Encoding.UTF8, cancellationToken).ConfigureAwait(false))
         {
             if (line.Length == 0 || line[0] == '#')
@@ -159,13 +141,13 @@ internal sealed class FileVssSnapshotSetJournal(string path) : IVssSnapshotSetJo
                 continue;
             }
 
-            records.Add(new VssSnapshotSetRecord(id, parts[4], pid, new DateTimeOffset(started, TimeSpan.Zero), new DateTimeOffset(recorded, TimeSpan.Zero)));
+            records.Add(new SnapshotSetRecord(id, parts[4], pid, new DateTimeOffset(started, TimeSpan.Zero), new DateTimeOffset(recorded, TimeSpan.Zero)));
         }
 
         return records;
     }
 
-    private async Task WriteAsync(IReadOnlyList<VssSnapshotSetRecord> records, CancellationToken cancellationToken)
+    private async Task WriteAsync(IReadOnlyList<SnapshotSetRecord> records, CancellationToken cancellationToken)
     {
         var directory = System.IO.Path.GetDirectoryName(Path);
         if (!string.IsNullOrEmpty(directory))

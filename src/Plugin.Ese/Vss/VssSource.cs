@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using EseBackupPlugin.Abstractions;
+using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Targets;
@@ -17,32 +18,33 @@ namespace EseBackupPlugin.Ese.Vss;
 /// copies. Copy is the default backup type a host should ask for when another product owns the application's
 /// backups; full and incremental make the writer truncate its logs at BackupComplete.
 /// </summary>
-internal sealed class VssSource : IBackupSource
+internal sealed class VssSource : IBackupSource, IAsyncDisposable
 {
     /// <summary>The strategy name recorded in manifests.</summary>
     public const string StrategyName = "vss";
 
     private readonly IVssApi? _api;
     private readonly VssSourceOptions _options;
-    private readonly IVssSnapshotSetJournal _journal;
+    private readonly ISnapshotSetCatalog _journal;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly string? _unavailableReason;
     private readonly ConcurrentDictionary<string, VssSession?> _active = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _cleanupGate = new(1, 1);
     private bool _cleanedUp;
+    private Task? _startUpCleanUp;
 
     /// <summary>
     /// The source over vssapi.dll: on Windows always; elsewhere only when <see cref="VssSourceOptions.NativeLibraryDirectory"/>
     /// (or a test through <see cref="VssNative.UseLibrariesFrom"/>) points at the ABI fakes.
     /// </summary>
-    public VssSource(VssSourceOptions options, IVssSnapshotSetJournal journal, ILogger<VssSource>? logger = null, TimeProvider? time = null)
+    public VssSource(VssSourceOptions options, ISnapshotSetCatalog journal, ILogger<VssSource>? logger = null, TimeProvider? time = null)
         : this(options, journal, CreateNativeApi(options, out var reason), logger, time, reason)
     {
     }
 
     /// <summary>A source over any <see cref="IVssApi"/>; null means VSS is not available here.</summary>
-    internal VssSource(VssSourceOptions options, IVssSnapshotSetJournal journal, IVssApi? api, ILogger? logger, TimeProvider? time, string? unavailableReason = null)
+    internal VssSource(VssSourceOptions options, ISnapshotSetCatalog journal, IVssApi? api, ILogger? logger, TimeProvider? time, string? unavailableReason = null)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _journal = journal ?? throw new ArgumentNullException(nameof(journal));
@@ -69,12 +71,61 @@ internal sealed class VssSource : IBackupSource
     /// <summary>Writer problems seen during the last discovery (writers that failed to identify, …).</summary>
     public IReadOnlyList<string> LastDiscoveryWarnings { get; private set; } = [];
 
+    /// <summary>
+    /// Starts deleting our orphaned snapshot sets (ids in the journal: the host's catalog, when it keeps them) in
+    /// the background, as the plugin starts; VSS work of this source waits for it. Does nothing where VSS is not
+    /// usable, when <see cref="VssSourceOptions.DeleteOrphanedSnapshotSets"/> is off, or when already started.
+    /// </summary>
+    public void StartOrphanCleanUp()
+    {
+        if (_api is null || !_options.DeleteOrphanedSnapshotSets || _startUpCleanUp is not null)
+        {
+            return;
+        }
+
+        _startUpCleanUp = Task.Run(async () =>
+        {
+            try
+            {
+                var result = await CleanUpOrphanedSnapshotSetsAsync(CancellationToken.None).ConfigureAwait(false);
+                if (result.Deleted.Count > 0 || result.Errors.Count > 0)
+                {
+                    _logger.LogWarning(
+                        "Start-up clean-up of orphaned VSS snapshot sets: {Deleted} deleted, {Gone} already gone, {Kept} kept, {Errors} failed.",
+                        result.Deleted.Count,
+                        result.AlreadyGone.Count,
+                        result.Kept.Count,
+                        result.Errors.Count);
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // The catalog or VSS failing here must not fail the plugin; the clean-up runs again before the first backup.
+                _logger.LogError(e, "Start-up clean-up of orphaned VSS snapshot sets failed.");
+            }
+        });
+    }
+
+    /// <summary>Waits for the start-up clean-up (its outcome is logged, never thrown).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_startUpCleanUp is { } cleanUp)
+        {
+            await cleanUp.ConfigureAwait(false);
+        }
+    }
+
     public async IAsyncEnumerable<BackupTarget> DiscoverAsync(DiscoveryRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (_api is null || (request.Kinds.Count > 0 && !request.Kinds.Contains(TargetKind.VssWriter)))
         {
             yield break;
+        }
+
+        if (_startUpCleanUp is { } cleanUp)
+        {
+            await cleanUp.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         LastDiscoveryError = null;
@@ -266,6 +317,11 @@ internal sealed class VssSource : IBackupSource
 
     private async Task CleanUpOrphanedSnapshotSetsOnceAsync(CancellationToken cancellationToken)
     {
+        if (_startUpCleanUp is { } startUp)
+        {
+            await startUp.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (_cleanedUp)
         {
             return;

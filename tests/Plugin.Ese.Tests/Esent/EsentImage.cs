@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using EseBackupPlugin.Ese.Sources.Esent;
+using EseBackupPlugin.Ese.Format;
 
 namespace EseBackupPlugin.Ese.Tests.Esent;
 
@@ -20,7 +20,7 @@ internal static class EsentImage
         Assert.Equal((pages + 3) * Page, image.Length);
         var header = image.AsSpan(0, Page);
         Assert.True(header.SequenceEqual(image.AsSpan(Page, Page)), "header twice");
-        Assert.True(EsentFileFacts.IsSealed(header), "header checksum recomputed");
+        Assert.True(XorChecksum.IsValid(header), "header checksum recomputed");
         Assert.Equal(genLow, BinaryPrimitives.ReadUInt32LittleEndian(header[200..]));
         for (var i = 4; i < Page; i++)
         {
@@ -32,20 +32,20 @@ internal static class EsentImage
 
         Assert.True(image.AsSpan(2 * Page, pages * Page).SequenceEqual(live.AsSpan(2 * Page, pages * Page)), "pages");
         var trailerPage = image.AsSpan((pages + 2) * Page, Page);
-        var trailer = EsentFileFacts.ParseTrailer(trailerPage);
-        Assert.True(trailer.ChecksumValid, "trailer checksum");
-        Assert.Equal(genLow, trailer.GenLow);
-        Assert.Equal(genHigh, trailer.GenHigh);
-        Assert.Equal(live.AsSpan(24, 28).ToArray(), trailer.SignDb);
-        Assert.Equal(live.AsSpan(108, 28).ToArray(), trailer.SignLog);
-        Assert.Equal(header.Slice(184, 8).ToArray(), trailer.Mark);
+        Assert.True(XorChecksum.IsValid(trailerPage), "trailer checksum");
+        var trailer = BackupTrailer.Read(trailerPage);
+        Assert.Equal(genLow, trailer.Backup.GenerationLow);
+        Assert.Equal(genHigh, trailer.Backup.GenerationHigh);
+        Assert.Equal(EseSignature.Read(live.AsSpan(24)), trailer.DatabaseSignature);
+        Assert.Equal(EseSignature.Read(live.AsSpan(108)), trailer.LogSignature);
+        Assert.Equal(LogPosition.Read(header[184..]), trailer.Backup.Mark);
     }
 
     /// <summary>A BKINFO of the live header (offset 136 full, 160 incremental, 420 copy, 444 differential): (genLow, genHigh).</summary>
     public static (uint Low, uint High) BkInfo(string database, int offset)
     {
-        var header = EsentFileFacts.ReadShared(database, 0, Page);
-        Assert.True(EsentFileFacts.IsSealed(header), "live header checksum");
+        var header = Sources.EseHeaderFiles.ReadHead(database, Page, out _);
+        Assert.True(XorChecksum.IsValid(header), "live header checksum");
         return (BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(offset + 16)), BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(offset + 20)));
     }
 

@@ -63,7 +63,7 @@ public sealed class EsentInstanceSourceTests : FakeEsentTestBase
             Assert.Empty(target.Logs.Missing);
             Assert.Equal(32, target.Logs.CurrentGeneration);
             Assert.Equal(32, target.Logs.CheckpointGeneration);
-            Assert.Equal("09a08e76/2022-03-10T19:32:38Z/", target.Logs.LogSignature);
+            Assert.Equal("09a08e76-2022-03-10T19:32:38.517Z-", target.Logs.LogSignature);   // EseSignature's text, as file-set targets write it
             Assert.Equal([BackupKind.Full, BackupKind.Incremental, BackupKind.Copy], target.SupportedBackupKinds);
             Assert.Empty(await DiscoverAsync(source, TargetKind.FileSet));
         }

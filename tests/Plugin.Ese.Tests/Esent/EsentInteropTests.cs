@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.Versioning;
 using EseBackupPlugin.Ese.Errors;
+using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Sources.Esent;
 using EseBackupPlugin.Ese.Windows.Esent;
 
@@ -126,7 +127,7 @@ public sealed class EsentInteropTests : FakeEsentTestBase
 
         var header = image.AsSpan(0, Page);
         Assert.True(header.SequenceEqual(image.AsSpan(Page, Page)), "the header must be there twice");
-        Assert.True(EsentFileFacts.IsSealed(header), "the header checksum must be recomputed");
+        Assert.True(XorChecksum.IsValid(header), "the header checksum must be recomputed");
         Assert.Equal(32u, BinaryPrimitives.ReadUInt32LittleEndian(header[200..]));  // bkinfoFullCur.genLow = checkpoint generation
         Assert.Equal(0u, BinaryPrimitives.ReadUInt32LittleEndian(header[204..]));
         for (var i = 4; i < Page; i++)
@@ -140,17 +141,17 @@ public sealed class EsentInteropTests : FakeEsentTestBase
         Assert.True(image.AsSpan(2 * Page, pages * Page).SequenceEqual(original.AsSpan(2 * Page, pages * Page)), "pages must be the database's pages");
 
         var trailer = image.AsSpan((pages + 2) * Page, Page);
-        Assert.True(EsentFileFacts.IsSealed(trailer), "trailer XOR checksum");
+        Assert.True(XorChecksum.IsValid(trailer), "trailer XOR checksum");
         Assert.Equal(0u, BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]));
         Assert.Equal(0u, BinaryPrimitives.ReadUInt32LittleEndian(trailer[8..]));
         Assert.Equal(0u, BinaryPrimitives.ReadUInt32LittleEndian(trailer[12..]));
         Assert.Equal(0u, BinaryPrimitives.ReadUInt32LittleEndian(trailer[24..]));
-        var parsed = EsentFileFacts.ParseTrailer(trailer);
-        Assert.Equal(32u, parsed.GenLow);
-        Assert.Equal(32u, parsed.GenHigh);
-        Assert.Equal(original.AsSpan(24, 28).ToArray(), parsed.SignDb);
-        Assert.Equal(original.AsSpan(108, 28).ToArray(), parsed.SignLog);
-        Assert.Equal(header.Slice(184, 8).ToArray(), parsed.Mark);
+        var parsed = BackupTrailer.Read(trailer);
+        Assert.Equal(32u, parsed.Backup.GenerationLow);
+        Assert.Equal(32u, parsed.Backup.GenerationHigh);
+        Assert.Equal(EseSignature.Read(original.AsSpan(24)), parsed.DatabaseSignature);
+        Assert.Equal(EseSignature.Read(original.AsSpan(108)), parsed.LogSignature);
+        Assert.Equal(LogPosition.Read(header[184..]), parsed.Backup.Mark);
 
         Assert.Equal(0, backup.EndExternalBackup(instance, JetBackupEndGrbit.Abort));
     }
@@ -221,11 +222,11 @@ public sealed class EsentInteropTests : FakeEsentTestBase
         Assert.Equal((32u, 32u, "SRU"), (info.GenLow, info.GenHigh, info.BaseNameText()));
         Assert.Equal(oldCurrent, File.ReadAllBytes(archived));
 
-        var current = EsentFileFacts.TryReadLogHeader(Path.Combine(SetDirectory, "SRU.log"))!;
-        Assert.True(current.ChecksumValid);
+        var current = Sources.EseHeaderFiles.TryReadLog(Path.Combine(SetDirectory, "SRU.log"));
+        Assert.NotNull(current);   // the XOR checksum holds
         Assert.Equal(33, current.Generation);
-        Assert.Equal(oldCurrent.AsSpan(16, 8).ToArray(), current.PreviousCreated);
-        Assert.Equal(oldCurrent.AsSpan(44, 28).ToArray(), current.SignLog);
+        Assert.Equal(LogTime.Read(oldCurrent.AsSpan(16)), current.PreviousGenerationCreated);
+        Assert.Equal(EseSignature.Read(oldCurrent.AsSpan(44)), current.Signature);
         Assert.Equal(65536, new FileInfo(Path.Combine(SetDirectory, "SRU.log")).Length);
 
         // the same list again (size first), and the truncation list: oldest on disk (25) up to the checkpoint (33)
@@ -240,8 +241,8 @@ public sealed class EsentInteropTests : FakeEsentTestBase
         Assert.Equal(0, backup.EndExternalBackup(instance, JetBackupEndGrbit.Normal | JetBackupEndGrbit.TruncateDone));
 
         // the end stamped the live header: bkinfoFullPrev = { mark, genLow 32, genHigh 32 }
-        var header = EsentFileFacts.ReadShared(Database, 0, Page);
-        Assert.True(EsentFileFacts.IsSealed(header));
+        var header = Sources.EseHeaderFiles.ReadHead(Database, Page, out _);
+        Assert.True(XorChecksum.IsValid(header));
         Assert.Equal(32u, BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(136 + 16)));
         Assert.Equal(32u, BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(136 + 20)));
     }

@@ -3,6 +3,7 @@ using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Progress;
+using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Sources.Esent;
 
 namespace EseBackupPlugin.Ese.Tests.Esent;
@@ -39,7 +40,7 @@ public sealed class EsentRestorerTests : FakeEsentTestBase
         var image = File.ReadAllBytes(Path.Combine(sets[0], "SRUDB.dat"));
         var bytes = File.ReadAllBytes(restored);
         Assert.Equal(image.Length, bytes.Length);
-        Assert.True(EsentFileFacts.IsSealed(bytes.AsSpan(0, Page)));
+        Assert.True(XorChecksum.IsValid(bytes.AsSpan(0, Page)));
         Assert.Equal(3u, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(52)));
         Assert.True(bytes.AsSpan(bytes.Length - Page).IndexOfAnyExcept((byte)0) < 0, "the trailer page is zeroed");
         Assert.True(bytes.AsSpan(2 * Page, bytes.Length - 3 * Page).SequenceEqual(image.AsSpan(2 * Page, image.Length - 3 * Page)), "pages");
@@ -226,8 +227,7 @@ public sealed class EsentRestorerTests : FakeEsentTestBase
         bytes[offset] ^= xor;
         if (resealBlock is { } block)
         {
-            var span = bytes.AsSpan((int)block.Offset, block.Length);
-            BinaryPrimitives.WriteUInt32LittleEndian(span, EsentFileFacts.XorChecksum(span));
+            XorChecksum.Stamp(bytes.AsSpan((int)block.Offset, block.Length));
         }
 
         File.WriteAllBytes(path, bytes);
@@ -237,8 +237,7 @@ public sealed class EsentRestorerTests : FakeEsentTestBase
     {
         var bytes = File.ReadAllBytes(path);
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan((int)offset), value);
-        var span = bytes.AsSpan((int)resealBlock.Offset, resealBlock.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(span, EsentFileFacts.XorChecksum(span));
+        XorChecksum.Stamp(bytes.AsSpan((int)resealBlock.Offset, resealBlock.Length));
         File.WriteAllBytes(path, bytes);
     }
 }

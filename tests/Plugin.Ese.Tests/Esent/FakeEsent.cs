@@ -7,60 +7,11 @@ using EseBackupPlugin.Ese.Tests.Support;
 namespace EseBackupPlugin.Ese.Tests.Esent;
 
 /// <summary>
-/// The test-only exports of the esent.dll ABI fake (tests/NativeFakes/esent/esent_fake.c): reset,
-/// error injection and inspection. Loaded under the same name as the interop's esent.dll.
+/// Lets the fake's tests share one process-wide fake: they run one after the other, and never beside the vssapi.dll
+/// fake's tests, whose plugins (the whole plugin discovers and looks targets up through every available source) would
+/// otherwise call into this fake while a test here resets or counts it.
 /// </summary>
-internal static partial class FakeEsent
-{
-    private const string Dll = "esent.dll";
-
-    [LibraryImport(Dll, EntryPoint = "FakeEsent_Reset")]
-    public static partial void Reset();
-
-    /// <summary>The (<paramref name="afterNCalls"/>+1)-th call of <paramref name="point"/> returns <paramref name="err"/> once.
-    /// Points: export names, plus "db-read" and "log-read" (a failed read inside either backup path).</summary>
-    [LibraryImport(Dll, EntryPoint = "FakeEsent_InjectError", StringMarshalling = StringMarshalling.Utf16)]
-    public static partial void InjectError(string point, int err, int afterNCalls);
-
-    [LibraryImport(Dll, EntryPoint = "FakeEsent_CallCount", StringMarshalling = StringMarshalling.Utf16)]
-    public static partial int CallCount(string name);
-
-    [LibraryImport(Dll, EntryPoint = "FakeEsent_GetCallLog")]
-    private static partial int GetCallLog(byte[]? buffer, int cb);
-
-    [LibraryImport(Dll, EntryPoint = "FakeEsent_LastEndGrbit")]
-    public static partial int LastEndGrbit();
-
-    [LibraryImport(Dll, EntryPoint = "FakeEsent_EndAbortCount")]
-    public static partial int EndAbortCount();
-
-    [LibraryImport(Dll, EntryPoint = "FakeEsent_CallbackCount")]
-    public static partial int CallbackCount();
-
-    [LibraryImport(Dll, EntryPoint = "FakeEsent_LastCallbackResult")]
-    public static partial int LastCallbackResult();
-
-    [LibraryImport(Dll, EntryPoint = "FakeEsent_TruncatedFileCount")]
-    public static partial int TruncatedFileCount();
-
-    [LibraryImport(Dll, EntryPoint = "FakeEsent_BackupActive")]
-    public static partial int BackupActive(nuint instance);
-
-    [LibraryImport(Dll, EntryPoint = "FakeEsent_OpenFileCount")]
-    public static partial int OpenFileCount();
-
-    /// <summary>The export calls so far, in order.</summary>
-    public static IReadOnlyList<string> CallLog()
-    {
-        var size = GetCallLog(null, 0);
-        var buffer = new byte[size];
-        GetCallLog(buffer, size);
-        return System.Text.Encoding.UTF8.GetString(buffer, 0, Math.Max(0, size - 1)).Split(';', StringSplitOptions.RemoveEmptyEntries);
-    }
-}
-
-/// <summary>Lets the fake's tests share one process-wide fake: they run one after the other.</summary>
-[CollectionDefinition(Name)]
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class FakeEsentCollection
 {
     public const string Name = "esent.dll ABI fake";

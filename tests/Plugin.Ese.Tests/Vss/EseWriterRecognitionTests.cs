@@ -141,29 +141,31 @@ public class EseWriterRecognitionTests
     }
 
     [Theory]
-    [InlineData("edb0001A.log", nameof(EseFileKind.ArchivedLog))]
-    [InlineData("E0000000001.log", nameof(EseFileKind.ArchivedLog))]
-    [InlineData("SRU00019.log", nameof(EseFileKind.ArchivedLog))]
-    [InlineData("edb.log", nameof(EseFileKind.CurrentLog))]
-    [InlineData("edb.chk", nameof(EseFileKind.Checkpoint))]
-    [InlineData("edbtmp.log", nameof(EseFileKind.ReserveOrTemporary))]
-    [InlineData("SRUtmp.log", nameof(EseFileKind.ReserveOrTemporary))]
-    [InlineData("edbres00001.jrs", nameof(EseFileKind.ReserveOrTemporary))]
-    [InlineData("res1.log", nameof(EseFileKind.ReserveOrTemporary))]
-    [InlineData("edb001.log", nameof(EseFileKind.Other))]
-    [InlineData("notes.txt", nameof(EseFileKind.Other))]
+    [InlineData("edb0001A.log", nameof(LogSideFileKind.ArchivedLog))]
+    [InlineData("E0000000001.log", nameof(LogSideFileKind.ArchivedLog))]
+    [InlineData("SRU00019.log", nameof(LogSideFileKind.ArchivedLog))]
+    [InlineData("edb.log", nameof(LogSideFileKind.CurrentLog))]
+    [InlineData("edb.chk", nameof(LogSideFileKind.Checkpoint))]
+    [InlineData("edbtmp.log", nameof(LogSideFileKind.ReserveOrTemporary))]
+    [InlineData("SRUtmp.log", nameof(LogSideFileKind.ReserveOrTemporary))]
+    [InlineData("edbres00001.jrs", nameof(LogSideFileKind.ReserveOrTemporary))]
+    [InlineData("res1.log", nameof(LogSideFileKind.ReserveOrTemporary))]
+    [InlineData("edb001.log", nameof(LogSideFileKind.Other))]
+    [InlineData("notes.txt", nameof(LogSideFileKind.Other))]
     public void Log_side_file_names_are_classified_by_ese_rules(string name, string kind)
     {
-        Assert.Equal(Enum.Parse<EseFileKind>(kind), EseFileNames.ClassifyLogSideFile(name));
+        Assert.Equal(Enum.Parse<LogSideFileKind>(kind), EseFileNames.ClassifyLogSideFile(name));
     }
 
     [Fact]
     public void Archived_log_names_round_trip()
     {
-        Assert.True(EseFileNames.TryParseArchivedLog("SRU0001F.log", out var b, out var g, out var d));
-        Assert.Equal(("SRU", 31L, 5), (b, g, d));
-        Assert.Equal("SRU00020.log", EseFileNames.ArchivedLogName("SRU", 32, 5, ".log"));
-        Assert.Equal("edb00100000.log", EseFileNames.ArchivedLogName("edb", 0x100000, 5, ".log"));
-        Assert.Equal("E000000002A.log", EseFileNames.ArchivedLogName("E00", 42, 8, ".log"));
+        var name = Ese.Format.LogFileName.TryParse("SRU0001F.log")!;
+        Assert.Equal(("SRU", 31L, 5), (name.BaseName, name.Generation!.Value, name.GenerationDigits));
+        Assert.Equal(31L, Ese.Format.LogFileName.ArchivedGeneration("SRU0001F.log", "sru"));
+        Assert.Null(Ese.Format.LogFileName.ArchivedGeneration("SRU0001F.log", "edb"));
+        Assert.Equal("SRU00020.log", Ese.Format.LogFileName.ArchivedName("SRU", 32, ".log"));
+        Assert.Equal("edb00100000.log", Ese.Format.LogFileName.ArchivedName("edb", 0x100000, ".log"));
+        Assert.Equal("E000000002A.log", Ese.Format.LogFileName.ArchivedName("E00", 42, ".log", eightDigits: true));
     }
 }

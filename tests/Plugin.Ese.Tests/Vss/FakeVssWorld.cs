@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using EseBackupPlugin.Abstractions;
+using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Engine.Ports;
@@ -11,76 +12,21 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace EseBackupPlugin.Ese.Tests.Vss;
 
 /// <summary>
-/// One simulated machine for a test: a temp "volume" holding a real ESE set (srum-win10-clean-with-logs: database,
-/// logs 25..31, current log generation 32, checkpoint at 32) in the directory of a simulated ESE writer, plus the
-/// real DiskShadow writer documents as the machine's other writers.
+/// One simulated machine for a test (<see cref="FakeVssMachine"/>: a temp "volume" holding a real ESE set in the
+/// directory of a simulated ESE writer, plus the real DiskShadow writer documents as the machine's other writers), with
+/// the plugin-side pieces the VSS tests use: source options, a journal, a source over the fake.
 /// </summary>
-internal sealed class FakeVssWorld : IDisposable
+internal sealed class FakeVssWorld : FakeVssMachine, IDisposable
 {
-    public static readonly Guid NtdsWriterId = new("B2014C9E-8711-4C5C-A5A9-3CF384484757");
-    public static readonly Guid ExchangeWriterId = new("76FE1AC4-15F7-4BCD-987E-8E1ACB462FB7");
-    public static readonly Guid SystemWriterId = new("E8132975-6F93-4464-A53E-1050253AE220");
-    public const string EseSet = "srum-win10-clean-with-logs";
-
     public FakeVssWorld(string writerName = "NTDS", Guid? writerId = null, VssBackupSchema schema = VssBackupSchema.Undefined, bool otherWriters = true, bool logsOnSecondVolume = false)
+        : this(new TempDirectory("esebackup-vss-"), writerName, writerId, schema, otherWriters, logsOnSecondVolume)
     {
-        VssFake.Reset();
-        Temp = new TempDirectory("esebackup-vss-");
-        VolumeRoot = Temp.Combine("volume");
-        ShadowRoot = Temp.Combine("shadows");
-        DatabaseDirectory = Path.Combine(VolumeRoot, "Windows", "NTDS");
-        Directory.CreateDirectory(DatabaseDirectory);
-        Directory.CreateDirectory(ShadowRoot);
-        foreach (var file in Directory.EnumerateFiles(TestData.Ese(EseSet)))
-        {
-            var copy = Path.Combine(DatabaseDirectory, Path.GetFileName(file));
-            File.Copy(file, copy);
-            File.SetAttributes(copy, FileAttributes.Normal);
-        }
+    }
 
-        LogDirectory = DatabaseDirectory;
-        if (logsOnSecondVolume)
-        {
-            LogDirectory = Temp.Combine("volume2", "Logs");
-            Directory.CreateDirectory(LogDirectory);
-            foreach (var file in Directory.EnumerateFiles(DatabaseDirectory).Where(f => !f.EndsWith("SRUDB.dat", StringComparison.Ordinal)))
-            {
-                File.Move(file, Path.Combine(LogDirectory, Path.GetFileName(file)));
-            }
-        }
-
-        WriterId = writerId ?? NtdsWriterId;
-        WriterName = writerName;
-        LogicalPath = DatabaseDirectory.Replace('/', '_').Replace(':', '_');
-        WriterDocument = Temp.Combine("ese-writer.xml");
-        File.WriteAllText(WriterDocument, $"""
-            <WRITER_METADATA xmlns="x-schema:#VssWriterMetadataInfo" version="1.2" backupSchema="{(int)schema}">
-              <IDENTIFICATION writerId="{WriterId}" instanceId="{InstanceId}" friendlyName="{writerName}" usage="BOOTABLE_SYSTEM_STATE" dataSource="TRANSACTION_DB" majorVersion="1" minorVersion="0"/>
-              <RESTORE_METHOD method="RESTORE_IF_CAN_BE_REPLACED" writerRestore="never" rebootRequired="yes"/>
-              <BACKUP_LOCATIONS>
-                <DATABASE logicalPath="{LogicalPath}" componentName="ntds" caption="" restoreMetadata="no" notifyOnBackupComplete="no" selectable="no" selectableForRestore="no" componentFlags="3">
-                  <DATABASE_FILES path="{DatabaseDirectory}" filespec="SRUDB.dat" filespecBackupType="3855"/>
-                  <DATABASE_LOGFILES path="{LogDirectory}" filespec="SRU*.log" filespecBackupType="3855"/>
-                  <DATABASE_LOGFILES path="{LogDirectory}" filespec="SRU.chk" filespecBackupType="3855"/>
-                </DATABASE>
-              </BACKUP_LOCATIONS>
-            </WRITER_METADATA>
-            """);
-
-        Volume = VssFake.AddVolume(VolumeRoot, ShadowRoot);
-        if (logsOnSecondVolume)
-        {
-            SecondVolume = VssFake.AddVolume(Temp.Combine("volume2"), ShadowRoot);
-        }
-        if (otherWriters)
-        {
-            foreach (var file in Directory.EnumerateFiles(TestData.Vss("diskshadow-no_sql"), "WM*.xml").Order(StringComparer.Ordinal))
-            {
-                OtherWriters[Path.GetFileName(file)] = VssFake.AddWriterFile(file);
-            }
-        }
-
-        EseWriter = VssFake.AddWriterFile(WriterDocument);
+    private FakeVssWorld(TempDirectory temp, string writerName, Guid? writerId, VssBackupSchema schema, bool otherWriters, bool logsOnSecondVolume)
+        : base(temp.Path, TestData.Ese(EseSet), otherWriters ? TestData.Vss("diskshadow-no_sql") : null, writerName, writerId, (int)schema, logsOnSecondVolume)
+    {
+        Temp = temp;
         Options = new VssSourceOptions
         {
             AsyncTimeout = TimeSpan.FromSeconds(5),
@@ -93,37 +39,11 @@ internal sealed class FakeVssWorld : IDisposable
 
     public TempDirectory Temp { get; }
 
-    public string VolumeRoot { get; }
-
-    public string ShadowRoot { get; }
-
-    public string DatabaseDirectory { get; }
-
-    public string LogDirectory { get; }
-
-    public int? SecondVolume { get; }
-
-    public string LogicalPath { get; }
-
-    public string WriterDocument { get; }
-
-    public Guid WriterId { get; }
-
-    public string WriterName { get; }
-
-    public Guid InstanceId { get; } = Guid.NewGuid();
-
-    public int Volume { get; }
-
-    public int EseWriter { get; }
-
-    public Dictionary<string, int> OtherWriters { get; } = new(StringComparer.Ordinal);
-
     public InMemoryVssSnapshotSetJournal Journal { get; } = new();
 
     public VssSourceOptions Options { get; }
 
-    public VssSource CreateSource(VssSourceOptions? options = null, IVssSnapshotSetJournal? journal = null) =>
+    public VssSource CreateSource(VssSourceOptions? options = null, ISnapshotSetCatalog? journal = null) =>
         new(options ?? Options, journal ?? Journal, VssFake.Api, NullLogger.Instance, TimeProvider.System);
 
     public static async Task<List<BackupTarget>> DiscoverAsync(VssSource source)
@@ -142,17 +62,9 @@ internal sealed class FakeVssWorld : IDisposable
     public SourceBackupContext Context(BackupTarget target, BackupKind kind, IReadOnlyList<Abstractions.Catalog.CatalogEntry>? chain = null) =>
         new(target, kind, null, chain ?? [], "set-" + Guid.NewGuid().ToString("N")[..8], Temp.Combine("work"));
 
-    /// <summary>Archived logs still on the live volume.</summary>
-    public IReadOnlyList<string> LiveArchivedLogs =>
-        Directory.EnumerateFiles(LogDirectory)
-            .Select(f => Path.GetFileName(f))
-            .Where(n => EseFileNames.TryParseArchivedLog(n, out _, out _, out _))
-            .Order(StringComparer.Ordinal)
-            .ToArray();
-
     public void Dispose()
     {
-        VssFake.Reset();
+        FakeVssLibrary.Reset();
         Temp.Dispose();
     }
 }

@@ -1,4 +1,5 @@
 using EseBackupPlugin.Abstractions;
+using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Ese.Vss;
 
@@ -25,8 +26,8 @@ public sealed class VssFailureTests
         var result = await BeginAsync(world);
 
         Assert.Null(result.Error);
-        Assert.Equal(3, VssFake.LogLines.Count(l => l == "StartSnapshotSet"));
-        Assert.Equal(2, VssFake.LogLines.Count(l => l.StartsWith("StartSnapshotSet -> 0x80042316", StringComparison.Ordinal)));
+        Assert.Equal(3, FakeVssLibrary.LogLines.Count(l => l == "StartSnapshotSet"));
+        Assert.Equal(2, FakeVssLibrary.LogLines.Count(l => l.StartsWith("StartSnapshotSet -> 0x80042316", StringComparison.Ordinal)));
         await result.Session!.DisposeAsync();
         VssSourceTests.AssertNothingLeaked();
     }
@@ -43,10 +44,10 @@ public sealed class VssFailureTests
 
         AssertVssFailure(result.Error, "requester", "StartSnapshotSet", "VSS_E_SNAPSHOT_SET_IN_PROGRESS");
         Assert.Equal("true", result.Error!.Details!["retryable"]);
-        Assert.True(VssFake.LogLines.Count(l => l == "StartSnapshotSet") >= 3, "expected several attempts");
+        Assert.True(FakeVssLibrary.LogLines.Count(l => l == "StartSnapshotSet") >= 3, "expected several attempts");
         // No set was ever started: nothing to abort.
-        Assert.Equal(0, VssFake.Count("AbortBackup"));
-        Assert.Empty(await world.Journal.GetAllAsync(CancellationToken.None));
+        Assert.Equal(0, FakeVssLibrary.Count("AbortBackup"));
+        Assert.Empty(await world.Journal.GetSnapshotSetsAsync(CancellationToken.None));
         VssSourceTests.AssertNothingLeaked();
     }
 
@@ -59,9 +60,9 @@ public sealed class VssFailureTests
         var result = await BeginAsync(world);
 
         AssertVssFailure(result.Error, "requester", "PrepareForBackup", "VSS_E_UNEXPECTED_WRITER_ERROR");
-        Assert.Equal(1, VssFake.Count("AbortBackup"));
-        Assert.Equal(0, VssFake.Count("DoSnapshotSet"));
-        Assert.Empty(await world.Journal.GetAllAsync(CancellationToken.None));
+        Assert.Equal(1, FakeVssLibrary.Count("AbortBackup"));
+        Assert.Equal(0, FakeVssLibrary.Count("DoSnapshotSet"));
+        Assert.Empty(await world.Journal.GetSnapshotSetsAsync(CancellationToken.None));
         VssSourceTests.AssertNothingLeaked();
     }
 
@@ -74,7 +75,7 @@ public sealed class VssFailureTests
         var result = await BeginAsync(world);
 
         AssertVssFailure(result.Error, "requester", "AddToSnapshotSet", "VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED");
-        Assert.Equal(1, VssFake.Count("AbortBackup"));
+        Assert.Equal(1, FakeVssLibrary.Count("AbortBackup"));
         VssSourceTests.AssertNothingLeaked();
     }
 
@@ -90,9 +91,9 @@ public sealed class VssFailureTests
 
         AssertVssFailure(result.Error, "requester", "DoSnapshotSet", "VSS_S_ASYNC_PENDING");
         Assert.Contains("did not finish within 0.3 s", result.Error!.Message, StringComparison.Ordinal);
-        Assert.Equal(1, VssFake.Count("Cancel DoSnapshotSet"));
-        Assert.Equal(1, VssFake.Count("AbortBackup"));
-        Assert.Equal(0, VssFake.Count("SetBackupSucceeded"));
+        Assert.Equal(1, FakeVssLibrary.Count("Cancel DoSnapshotSet"));
+        Assert.Equal(1, FakeVssLibrary.Count("AbortBackup"));
+        Assert.Equal(0, FakeVssLibrary.Count("SetBackupSucceeded"));
         VssSourceTests.AssertNothingLeaked();
     }
 
@@ -108,8 +109,8 @@ public sealed class VssFailureTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await source.BeginAsync(world.Context(target, BackupKind.Full), cancel.Token));
 
-        Assert.Equal(1, VssFake.Count("Cancel DoSnapshotSet"));
-        Assert.Equal(1, VssFake.Count("AbortBackup"));
+        Assert.Equal(1, FakeVssLibrary.Count("Cancel DoSnapshotSet"));
+        Assert.Equal(1, FakeVssLibrary.Count("AbortBackup"));
         VssSourceTests.AssertNothingLeaked();
     }
 
@@ -125,8 +126,8 @@ public sealed class VssFailureTests
         Assert.Equal("VSS_WS_FAILED_AT_PREPARE_BACKUP", result.Error!.Details!["writerState"]);
         Assert.Contains("'NTDS'", result.Error.Message, StringComparison.Ordinal);
         Assert.Equal(VssHResults.VSS_E_WRITERERROR_RETRYABLE, result.Error.NativeStatus);
-        Assert.Equal(1, VssFake.Count("AbortBackup"));
-        Assert.Equal(0, VssFake.Count("DoSnapshotSet"));
+        Assert.Equal(1, FakeVssLibrary.Count("AbortBackup"));
+        Assert.Equal(0, FakeVssLibrary.Count("DoSnapshotSet"));
         VssSourceTests.AssertNothingLeaked();
     }
 
@@ -140,10 +141,10 @@ public sealed class VssFailureTests
 
         AssertVssFailure(result.Error, "NTDS", "DoSnapshotSet", "VSS_E_WRITERERROR_TIMEOUT");
         Assert.Equal("VSS_WS_FAILED_AT_FREEZE", result.Error!.Details!["writerState"]);
-        Assert.Equal(1, VssFake.Count("DoSnapshotSet"));
-        Assert.Contains(VssFake.LogLines, l => l.StartsWith("SetBackupSucceeded", StringComparison.Ordinal) && l.EndsWith("ok=0", StringComparison.Ordinal));
-        Assert.Equal(1, VssFake.Count("AbortBackup"));
-        Assert.Equal(0, VssFake.Count("BackupComplete"));
+        Assert.Equal(1, FakeVssLibrary.Count("DoSnapshotSet"));
+        Assert.Contains(FakeVssLibrary.LogLines, l => l.StartsWith("SetBackupSucceeded", StringComparison.Ordinal) && l.EndsWith("ok=0", StringComparison.Ordinal));
+        Assert.Equal(1, FakeVssLibrary.Count("AbortBackup"));
+        Assert.Equal(0, FakeVssLibrary.Count("BackupComplete"));
         Assert.Equal(7, world.LiveArchivedLogs.Count);
         VssSourceTests.AssertNothingLeaked();
     }
@@ -189,8 +190,8 @@ public sealed class VssFailureTests
         var start = await source.BeginAsync(world.Context(target, BackupKind.Copy), CancellationToken.None);
 
         AssertVssFailure(start.Error, "NTDS", "Identify", "VSS_E_WRITER_NOT_RESPONDING");
-        Assert.Equal(0, VssFake.Count("StartSnapshotSet"));
-        Assert.Equal(0, VssFake.Count("AbortBackup"));
+        Assert.Equal(0, FakeVssLibrary.Count("StartSnapshotSet"));
+        Assert.Equal(0, FakeVssLibrary.Count("AbortBackup"));
         VssSourceTests.AssertNothingLeaked();
     }
 
@@ -218,8 +219,8 @@ public sealed class VssFailureTests
         var start = await source.BeginAsync(world.Context(target, BackupKind.Full), CancellationToken.None);
 
         Assert.Equal(ErrorCodes.MissingFileToBackup, start.Error!.Code);
-        Assert.Contains(VssFake.LogLines, l => l.StartsWith("SetBackupSucceeded", StringComparison.Ordinal) && l.EndsWith("ok=0", StringComparison.Ordinal));
-        Assert.Equal(1, VssFake.Count("AbortBackup"));
+        Assert.Contains(FakeVssLibrary.LogLines, l => l.StartsWith("SetBackupSucceeded", StringComparison.Ordinal) && l.EndsWith("ok=0", StringComparison.Ordinal));
+        Assert.Equal(1, FakeVssLibrary.Count("AbortBackup"));
         VssSourceTests.AssertNothingLeaked();
     }
 
@@ -233,9 +234,9 @@ public sealed class VssFailureTests
         var start = await source.BeginAsync(world.Context(target, BackupKind.Copy), CancellationToken.None);
 
         Assert.Equal(ErrorCodes.CatalogFailure, start.Error!.Code);
-        Assert.Equal(1, VssFake.Count("StartSnapshotSet"));
-        Assert.Equal(1, VssFake.Count("AbortBackup"));
-        Assert.Equal(0, VssFake.Count("PrepareForBackup"));
+        Assert.Equal(1, FakeVssLibrary.Count("StartSnapshotSet"));
+        Assert.Equal(1, FakeVssLibrary.Count("AbortBackup"));
+        Assert.Equal(0, FakeVssLibrary.Count("PrepareForBackup"));
         VssSourceTests.AssertNothingLeaked();
     }
 
@@ -251,13 +252,13 @@ public sealed class VssFailureTests
     }
 
     /// <summary>A journal whose storage fails (full disk, lost share).</summary>
-    private sealed class BrokenJournal : IVssSnapshotSetJournal
+    private sealed class BrokenJournal : ISnapshotSetCatalog
     {
-        public ValueTask<IReadOnlyList<VssSnapshotSetRecord>> GetAllAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IReadOnlyList<VssSnapshotSetRecord>>([]);
+        public ValueTask<IReadOnlyList<SnapshotSetRecord>> GetSnapshotSetsAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IReadOnlyList<SnapshotSetRecord>>([]);
 
-        public ValueTask RecordAsync(VssSnapshotSetRecord record, CancellationToken cancellationToken) => throw new IOException("disk full");
+        public ValueTask RecordSnapshotSetAsync(SnapshotSetRecord record, CancellationToken cancellationToken) => throw new IOException("disk full");
 
-        public ValueTask RemoveAsync(Guid snapshotSetId, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        public ValueTask RemoveSnapshotSetAsync(Guid snapshotSetId, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 
     private sealed record SourceSessionStartResult(VssSource Source, Engine.Ports.ISourceSession? Session, PluginError? Error);

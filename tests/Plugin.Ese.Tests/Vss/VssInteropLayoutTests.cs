@@ -72,10 +72,10 @@ public sealed class VssInteropLayoutTests
             var reference = VssReference.Vtable(interfaces[i]);
             foreach (var slot in reference)
             {
-                Assert.Equal(slot.Method, VssFake.SlotName(i, slot.Number));
+                Assert.Equal(slot.Method, FakeVssLibrary.SlotName(i, slot.Number));
             }
 
-            Assert.Null(VssFake.SlotName(i, reference.Count));
+            Assert.Null(FakeVssLibrary.SlotName(i, reference.Count));
         }
     }
 

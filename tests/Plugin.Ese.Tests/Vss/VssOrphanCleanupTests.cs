@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EseBackupPlugin.Abstractions;
+using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.Ese.Vss;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -9,15 +10,15 @@ namespace EseBackupPlugin.Ese.Tests.Vss;
 [Collection(FakeVssCollection.Name)]
 public sealed class VssOrphanCleanupTests
 {
-    private static VssSnapshotSetRecord DeadOwner(Guid id) =>
+    private static SnapshotSetRecord DeadOwner(Guid id) =>
         // The current process id with another start time: a process that no longer exists.
         new(id, "vss-target", Environment.ProcessId, new DateTimeOffset(2001, 1, 1, 0, 0, 0, TimeSpan.Zero), DateTimeOffset.UtcNow);
 
-    private static VssSnapshotSetRecord LiveForeignOwner(Guid id)
+    private static SnapshotSetRecord LiveForeignOwner(Guid id)
     {
         // Process 1 runs as long as the (Linux) machine does: a worker that is still alive.
         using var init = Process.GetProcessById(1);
-        return new VssSnapshotSetRecord(id, "vss-target", init.Id, new DateTimeOffset(init.StartTime.ToUniversalTime(), TimeSpan.Zero), DateTimeOffset.UtcNow);
+        return new SnapshotSetRecord(id, "vss-target", init.Id, new DateTimeOffset(init.StartTime.ToUniversalTime(), TimeSpan.Zero), DateTimeOffset.UtcNow);
     }
 
     [FakeVssFact]
@@ -31,9 +32,9 @@ public sealed class VssOrphanCleanupTests
         VssFake.AddOrphanSnapshotSet(orphan, world.Volume, VssSnapshotContext.Backup);
         VssFake.AddOrphanSnapshotSet(alive, world.Volume, VssSnapshotContext.Backup);
         VssFake.AddOrphanSnapshotSet(foreign, world.Volume, VssSnapshotContext.AppRollback);
-        await world.Journal.RecordAsync(DeadOwner(orphan), CancellationToken.None);
-        await world.Journal.RecordAsync(LiveForeignOwner(alive), CancellationToken.None);
-        await world.Journal.RecordAsync(DeadOwner(gone), CancellationToken.None);
+        await world.Journal.RecordSnapshotSetAsync(DeadOwner(orphan), CancellationToken.None);
+        await world.Journal.RecordSnapshotSetAsync(LiveForeignOwner(alive), CancellationToken.None);
+        await world.Journal.RecordSnapshotSetAsync(DeadOwner(gone), CancellationToken.None);
 
         var source = world.CreateSource();
         var target = await world.TargetAsync(source);
@@ -41,12 +42,12 @@ public sealed class VssOrphanCleanupTests
         Assert.Null(start.Error);
 
         // The orphan is gone; a set of a live worker and a set that is not ours are untouched.
-        Assert.False(VssFake.SnapshotSetExists(orphan));
-        Assert.True(VssFake.SnapshotSetExists(alive));
-        Assert.True(VssFake.SnapshotSetExists(foreign));
-        Assert.Contains(VssFake.LogLines, l => l.StartsWith($"DeleteSnapshots {orphan} type=2 force=1", StringComparison.Ordinal));
-        Assert.Contains("SetContext -1", VssFake.LogLines);
-        var remaining = (await world.Journal.GetAllAsync(CancellationToken.None)).Select(r => r.SnapshotSetId).ToList();
+        Assert.False(FakeVssLibrary.SnapshotSetExists(orphan));
+        Assert.True(FakeVssLibrary.SnapshotSetExists(alive));
+        Assert.True(FakeVssLibrary.SnapshotSetExists(foreign));
+        Assert.Contains(FakeVssLibrary.LogLines, l => l.StartsWith($"DeleteSnapshots {orphan} type=2 force=1", StringComparison.Ordinal));
+        Assert.Contains("SetContext -1", FakeVssLibrary.LogLines);
+        var remaining = (await world.Journal.GetSnapshotSetsAsync(CancellationToken.None)).Select(r => r.SnapshotSetId).ToList();
         Assert.DoesNotContain(orphan, remaining);
         Assert.DoesNotContain(gone, remaining);
         Assert.Contains(alive, remaining);
@@ -55,14 +56,14 @@ public sealed class VssOrphanCleanupTests
         var session = (VssSession)start.Session!;
         Assert.Contains(session.Requester.SnapshotSetId!.Value, remaining);
         await session.DisposeAsync();
-        Assert.Equal([alive], (await world.Journal.GetAllAsync(CancellationToken.None)).Select(r => r.SnapshotSetId));
+        Assert.Equal([alive], (await world.Journal.GetSnapshotSetsAsync(CancellationToken.None)).Select(r => r.SnapshotSetId));
 
         // Clean-up runs once per source: the next backup does not query again.
-        var queries = VssFake.Count("Query");
+        var queries = FakeVssLibrary.Count("Query");
         var again = await source.BeginAsync(world.Context(target, BackupKind.Copy), CancellationToken.None);
         await again.Session!.DisposeAsync();
-        Assert.Equal(queries, VssFake.Count("Query"));
-        Assert.Equal(2, VssFake.LiveSnapshotSets);
+        Assert.Equal(queries, FakeVssLibrary.Count("Query"));
+        Assert.Equal(2, FakeVssLibrary.LiveSnapshotSets);
     }
 
     [FakeVssFact]
@@ -79,9 +80,9 @@ public sealed class VssOrphanCleanupTests
 
         Assert.Contains(own, result.Kept);
         Assert.Empty(result.Deleted);
-        Assert.True(VssFake.SnapshotSetExists(own));
+        Assert.True(FakeVssLibrary.SnapshotSetExists(own));
         await session.DisposeAsync();
-        Assert.False(VssFake.SnapshotSetExists(own));
+        Assert.False(FakeVssLibrary.SnapshotSetExists(own));
         VssSourceTests.AssertNothingLeaked();
     }
 
@@ -91,14 +92,14 @@ public sealed class VssOrphanCleanupTests
         using var world = new FakeVssWorld(otherWriters: false);
         var leaked = Guid.NewGuid();
         VssFake.AddOrphanSnapshotSet(leaked, world.Volume, VssSnapshotContext.AppRollback);
-        await world.Journal.RecordAsync(VssSnapshotSetRecord.ForCurrentProcess(leaked, "t", DateTimeOffset.UtcNow), CancellationToken.None);
+        await world.Journal.RecordSnapshotSetAsync(SnapshotSetRecords.ForCurrentProcess(leaked, "t", DateTimeOffset.UtcNow), CancellationToken.None);
 
         var result = await VssOrphanCleaner.RunAsync(VssFake.Api, world.Journal, new HashSet<Guid>(), _ => true, NullLogger.Instance, CancellationToken.None);
 
         Assert.Equal([leaked], result.Deleted);
         Assert.Empty(result.Errors);
-        Assert.False(VssFake.SnapshotSetExists(leaked));
-        Assert.Empty(await world.Journal.GetAllAsync(CancellationToken.None));
+        Assert.False(FakeVssLibrary.SnapshotSetExists(leaked));
+        Assert.Empty(await world.Journal.GetSnapshotSetsAsync(CancellationToken.None));
         VssSourceTests.AssertNothingLeaked();
     }
 
@@ -108,23 +109,23 @@ public sealed class VssOrphanCleanupTests
         using var world = new FakeVssWorld(otherWriters: false);
         var orphan = Guid.NewGuid();
         VssFake.AddOrphanSnapshotSet(orphan, world.Volume, VssSnapshotContext.Backup);
-        await world.Journal.RecordAsync(DeadOwner(orphan), CancellationToken.None);
+        await world.Journal.RecordSnapshotSetAsync(DeadOwner(orphan), CancellationToken.None);
         VssFake.SetFault("DeleteSnapshots", 1, 1, FakeFault.Sync, VssHResults.VSS_E_PROVIDER_VETO);
 
         var result = await VssOrphanCleaner.RunAsync(VssFake.Api, world.Journal, new HashSet<Guid>(), VssOrphanCleaner.IsProcessAlive, NullLogger.Instance, CancellationToken.None);
 
         var error = Assert.Single(result.Errors);
         Assert.Equal("VSS_E_PROVIDER_VETO", error.Details!["hresultName"]);
-        Assert.True(VssFake.SnapshotSetExists(orphan));
-        Assert.Equal([orphan], (await world.Journal.GetAllAsync(CancellationToken.None)).Select(r => r.SnapshotSetId));
+        Assert.True(FakeVssLibrary.SnapshotSetExists(orphan));
+        Assert.Equal([orphan], (await world.Journal.GetSnapshotSetsAsync(CancellationToken.None)).Select(r => r.SnapshotSetId));
     }
 
     [Fact]
     public void Process_liveness_tells_a_recycled_or_vanished_process_from_a_running_one()
     {
-        Assert.True(VssOrphanCleaner.IsProcessAlive(VssSnapshotSetRecord.ForCurrentProcess(Guid.NewGuid(), "t", DateTimeOffset.UtcNow)));
+        Assert.True(VssOrphanCleaner.IsProcessAlive(SnapshotSetRecords.ForCurrentProcess(Guid.NewGuid(), "t", DateTimeOffset.UtcNow)));
         Assert.False(VssOrphanCleaner.IsProcessAlive(DeadOwner(Guid.NewGuid())));
-        Assert.False(VssOrphanCleaner.IsProcessAlive(new VssSnapshotSetRecord(Guid.NewGuid(), "t", int.MaxValue - 7, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow)));
+        Assert.False(VssOrphanCleaner.IsProcessAlive(new SnapshotSetRecord(Guid.NewGuid(), "t", int.MaxValue - 7, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow)));
     }
 
     [Fact]
@@ -132,23 +133,23 @@ public sealed class VssOrphanCleanupTests
     {
         using var temp = new Support.TempDirectory();
         var path = temp.Combine("state", "vss-sets.txt");
-        var a = new VssSnapshotSetRecord(Guid.NewGuid(), "target\twith tab", 1234, new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), new DateTimeOffset(2026, 1, 2, 3, 5, 0, TimeSpan.Zero));
+        var a = new SnapshotSetRecord(Guid.NewGuid(), "target\twith tab", 1234, new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), new DateTimeOffset(2026, 1, 2, 3, 5, 0, TimeSpan.Zero));
         var b = a with { SnapshotSetId = Guid.NewGuid(), TargetId = "other" };
 
         var journal = new FileVssSnapshotSetJournal(path);
-        await journal.RecordAsync(a, CancellationToken.None);
-        await journal.RecordAsync(b, CancellationToken.None);
-        await journal.RecordAsync(b, CancellationToken.None);
+        await journal.RecordSnapshotSetAsync(a, CancellationToken.None);
+        await journal.RecordSnapshotSetAsync(b, CancellationToken.None);
+        await journal.RecordSnapshotSetAsync(b, CancellationToken.None);
         File.AppendAllText(path, "not a record\n");
 
         var reopened = new FileVssSnapshotSetJournal(path);
-        var records = await reopened.GetAllAsync(CancellationToken.None);
+        var records = await reopened.GetSnapshotSetsAsync(CancellationToken.None);
         Assert.Equal(2, records.Count);
         Assert.Equal(a with { TargetId = "target with tab" }, records[0]);
         Assert.Equal(b, records[1]);
 
-        await reopened.RemoveAsync(a.SnapshotSetId, CancellationToken.None);
-        Assert.Equal([b], await new FileVssSnapshotSetJournal(path).GetAllAsync(CancellationToken.None));
+        await reopened.RemoveSnapshotSetAsync(a.SnapshotSetId, CancellationToken.None);
+        Assert.Equal([b], await new FileVssSnapshotSetJournal(path).GetSnapshotSetsAsync(CancellationToken.None));
         Assert.False(File.Exists(path + ".tmp"));
     }
 }

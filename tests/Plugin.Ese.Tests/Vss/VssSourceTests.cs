@@ -33,9 +33,9 @@ public sealed class VssSourceTests
         Assert.Null(source.LastDiscoveryError);
 
         // Discovery copies nothing: no snapshot set, every object and string released.
-        Assert.Equal(0, VssFake.Count("StartSnapshotSet"));
-        Assert.Equal(1, VssFake.Count("SetBackupState select=1 bootable=0 type=5 partial=0"));
-        Assert.Equal(1, VssFake.Count("GatherWriterMetadata"));
+        Assert.Equal(0, FakeVssLibrary.Count("StartSnapshotSet"));
+        Assert.Equal(1, FakeVssLibrary.Count("SetBackupState select=1 bootable=0 type=5 partial=0"));
+        Assert.Equal(1, FakeVssLibrary.Count("GatherWriterMetadata"));
         AssertNothingLeaked();
     }
 
@@ -84,9 +84,9 @@ public sealed class VssSourceTests
         Assert.Equal(TruncationPerformer.None, report.PerformedBy);
         Assert.Equal(7, world.LiveArchivedLogs.Count);
         // Discovery and the backup both declare VSS_BT_COPY (5).
-        Assert.Equal(2, VssFake.Count("SetBackupState select=1 bootable=0 type=5 partial=0"));
-        Assert.Equal(1, VssFake.Count("BackupComplete"));
-        Assert.Equal(0, VssFake.Count("AbortBackup"));
+        Assert.Equal(2, FakeVssLibrary.Count("SetBackupState select=1 bootable=0 type=5 partial=0"));
+        Assert.Equal(1, FakeVssLibrary.Count("BackupComplete"));
+        Assert.Equal(0, FakeVssLibrary.Count("AbortBackup"));
         AssertNothingLeaked();
     }
 
@@ -96,11 +96,11 @@ public sealed class VssSourceTests
         using var world = new FakeVssWorld();
         var source = world.CreateSource();
         var target = await world.TargetAsync(source);
-        var before = VssFake.LogLines.Length;
+        var before = FakeVssLibrary.LogLines.Length;
 
         var (report, outcome) = await RunAsync(world, source, target, BackupKind.Full, hostSucceeded: true);
 
-        var calls = VssFake.LogLines.Skip(before).Select(l => l.Split(' ')[0]).ToList();
+        var calls = FakeVssLibrary.LogLines.Skip(before).Select(l => l.Split(' ')[0]).ToList();
         var expected = new[]
         {
             "CreateVssBackupComponents", "InitializeForBackup", "SetContext", "SetBackupState", "GatherWriterMetadata", "GatherWriterStatus",
@@ -109,9 +109,9 @@ public sealed class VssSourceTests
             "GatherWriterStatus", "SaveAsXML", "DeleteSnapshots", "Release",
         };
         Assert.Equal(expected, calls.Where(c => !c.StartsWith("Truncate", StringComparison.Ordinal)));
-        Assert.Contains("SetBackupState select=1 bootable=0 type=1 partial=0", VssFake.LogLines);
-        Assert.Contains($"SetBackupSucceeded lp={world.LogicalPath} name=ntds ok=1", VssFake.LogLines);
-        Assert.Equal(0, VssFake.Count("AbortBackup"));
+        Assert.Contains("SetBackupState select=1 bootable=0 type=1 partial=0", FakeVssLibrary.LogLines);
+        Assert.Contains($"SetBackupSucceeded lp={world.LogicalPath} name=ntds ok=1", FakeVssLibrary.LogLines);
+        Assert.Equal(0, FakeVssLibrary.Count("AbortBackup"));
 
         Assert.Equal(new TruncationPlan(TruncationMode.OnSuccessfulCompletion, TruncationPerformer.VssWriter) { ExpectedRange = new GenerationRange(25, 31) }, outcome.Truncation);
         Assert.Equal(TruncationStatus.DelegatedToWriter, report.Status);
@@ -119,7 +119,7 @@ public sealed class VssSourceTests
         Assert.Equal(new GenerationRange(25, 31), report.Range);
         Assert.True(report.HostSucceeded);
         // The simulated ESE writer really dropped the logs below its checkpoint (generation 32) at BackupComplete.
-        Assert.Contains("Truncate below generation 32: removed 7 log(s)", VssFake.LogLines);
+        Assert.Contains("Truncate below generation 32: removed 7 log(s)", FakeVssLibrary.LogLines);
         Assert.Empty(world.LiveArchivedLogs);
         AssertNothingLeaked();
     }
@@ -134,7 +134,7 @@ public sealed class VssSourceTests
         var start = await source.BeginAsync(world.Context(target, BackupKind.Full), CancellationToken.None);
         Assert.Null(start.Error);
         var session = (VssSession)start.Session!;
-        Assert.Equal(2, VssFake.Count("AddToSnapshotSet"));
+        Assert.Equal(2, FakeVssLibrary.Count("AddToSnapshotSet"));
         Assert.Equal(2, session.Requester.Volumes.Select(v => v.DeviceObject).Distinct().Count());
         var files = session.Files.OfType<ShadowCopySourceFile>().ToList();
         Assert.StartsWith(session.Requester.Volumes[0].DeviceObject!, files.Single(f => f.Role == FileRole.Database).ShadowPath, StringComparison.Ordinal);
@@ -162,7 +162,7 @@ public sealed class VssSourceTests
         Assert.Null(start.Error);
         await using var session = (VssSession)start.Session!;
         Assert.Equal(["SRU0001E.log", "SRU0001F.log", "SRU00020.log", "vss-writer-metadata.xml"], session.Files.Select(f => f.RelativePath));
-        Assert.Contains("SetBackupState select=1 bootable=0 type=2 partial=0", VssFake.LogLines);
+        Assert.Contains("SetBackupState select=1 bootable=0 type=2 partial=0", FakeVssLibrary.LogLines);
 
         var staged = await FakeEngine.StageAsync(session, world.Temp.Combine("inc"));
         var outcome = await session.OnStagedAsync(new StagedSetInfo(world.Temp.Combine("inc"), staged, 0), CancellationToken.None);
@@ -170,7 +170,7 @@ public sealed class VssSourceTests
         Assert.Equal(new GenerationRange(30, 31), outcome.Truncation.ExpectedRange);
         var report = await session.CompleteAsync(FakeEngine.Manifest(target, BackupKind.Incremental, "inc", staged, outcome), true, CancellationToken.None);
         Assert.Equal(TruncationStatus.DelegatedToWriter, report.Status);
-        Assert.Equal(1, VssFake.Count("BackupComplete"));
+        Assert.Equal(1, FakeVssLibrary.Count("BackupComplete"));
         AssertNothingLeaked();
     }
 
@@ -180,18 +180,18 @@ public sealed class VssSourceTests
         using var world = new FakeVssWorld();
         var source = world.CreateSource();
         var target = await world.TargetAsync(source);
-        var calls = VssFake.LogLines.Length;
+        var calls = FakeVssLibrary.LogLines.Length;
 
         var noChain = await source.BeginAsync(world.Context(target, BackupKind.Incremental), CancellationToken.None);
         Assert.Equal(ErrorCodes.MissingFullBackup, noChain.Error!.Code);
-        Assert.Equal(calls, VssFake.LogLines.Length);
+        Assert.Equal(calls, FakeVssLibrary.LogLines.Length);
 
         var chain = new[] { new CatalogEntry(PreviousFull(target, high: 30), CatalogSetState.Completed, DateTimeOffset.UtcNow) };
         var ntds = await source.BeginAsync(world.Context(target, BackupKind.Incremental, chain), CancellationToken.None);
         Assert.Equal(ErrorCodes.InvalidBackup, ntds.Error!.Code);
         Assert.Contains("does not declare incremental", ntds.Error.Message, StringComparison.Ordinal);
-        Assert.Equal(0, VssFake.Count("StartSnapshotSet"));
-        Assert.Equal(0, VssFake.Count("AbortBackup"));
+        Assert.Equal(0, FakeVssLibrary.Count("StartSnapshotSet"));
+        Assert.Equal(0, FakeVssLibrary.Count("AbortBackup"));
         AssertNothingLeaked();
     }
 
@@ -207,12 +207,12 @@ public sealed class VssSourceTests
         Assert.Equal(TruncationStatus.Skipped, report.Status);
         Assert.Equal(TruncationPerformer.None, report.PerformedBy);
         Assert.False(report.HostSucceeded);
-        var lines = VssFake.LogLines;
+        var lines = FakeVssLibrary.LogLines;
         var ok = Array.FindIndex(lines, l => l.EndsWith("ok=1", StringComparison.Ordinal));
         var failed = Array.FindIndex(lines, l => l.EndsWith("ok=0", StringComparison.Ordinal));
         Assert.True(ok >= 0 && failed > ok, "the verdict must be withdrawn after the host failed");
-        Assert.Equal(1, VssFake.Count("AbortBackup"));
-        Assert.Equal(0, VssFake.Count("BackupComplete"));
+        Assert.Equal(1, FakeVssLibrary.Count("AbortBackup"));
+        Assert.Equal(0, FakeVssLibrary.Count("BackupComplete"));
         Assert.Equal(7, world.LiveArchivedLogs.Count);
         AssertNothingLeaked();
     }
@@ -242,10 +242,10 @@ public sealed class VssSourceTests
         Assert.NotEqual(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(TestData.Ese(FakeVssWorld.EseSet, "SRUDB.dat")))), stagedDb.Sha256);
         await session.AbortAsync(new PluginError(ErrorCodes.ReadVerifyFailure, "page 4 of SRUDB.dat failed checksum verification") { Page = 4 });
 
-        Assert.Contains($"SetBackupSucceeded lp={world.LogicalPath} name=ntds ok=0", VssFake.LogLines);
-        Assert.Equal(0, VssFake.Count($"SetBackupSucceeded lp={world.LogicalPath} name=ntds ok=1"));
-        Assert.Equal(1, VssFake.Count("AbortBackup"));
-        Assert.Equal(0, VssFake.Count("BackupComplete"));
+        Assert.Contains($"SetBackupSucceeded lp={world.LogicalPath} name=ntds ok=0", FakeVssLibrary.LogLines);
+        Assert.Equal(0, FakeVssLibrary.Count($"SetBackupSucceeded lp={world.LogicalPath} name=ntds ok=1"));
+        Assert.Equal(1, FakeVssLibrary.Count("AbortBackup"));
+        Assert.Equal(0, FakeVssLibrary.Count("BackupComplete"));
         Assert.Equal(7, world.LiveArchivedLogs.Count);
         Assert.True(session.HasEnded);
 
@@ -253,7 +253,7 @@ public sealed class VssSourceTests
         await session.AbortAsync(null);
         var report = await session.CompleteAsync(FakeEngine.Manifest(target, BackupKind.Full, "set", staged, new StagedOutcome(VssTruncation.Plan(BackupKind.Full, staged))), true, CancellationToken.None);
         Assert.Equal(TruncationStatus.Skipped, report.Status);
-        Assert.Equal(1, VssFake.Count("AbortBackup"));
+        Assert.Equal(1, FakeVssLibrary.Count("AbortBackup"));
         AssertNothingLeaked();
     }
 
@@ -274,7 +274,7 @@ public sealed class VssSourceTests
         Assert.Null(third.Error);
         await third.Session!.DisposeAsync();
         // Disposing an unfinished session aborts it.
-        Assert.Equal(2, VssFake.Count("AbortBackup"));
+        Assert.Equal(2, FakeVssLibrary.Count("AbortBackup"));
         AssertNothingLeaked();
     }
 
@@ -286,8 +286,8 @@ public sealed class VssSourceTests
         _ = await FakeVssWorld.DiscoverAsync(source);
         _ = await FakeVssWorld.DiscoverAsync(source);
 
-        Assert.Equal(1, VssFake.SecurityCalls);
-        var args = VssFake.SecurityArguments;
+        Assert.Equal(1, FakeVssLibrary.SecurityCalls);
+        var args = FakeVssLibrary.SecurityArguments;
         Assert.Equal((-1, 6u, 3u, 0x20u, 0u), args);
         // The fake exports CreateVssBackupComponents only under its decorated x64 name: the fallback bound it.
         Assert.Equal("?CreateVssBackupComponents@@YAJPEAPEAVIVssBackupComponents@@@Z", VssFake.CreateExportBound);
@@ -321,16 +321,16 @@ public sealed class VssSourceTests
 
         // Discovery honours the list as it stands: an excluded writer is not offered.
         Assert.Empty(await FakeVssWorld.DiscoverAsync(source));
-        Assert.Contains($"DisableWriterClasses {FakeVssWorld.SystemWriterId}", VssFake.LogLines);
-        Assert.Contains($"DisableWriterClasses {FakeVssWorld.NtdsWriterId}", VssFake.LogLines);
-        var before = VssFake.LogLines.Length;
+        Assert.Contains($"DisableWriterClasses {FakeVssWorld.SystemWriterId}", FakeVssLibrary.LogLines);
+        Assert.Contains($"DisableWriterClasses {FakeVssWorld.NtdsWriterId}", FakeVssLibrary.LogLines);
+        var before = FakeVssLibrary.LogLines.Length;
 
         var start = await source.BeginAsync(world.Context(target, BackupKind.Copy), CancellationToken.None);
         Assert.Null(start.Error);
         await start.Session!.DisposeAsync();
         // A backup never excludes the writer it backs up.
-        Assert.Contains($"DisableWriterClasses {FakeVssWorld.SystemWriterId}", VssFake.LogLines.Skip(before));
-        Assert.DoesNotContain($"DisableWriterClasses {FakeVssWorld.NtdsWriterId}", VssFake.LogLines.Skip(before));
+        Assert.Contains($"DisableWriterClasses {FakeVssWorld.SystemWriterId}", FakeVssLibrary.LogLines.Skip(before));
+        Assert.DoesNotContain($"DisableWriterClasses {FakeVssWorld.NtdsWriterId}", FakeVssLibrary.LogLines.Skip(before));
 
         var only = new VssSourceOptions { AsyncWaitSlice = TimeSpan.FromMilliseconds(20) };
         only.IncludeWriterClasses.Add(FakeVssWorld.SystemWriterId);
@@ -338,7 +338,7 @@ public sealed class VssSourceTests
         var started = await restricted.BeginAsync(world.Context(target, BackupKind.Copy), CancellationToken.None);
         Assert.Null(started.Error);
         await started.Session!.DisposeAsync();
-        Assert.Contains($"EnableWriterClasses {FakeVssWorld.NtdsWriterId}", VssFake.LogLines);
+        Assert.Contains($"EnableWriterClasses {FakeVssWorld.NtdsWriterId}", FakeVssLibrary.LogLines);
         AssertNothingLeaked();
     }
 
@@ -372,12 +372,12 @@ public sealed class VssSourceTests
 
     internal static void AssertNothingLeaked()
     {
-        Assert.Equal(0, VssFake.LiveObjects);
-        Assert.Equal(0, VssFake.LiveSnapshotSets);
-        Assert.False(VssFake.SetInProgress);
-        Assert.Equal(0, VssFake.LiveBstrs);
-        Assert.Equal(0, VssFake.LivePropertyStrings);
-        Assert.DoesNotContain(VssFake.LogLines, l => l.StartsWith("NOTIMPL", StringComparison.Ordinal));
+        Assert.Equal(0, FakeVssLibrary.LiveObjects);
+        Assert.Equal(0, FakeVssLibrary.LiveSnapshotSets);
+        Assert.False(FakeVssLibrary.SetInProgress);
+        Assert.Equal(0, FakeVssLibrary.LiveBstrs);
+        Assert.Equal(0, FakeVssLibrary.LivePropertyStrings);
+        Assert.DoesNotContain(FakeVssLibrary.LogLines, l => l.StartsWith("NOTIMPL", StringComparison.Ordinal));
     }
 
     private static BackupManifest PreviousFull(BackupTarget target, long high) => new()

@@ -15,13 +15,16 @@ internal sealed class LocalFileReader : ISourceReader
 
     public long Length { get; }
 
-    /// <summary>Opens a file for one pass; other readers may share it, writers may not (the file must not change while copied).</summary>
-    public static LocalFileReader Open(string path) =>
+    /// <summary>
+    /// Opens a file for one pass. By default other readers may share it, writers may not (the file must not change
+    /// while copied); a shadow copy, which nobody writes, is opened with whatever <paramref name="share"/> says.
+    /// </summary>
+    public static LocalFileReader Open(string path, FileShare share = FileShare.Read) =>
         new(new FileStream(path, new FileStreamOptions
         {
             Mode = FileMode.Open,
             Access = FileAccess.Read,
-            Share = FileShare.Read,
+            Share = share,
             BufferSize = 0,
             Options = FileOptions.SequentialScan | FileOptions.Asynchronous,
         }));
@@ -31,7 +34,7 @@ internal sealed class LocalFileReader : ISourceReader
     public ValueTask DisposeAsync() => _stream.DisposeAsync();
 }
 
-/// <summary>A source file that is a local file.</summary>
+/// <summary>A source file that is a local file: <see cref="SourceFile.StagedPath"/> when a source's engine already wrote it, else <see cref="SourceFile.SourcePath"/>.</summary>
 internal sealed class LocalSourceFile : SourceFile
 {
     public override ValueTask<ISourceReader> OpenAsync(CancellationToken cancellationToken)

@@ -3,8 +3,10 @@ using System.Runtime.Versioning;
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
+using EseBackupPlugin.Ese.Engine.Copy;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Errors;
+using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Windows.Esent;
 
 namespace EseBackupPlugin.Ese.Sources.Esent;
@@ -245,7 +247,7 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
             return null;
         }
 
-        var path = Path.Combine(_directory, EsentFileFacts.LogFileName(Context.Info.BaseName, last.High, Context.Info.LegacyFileNames));
+        var path = Path.Combine(_directory, Context.Info.ArchivedLogName(last.High));
         File.WriteAllBytes(path, []);
         return path;
     }
@@ -264,7 +266,7 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
             {
                 patches.Add(Staged(file, FileRole.Patch, null, null));
             }
-            else if (EsentFileFacts.TryParseLogGeneration(file.Name, info.BaseName, out _, out var generation))
+            else if (LogFileName.ArchivedGeneration(file.Name, info.BaseName) is { } generation)
             {
                 logs.Add((generation, Staged(file, FileRole.Log, Path.Combine(info.LogDirectory, file.Name), generation)));
             }
@@ -281,7 +283,7 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
         return [.. databases, .. patches, .. logs.OrderBy(l => l.Generation).Select(l => l.File), .. others];
     }
 
-    private static StagedSourceFile Staged(FileInfo file, FileRole role, string? source, long? generation) => new()
+    private static LocalSourceFile Staged(FileInfo file, FileRole role, string? source, long? generation) => new()
     {
         RelativePath = file.Name,
         Role = role,
@@ -308,4 +310,49 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
         {
         }
     }
+}
+
+/// <summary>
+/// Phase two of a <c>jet-backup-instance</c> set whose live session is gone (another process staged it):
+/// JetBackupInstance truncated during phase one, so there is nothing left to do but say so.
+/// </summary>
+internal sealed class EsentFinishedBackupSession(BackupManifest manifest, TimeProvider time) : ISourceSession
+{
+    /// <inheritdoc />
+    public string Strategy => EsentStrategies.BackupInstance;
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<SourceFile> GetFilesAsync(CancellationToken cancellationToken)
+        => throw new InvalidOperationException("A finished JetBackupInstance set has no files to stage.");
+
+    /// <inheritdoc />
+    public ValueTask<StagedOutcome> OnStagedAsync(StagedSetInfo staged, CancellationToken cancellationToken)
+        => throw new InvalidOperationException("A finished JetBackupInstance set is already staged.");
+
+    /// <inheritdoc />
+    public ValueTask<TruncationReport> CompleteAsync(BackupManifest completed, bool hostSucceeded, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(completed);
+        var range = manifest.Truncation.ExpectedRange;
+        return ValueTask.FromResult(new TruncationReport
+        {
+            SetId = manifest.SetId,
+            TargetId = manifest.Target.Id,
+            Kind = manifest.Kind,
+            HostSucceeded = hostSucceeded,
+            Status = range is null ? TruncationStatus.NothingToTruncate : TruncationStatus.DoneByEngine,
+            PerformedBy = TruncationPerformer.Ese,
+            Range = range,
+            Reason = range is null
+                ? "JetBackupInstance truncated nothing during phase one; there is nothing left to do."
+                : $"JetBackupInstance truncated generations {range} itself during phase one, in the process that staged the set" + (hostSucceeded ? "." : "; a host failure cannot bring them back."),
+            At = time.GetUtcNow(),
+        });
+    }
+
+    /// <inheritdoc />
+    public ValueTask AbortAsync(PluginError? reason) => ValueTask.CompletedTask;
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -1,6 +1,7 @@
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Errors;
+using EseBackupPlugin.Ese.Format;
 
 namespace EseBackupPlugin.Ese.Sources.Esent;
 
@@ -36,7 +37,7 @@ internal sealed record EsentFileSetSpec(string Directory)
 /// <param name="PageSize">Database page size (the process-wide JET_paramDatabasePageSize must match).</param>
 /// <param name="LogFileSizeKiB">Size of the set's log files in KiB (JET_paramLogFileSize), when logs exist.</param>
 /// <param name="LogSignature">The log stream signature, when a checkpoint or current log has one.</param>
-internal sealed record EsentFileSetLayout(string Directory, string LogDirectory, string SystemDirectory, string BaseName, IReadOnlyList<string> Databases, int PageSize, int? LogFileSizeKiB, byte[]? LogSignature);
+internal sealed record EsentFileSetLayout(string Directory, string LogDirectory, string SystemDirectory, string BaseName, IReadOnlyList<string> Databases, int PageSize, int? LogFileSizeKiB, EseSignature? LogSignature);
 
 /// <summary>Reads a file set's headers to find the parameters of the private instance that will open it.</summary>
 internal static class EsentFileSetProbe
@@ -63,29 +64,22 @@ internal static class EsentFileSetProbe
             return (null, new PluginError(ErrorCodes.NotEseFile, $"No ESE log base name could be found in {logDirectory}: {ambiguity}") { File = logDirectory });
         }
 
-        byte[]? signLog = null;
-        var checkpoint = Path.Combine(systemDirectory, baseName + ".chk");
-        if (File.Exists(checkpoint) && EsentFileFacts.TryReadCheckpoint(checkpoint) is { } chk)
-        {
-            signLog = chk.SignLog;
-        }
-
-        var currentLog = Path.Combine(logDirectory, baseName + ".log");
-        var logHeader = File.Exists(currentLog) ? EsentFileFacts.TryReadLogHeader(currentLog) : null;
+        var signLog = EseHeaderFiles.TryReadCheckpoint(Path.Combine(systemDirectory, baseName + ".chk"))?.Signature;
+        var logHeader = EseHeaderFiles.TryReadLog(Path.Combine(logDirectory, baseName + ".log"));
         if (logHeader is null)
         {
             var archived = EsentTruncation.ListArchivedLogs(logDirectory, baseName);
-            logHeader = archived.Count == 0 ? null : EsentFileFacts.TryReadLogHeader(archived.Last().Value.Path);
+            logHeader = archived.Count == 0 ? null : EseHeaderFiles.TryReadLog(archived.Last().Value.Path);
         }
 
-        signLog ??= logHeader?.SignLog;
+        signLog ??= logHeader?.Signature;
 
-        var databases = new List<(string Path, EsentDatabaseHeader Header)>();
+        var databases = new List<(string Path, DatabaseHeader Header)>();
         var candidates = spec.Databases?.Select(Path.GetFullPath)
             ?? System.IO.Directory.EnumerateFiles(directory).Order(StringComparer.Ordinal);
         foreach (var path in candidates)
         {
-            var header = File.Exists(path) ? EsentFileFacts.TryReadDatabaseHeader(path) : null;
+            var header = EseHeaderFiles.TryReadDatabase(path);
             if (header is null)
             {
                 if (spec.Databases is not null)
@@ -96,7 +90,7 @@ internal static class EsentFileSetProbe
                 continue;
             }
 
-            if (spec.Databases is null && signLog is not null && !header.SignLog.AsSpan().SequenceEqual(signLog))
+            if (spec.Databases is null && signLog is { } s && header.LogSignature != s)
             {
                 continue; // a database of another log stream that happens to lie here
             }
@@ -115,7 +109,7 @@ internal static class EsentFileSetProbe
             return (null, EseErrorMapper.Detected(-1213, $"The databases in {directory} use different page sizes ({string.Join(", ", pageSizes)}); one instance needs one page size.", directory));
         }
 
-        int? logKiB = logHeader is { FileBytes: > 0 } h ? (int)(h.FileBytes / 1024) : null;
+        int? logKiB = logHeader is { DeclaredFileLength: > 0 } h ? (int)(h.DeclaredFileLength / 1024) : null;
         return (new EsentFileSetLayout(directory, logDirectory, systemDirectory, baseName, databases.Select(d => d.Path).ToList(), pageSizes[0], logKiB, signLog), null);
     }
 
@@ -136,7 +130,7 @@ internal static class EsentFileSetProbe
             foreach (var f in System.IO.Directory.EnumerateFiles(logDirectory, "*.log"))
             {
                 var stem = Path.GetFileNameWithoutExtension(f);
-                if (stem.Length == 3 && EsentFileFacts.TryReadLogHeader(f) is { ChecksumValid: true })
+                if (stem.Length == 3 && EseHeaderFiles.TryReadLog(f) is not null)
                 {
                     found.Add(stem);
                 }

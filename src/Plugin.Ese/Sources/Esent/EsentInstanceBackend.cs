@@ -5,6 +5,7 @@ using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Progress;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Errors;
+using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Windows.Esent;
 using Microsoft.Extensions.Logging;
 
@@ -50,11 +51,10 @@ internal sealed class EsentInstanceBackend
         string Text(JetParam p, string fallback) => instances.GetParameter(handle, p, out string v) >= 0 && v.Length > 0 ? v : fallback;
         nuint Number(SafeJetInstanceHandle? h, JetParam p, nuint fallback) => instances.GetParameter(h, p, out nuint v) >= 0 ? v : fallback;
 
-        byte[]? signature = null;
-        if (instances.GetLogSignature(handle, out var sig) >= 0)
+        EseSignature? signature = null;
+        if (instances.GetLogSignature(handle, out var sig) >= 0 && EseSignature.Read(sig.ToBytes()) is { IsZero: false } read)
         {
-            var bytes = sig.ToBytes();
-            signature = bytes.AsSpan().IndexOfAnyExcept((byte)0) >= 0 ? bytes : null;
+            signature = read;
         }
 
         return new EsentInstanceInfo(
@@ -82,7 +82,7 @@ internal sealed class EsentInstanceBackend
         }
 
         var instances = _apis.Instances;
-        var name = spec.InstanceName ?? $"EseBackupPlugin-{layout.BaseName}-{EsentFileFacts.StableHash(Encoding.UTF8.GetBytes(layout.Directory))[..8]}";
+        var name = spec.InstanceName ?? $"EseBackupPlugin-{layout.BaseName}-{EsentTargetIdentity.StableHash(Encoding.UTF8.GetBytes(layout.Directory))[..8]}";
         var label = $"file set {layout.Directory} (instance '{name}')";
         var pageError = EnsurePageSize(layout.PageSize, label);
         if (pageError is not null)

@@ -1,6 +1,7 @@
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Targets;
+using EseBackupPlugin.Ese.Format;
 
 namespace EseBackupPlugin.Ese.Sources.Esent;
 
@@ -27,10 +28,16 @@ internal sealed record EsentInstanceInfo(
     bool CircularLogging,
     bool LoggingOn,
     int PageSize,
-    byte[]? LogSignature)
+    EseSignature? LogSignature)
 {
     /// <summary>The stable target id (see <see cref="EsentTargetIdentity"/>).</summary>
-    public string Id => EsentTargetIdentity.FromLogSignature(LogSignature ?? []) ?? EsentTargetIdentity.FromNames(Name, Databases);
+    public string Id => (LogSignature is { } s ? EsentTargetIdentity.FromLogSignature(s) : null) ?? EsentTargetIdentity.FromNames(Name, Databases);
+
+    /// <summary>Extension of the instance's logs: <c>.log</c> with ESE98 file names (JET_paramLegacyFileNames bit 0x1), else <c>.jtx</c>.</summary>
+    public string LogExtension => (LegacyFileNames & 0x1) != 0 ? ".log" : ".jtx";
+
+    /// <summary>The archived name ESE gives generation <paramref name="generation"/>: 5 hex digits with 8.3 name compatibility (bit 0x2), else 8.</summary>
+    public string ArchivedLogName(long generation) => LogFileName.ArchivedName(BaseName, generation, LogExtension, eightDigits: (LegacyFileNames & 0x2) == 0);
 
     /// <summary>A name for messages.</summary>
     public string Label => Name is { Length: > 0 } n ? $"ESE instance '{n}'" : "an unnamed ESE instance";
@@ -71,10 +78,10 @@ internal sealed record EsentInstanceInfo(
             missing.Add(new GenerationRange(present[i - 1].High + 1, present[i].Low - 1));
         }
 
-        var currentLog = Path.Combine(LogDirectory, BaseName + ((LegacyFileNames & 1) != 0 ? ".log" : ".jtx"));
-        var checkpoint = Path.Combine(SystemDirectory, BaseName + ((LegacyFileNames & 1) != 0 ? ".chk" : ".jcp"));
-        var current = File.Exists(currentLog) ? EsentFileFacts.TryReadLogHeader(currentLog) : null;
-        var checkpointFacts = File.Exists(checkpoint) ? EsentFileFacts.TryReadCheckpoint(checkpoint) : null;
+        var currentLog = Path.Combine(LogDirectory, BaseName + LogExtension);
+        var checkpoint = Path.Combine(SystemDirectory, BaseName + ((LegacyFileNames & 0x1) != 0 ? ".chk" : ".jcp"));
+        var current = EseHeaderFiles.TryReadLog(currentLog);
+        var checkpointFacts = EseHeaderFiles.TryReadCheckpoint(checkpoint);
 
         IReadOnlyList<BackupKind> kinds = !LoggingOn ? [] : CircularLogging ? [BackupKind.Full, BackupKind.Copy] : [BackupKind.Full, BackupKind.Incremental, BackupKind.Copy];
         return new BackupTarget
@@ -87,12 +94,12 @@ internal sealed record EsentInstanceInfo(
             Databases = Databases.Select(DescribeDatabase).ToList(),
             Logs = new TargetLogSet(LogDirectory, BaseName)
             {
-                LogSignature = LogSignature is null ? null : EsentFileFacts.SignatureText(LogSignature),
+                LogSignature = LogSignature?.ToString(),
                 Present = present,
                 Missing = missing,
                 CurrentGeneration = current?.Generation,
                 CircularLogging = CircularLogging,
-                CheckpointGeneration = checkpointFacts?.Generation,
+                CheckpointGeneration = checkpointFacts?.CheckpointGeneration,
             },
             CheckpointPath = File.Exists(checkpoint) ? checkpoint : null,
             SupportedBackupKinds = kinds,
@@ -102,27 +109,14 @@ internal sealed record EsentInstanceInfo(
 
     private TargetDatabase DescribeDatabase(string path)
     {
-        var header = File.Exists(path) ? EsentFileFacts.TryReadDatabaseHeader(path) : null;
+        var header = EseHeaderFiles.TryReadDatabase(path);
         return new TargetDatabase(path)
         {
             PageSize = header?.PageSize ?? PageSize,
-            State = header is null ? null : StateName(header.State),
-            DatabaseSignature = header is null ? null : EsentFileFacts.SignatureText(header.SignDb),
+            State = header?.State.ToString(),
+            DatabaseSignature = header?.DatabaseSignature.ToString(),
+            RequiredLogRange = header?.RequiredLogRange is { } r ? new GenerationRange(r.Low, r.High) : null,
             Size = File.Exists(path) ? new FileInfo(path).Length : null,
         };
     }
-
-    /// <summary>ESE's name for a database state (ese-on-disk.md §3.4).</summary>
-    public static string StateName(uint state) => state switch
-    {
-        1 => "JustCreated",
-        2 => "DirtyShutdown",
-        3 => "CleanShutdown",
-        4 => "BeingConverted",
-        5 => "ForceDetach",
-        6 => "IncrementalReseedInProgress",
-        7 => "DirtyAndPatchedShutdown",
-        8 => "RevertInProgress",
-        _ => "Unknown" + state.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    };
 }

@@ -21,17 +21,28 @@ namespace EseBackupPlugin.Ese.Sources.Esent;
 /// <para>Discovery lists the instances JetGetInstanceInfoW reports (only instances of this process exist
 /// for these APIs, reference §0.1). <see cref="OpenFileSetAsync"/> creates such an instance over an
 /// idle file set (system/log paths and base name from the set, recovery on, JetInit3, databases
-/// attached), so ESE itself can back the set up.</para>
+/// attached), so ESE itself can back the set up. The file sets of <see cref="EsentSourceOptions.FileSets"/>
+/// are opened that way on the first discovery (a failed one is tried again at the next) and listed like
+/// every other instance; disposing the source terminates them.</para>
+/// <para>Completion of a staged set normally needs the live session. A <c>jet-backup-instance</c> set is the
+/// exception: ESE already did everything during phase one, so <see cref="ResumeForCompletionAsync"/> can
+/// complete it in another process. A streaming set cannot be completed once its session is gone: the
+/// engine then reports <c>SessionLost</c>, and the session was ended as aborted when its process let go
+/// of it (nothing truncated).</para>
 /// <para>Target ids come from the log signature (see <see cref="EsentTargetIdentity"/>).</para>
 /// <para>Works on Windows; elsewhere it reports itself unavailable, unless the native path was enabled for
-/// the ABI fake (<see cref="EsentSourceOptions.UseNativeLibraryOffWindows"/>, <see cref="EsentNativeGate"/>).</para>
+/// the ABI fake (<see cref="EsentSourceOptions.NativeLibraryDirectory"/> or <see cref="EsentSourceOptions.UseNativeLibraryOffWindows"/>,
+/// see <see cref="EsentNativeGate"/>).</para>
 /// </remarks>
-internal sealed class EsentInstanceSource : IBackupSource
+internal sealed class EsentInstanceSource : IBackupSource, IAsyncDisposable
 {
     private readonly EsentSourceOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _fileSetGate = new(1, 1);
+    private readonly EsentOpenInstance?[] _fileSets;
     private object? _backend;
+    private bool _disposed;
 
     /// <summary>Creates the source.</summary>
     /// <param name="options">Options (strategy default, read buffer size, native path off Windows).</param>
@@ -43,11 +54,12 @@ internal sealed class EsentInstanceSource : IBackupSource
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
-        if (options.UseNativeLibraryOffWindows)
-        {
-            EsentNativeGate.EnableOffWindows();
-        }
+        _fileSets = new EsentOpenInstance?[options.FileSets.Count];
+        EsentNativeGate.Configure(options);
     }
+
+    /// <summary>Why configured file sets could not be opened at the last discovery (empty when all are open).</summary>
+    public IReadOnlyList<PluginError> FileSetErrors { get; private set; } = [];
 
     /// <inheritdoc />
     public TargetKind Kind => TargetKind.InProcessInstance;
@@ -81,6 +93,7 @@ internal sealed class EsentInstanceSource : IBackupSource
             yield break;
         }
 
+        await OpenConfiguredFileSetsAsync(cancellationToken).ConfigureAwait(false);
         var (instances, error) = Backend.ListInstances();
         if (error is not null)
         {
@@ -135,6 +148,88 @@ internal sealed class EsentInstanceSource : IBackupSource
         }
 
         return await Backend.BeginAsync(context, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Completes a <c>jet-backup-instance</c> set staged by another process: ESE truncated during phase one, so
+    /// phase two only reports that. Streaming sets need their live session: <see langword="null"/>.
+    /// </summary>
+    public ValueTask<ISourceSession?> ResumeForCompletionAsync(BackupManifest manifest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return ValueTask.FromResult<ISourceSession?>(
+            string.Equals(manifest.Producer.Strategy, EsentStrategies.BackupInstance, StringComparison.Ordinal) && manifest.Truncation.Mode == TruncationMode.DuringBackup
+                ? new EsentFinishedBackupSession(manifest, _time)
+                : null);
+    }
+
+    /// <summary>Terminates the private instances of the configured file sets.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _fileSetGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            for (var i = 0; i < _fileSets.Length; i++)
+            {
+                if (_fileSets[i] is { } opened)
+                {
+                    await opened.DisposeAsync().ConfigureAwait(false);
+                    _logger.LogInformation("Terminated the private instance '{Instance}' of {Directory}.", opened.InstanceName, opened.Layout.Directory);
+                    _fileSets[i] = null;
+                }
+            }
+        }
+        finally
+        {
+            _fileSetGate.Release();
+        }
+    }
+
+    /// <summary>Opens every configured file set that is not open yet; failures are logged and tried again next time.</summary>
+    private async Task OpenConfiguredFileSetsAsync(CancellationToken cancellationToken)
+    {
+        if (_fileSets.Length == 0)
+        {
+            return;
+        }
+
+        await _fileSetGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var errors = new List<PluginError>();
+            for (var i = 0; i < _fileSets.Length; i++)
+            {
+                if (_fileSets[i] is not null)
+                {
+                    continue;
+                }
+
+                var spec = _options.FileSets[i];
+                var result = await OpenFileSetAsync(spec, cancellationToken).ConfigureAwait(false);
+                if (result.Instance is { } opened)
+                {
+                    _fileSets[i] = opened;
+                    continue;
+                }
+
+                var error = result.Error ?? new PluginError(ErrorCodes.InternalError, $"The file set {spec.Directory} could not be opened.");
+                errors.Add(error);
+                _logger.LogWarning("The configured file set {Directory} (EsePlugin:EsentInstances:FileSets:{Index}) could not be opened in a private ESE instance: {Error}", spec.Directory, i, error);
+            }
+
+            FileSetErrors = errors;
+        }
+        finally
+        {
+            _fileSetGate.Release();
+        }
     }
 
     private static PluginError PlatformError(string what)

@@ -3,6 +3,7 @@ using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Progress;
 using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Errors;
+using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Windows.Esent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -73,10 +74,7 @@ internal sealed class EsentRestorer
     {
         ArgumentNullException.ThrowIfNull(options);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        if (options.UseNativeLibraryOffWindows)
-        {
-            EsentNativeGate.EnableOffWindows();
-        }
+        EsentNativeGate.Configure(options);
     }
 
     /// <summary>
@@ -129,7 +127,7 @@ internal sealed class EsentRestorer
 
         // ESE looks for logs in the directory, then in new\, then in old\.
         var directory = new[] { root, Path.Combine(root, "new"), Path.Combine(root, "old") }
-            .FirstOrDefault(d => Directory.Exists(d) && Directory.EnumerateFiles(d).Any(f => EsentFileFacts.TryParseLogGeneration(Path.GetFileName(f), null, out _, out _)));
+            .FirstOrDefault(d => Directory.Exists(d) && Directory.EnumerateFiles(d).Any(f => LogFileName.ArchivedGeneration(Path.GetFileName(f)) is not null));
         if (directory is null)
         {
             return (null, EseErrorMapper.Detected(-1811, $"No transaction log was found in {root} (nor in its new or old sub-directory).", root));
@@ -139,9 +137,9 @@ internal sealed class EsentRestorer
         var bases = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var file in Directory.EnumerateFiles(directory))
         {
-            if (EsentFileFacts.TryParseLogGeneration(Path.GetFileName(file), null, out var b, out var generation))
+            if (LogFileName.TryParse(Path.GetFileName(file)) is { IsArchivedLog: true, Generation: { } generation } name)
             {
-                bases.Add(b);
+                bases.Add(name.BaseName);
                 logs[generation] = file;
             }
         }
@@ -163,12 +161,12 @@ internal sealed class EsentRestorer
         var patches = Directory.EnumerateFiles(directory, "*.pat").Order(StringComparer.Ordinal).ToList();
         foreach (var file in Directory.EnumerateFiles(directory).Order(StringComparer.Ordinal))
         {
-            if (file.EndsWith(".pat", StringComparison.OrdinalIgnoreCase) || EsentFileFacts.TryParseLogGeneration(Path.GetFileName(file), null, out _, out _))
+            if (file.EndsWith(".pat", StringComparison.OrdinalIgnoreCase) || LogFileName.ArchivedGeneration(Path.GetFileName(file)) is not null)
             {
                 continue;
             }
 
-            var header = EsentFileFacts.TryReadDatabaseHeader(file);
+            var header = EseHeaderFiles.TryReadDatabase(file);
             if (header is null)
             {
                 continue;
@@ -180,7 +178,7 @@ internal sealed class EsentRestorer
                 return (null, EseErrorMapper.Detected(-538, $"Database {file} has no {Path.GetFileName(patch)}: JetRestoreInstance finds databases through their .pat files.", file));
             }
 
-            var (databaseError, database) = CheckDatabase(file, patch, header, signLog!, range);
+            var (databaseError, database) = CheckDatabase(file, patch, header, signLog, range);
             if (databaseError is not null)
             {
                 return (null, databaseError);
@@ -209,38 +207,38 @@ internal sealed class EsentRestorer
         return (new EsentRestoreLayout(directory, bases.First(), databases, range, pageSizes.First(), (int)(logBytes / 1024)), null);
     }
 
-    private static (PluginError? Error, byte[]? SignLog, long FileBytes) CheckLogChain(SortedDictionary<long, string> logs)
+    private static (PluginError? Error, EseSignature SignLog, long FileBytes) CheckLogChain(SortedDictionary<long, string> logs)
     {
-        EsentLogHeader? previous = null;
+        LogFileHeader? previous = null;
         long previousGeneration = 0;
         foreach (var (generation, path) in logs)
         {
-            var header = EsentFileFacts.TryReadLogHeader(path);
-            if (header is null || !header.ChecksumValid)
+            var header = EseHeaderFiles.TryReadLog(path);
+            if (header is null)
             {
-                return (EseErrorMapper.Detected(-501, $"Log {path} has no valid header (checksum).", path, generation), null, 0);
+                return (EseErrorMapper.Detected(-501, $"Log {path} has no valid header (checksum).", path, generation), default, 0);
             }
 
             if (header.Generation != generation)
             {
-                return (EseErrorMapper.Detected(-513, $"Log {path} holds generation {header.Generation}, not {generation} as its name says.", path, generation), null, 0);
+                return (EseErrorMapper.Detected(-513, $"Log {path} holds generation {header.Generation}, not {generation} as its name says.", path, generation), default, 0);
             }
 
             if (previous is not null)
             {
                 if (generation != previousGeneration + 1)
                 {
-                    return (EseErrorMapper.Detected(-557, $"Log generations {previousGeneration + 1}-{generation - 1} are missing before {path}.", path, previousGeneration + 1), null, 0);
+                    return (EseErrorMapper.Detected(-557, $"Log generations {previousGeneration + 1}-{generation - 1} are missing before {path}.", path, previousGeneration + 1), default, 0);
                 }
 
-                if (!header.SignLog.AsSpan().SequenceEqual(previous.SignLog))
+                if (header.Signature != previous.Signature)
                 {
-                    return (EseErrorMapper.Detected(-555, $"Log {path} belongs to another log stream than generation {previousGeneration}.", path, generation), null, 0);
+                    return (EseErrorMapper.Detected(-555, $"Log {path} belongs to another log stream than generation {previousGeneration}.", path, generation), default, 0);
                 }
 
-                if (!header.PreviousCreated.AsSpan().SequenceEqual(previous.Created))
+                if (header.PreviousGenerationCreated != previous.Created)
                 {
-                    return (EseErrorMapper.Detected(-556, $"Log {path} does not follow generation {previousGeneration} (its previous-generation time differs).", path, generation), null, 0);
+                    return (EseErrorMapper.Detected(-556, $"Log {path} does not follow generation {previousGeneration} (its previous-generation time differs).", path, generation), default, 0);
                 }
             }
 
@@ -248,41 +246,43 @@ internal sealed class EsentRestorer
             previousGeneration = generation;
         }
 
-        return (null, previous!.SignLog, previous.FileBytes);
+        return (null, previous!.Signature, previous.DeclaredFileLength);
     }
 
-    private static (PluginError? Error, EsentRestoreDatabase? Database) CheckDatabase(string file, string patch, EsentDatabaseHeader header, byte[] signLog, GenerationRange logs)
+    private static (PluginError? Error, EsentRestoreDatabase? Database) CheckDatabase(string file, string patch, DatabaseHeader header, EseSignature signLog, GenerationRange logs)
     {
-        if (header.FullCurGenLow == 0)
+        var current = header.FullBackupCurrent;
+        if (current.GenerationLow == 0)
         {
             return (EseErrorMapper.Detected(-615, $"{file} is not a backup image (bkinfoFullCur is empty): JetRestoreInstance only restores images made by a backup.", file), null);
         }
 
-        var trailer = EsentFileFacts.TryReadTrailer(file, header.PageSize);
-        if (trailer is null || !trailer.ChecksumValid || trailer.GenHigh == 0
-            || !trailer.SignDb.AsSpan().SequenceEqual(header.SignDb)
-            || !trailer.SignLog.AsSpan().SequenceEqual(header.SignLog)
-            || !trailer.Mark.AsSpan().SequenceEqual(header.FullCurMark))
+        var trailer = EseHeaderFiles.TryReadTrailer(file, header.PageSize);
+        if (trailer is null || trailer.Backup.GenerationHigh == 0
+            || trailer.DatabaseSignature != header.DatabaseSignature
+            || trailer.LogSignature != header.LogSignature
+            || trailer.Backup.Mark != current.Mark)
         {
             return (EseErrorMapper.Detected(-552, $"The trailer page of {file} is missing or does not match its header (checksum, signatures, backup mark, last generation).", file), null);
         }
 
-        if (!header.SignLog.AsSpan().SequenceEqual(signLog))
+        if (header.LogSignature != signLog)
         {
             return (EseErrorMapper.Detected(-539, $"{file} belongs to another log stream than the logs beside it.", file), null);
         }
 
-        if (logs.Low > header.FullCurGenLow)
+        if (logs.Low > current.GenerationLow)
         {
-            return (EseErrorMapper.Detected(-554, $"{file} needs logs from generation {header.FullCurGenLow}, the oldest log present is {logs.Low}.", file, header.FullCurGenLow), null);
+            return (EseErrorMapper.Detected(-554, $"{file} needs logs from generation {current.GenerationLow}, the oldest log present is {logs.Low}.", file, current.GenerationLow), null);
         }
 
-        if (logs.High < trailer.GenHigh)
+        var high = trailer.Backup.GenerationHigh;
+        if (logs.High < high)
         {
-            return (EseErrorMapper.Detected(-553, $"{file} needs logs up to generation {trailer.GenHigh}, the newest log present is {logs.High}.", file, trailer.GenHigh), null);
+            return (EseErrorMapper.Detected(-553, $"{file} needs logs up to generation {high}, the newest log present is {logs.High}.", file, high), null);
         }
 
-        return (null, new EsentRestoreDatabase(file, patch, header.FullCurGenLow, trailer.GenHigh));
+        return (null, new EsentRestoreDatabase(file, patch, current.GenerationLow, high));
     }
 
     [SupportedOSPlatform("windows")]

@@ -3,8 +3,8 @@ using System.Runtime.ExceptionServices;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Progress;
-using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Errors;
+using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Windows.Esent;
 
 namespace EseBackupPlugin.Ese.Sources.Esent;
@@ -168,55 +168,6 @@ internal static class EsentFailures
     }
 }
 
-/// <summary>A file ESE already wrote into the set's work directory (JetBackupInstance).</summary>
-internal sealed class StagedSourceFile : SourceFile
-{
-    /// <inheritdoc />
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2000", Justification = "The reader is returned to the caller, who disposes it.")]
-    public override ValueTask<ISourceReader> OpenAsync(CancellationToken cancellationToken)
-        => ValueTask.FromResult<ISourceReader>(new FileSourceReader(StagedPath ?? throw new InvalidOperationException("no staged path")));
-}
-
-/// <summary>An empty file the set carries for ESE's restore layout (a <c>.pat</c> per database).</summary>
-internal sealed class EmptySourceFile : SourceFile
-{
-    /// <inheritdoc />
-    public override ValueTask<ISourceReader> OpenAsync(CancellationToken cancellationToken) => ValueTask.FromResult<ISourceReader>(EmptySourceReader.Instance);
-
-    private sealed class EmptySourceReader : ISourceReader
-    {
-        public static EmptySourceReader Instance { get; } = new();
-
-        public long Length => 0;
-
-        public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) => ValueTask.FromResult(0);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
-}
-
-/// <summary>Sequential reader over a file on disk.</summary>
-internal sealed class FileSourceReader : ISourceReader
-{
-    private readonly FileStream _stream;
-
-    /// <summary>Opens <paramref name="path"/> for one sequential read.</summary>
-    public FileSourceReader(string path)
-    {
-        _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
-        Length = _stream.Length;
-    }
-
-    /// <inheritdoc />
-    public long Length { get; }
-
-    /// <inheritdoc />
-    public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) => _stream.ReadAsync(buffer, cancellationToken);
-
-    /// <inheritdoc />
-    public ValueTask DisposeAsync() => _stream.DisposeAsync();
-}
-
 /// <summary>Builds truncation reports.</summary>
 internal static class EsentTruncation
 {
@@ -231,7 +182,7 @@ internal static class EsentTruncation
 
         foreach (var file in new DirectoryInfo(directory).EnumerateFiles())
         {
-            if (EsentFileFacts.TryParseLogGeneration(file.Name, baseName, out _, out var generation))
+            if (LogFileName.ArchivedGeneration(file.Name, baseName) is { } generation)
             {
                 result[generation] = (file.FullName, file.Length);
             }
@@ -247,10 +198,10 @@ internal static class EsentTruncation
     public static SortedDictionary<long, (string Path, long Size)> ListLogsBefore(EsentInstanceInfo info)
     {
         var logs = ListArchivedLogs(info.LogDirectory, info.BaseName);
-        var current = Path.Combine(info.LogDirectory, info.BaseName + ((info.LegacyFileNames & 1) != 0 ? ".log" : ".jtx"));
-        if (File.Exists(current) && EsentFileFacts.TryReadLogHeader(current) is { ChecksumValid: true } header && !logs.ContainsKey(header.Generation))
+        var current = Path.Combine(info.LogDirectory, info.BaseName + info.LogExtension);
+        if (EseHeaderFiles.TryReadLog(current) is { } header && !logs.ContainsKey(header.Generation))
         {
-            logs[header.Generation] = (Path.Combine(info.LogDirectory, EsentFileFacts.LogFileName(info.BaseName, header.Generation, info.LegacyFileNames)), new FileInfo(current).Length);
+            logs[header.Generation] = (Path.Combine(info.LogDirectory, info.ArchivedLogName(header.Generation)), new FileInfo(current).Length);
         }
 
         return logs;

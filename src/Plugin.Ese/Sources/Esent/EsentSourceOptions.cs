@@ -45,8 +45,24 @@ internal sealed class EsentSourceOptions
     public int ReadBufferBytes { get; set; } = 2 * 1024 * 1024;
 
     /// <summary>
-    /// Off Windows, call a library named esent.dll anyway. Only for CI against the ABI fake
-    /// (tests/NativeFakes/esent); see <see cref="EsentNativeGate"/>.
+    /// Idle file sets (databases, logs, checkpoint nobody has open) the plugin opens in private instances of
+    /// its own process on first discovery, so that ESE itself backs them up; they are terminated when the
+    /// plugin is disposed. Configuration: <c>EsePlugin:EsentInstances:FileSets:0:Directory</c>, optional
+    /// <c>BaseName</c>, <c>LogDirectory</c>, <c>SystemDirectory</c>, <c>Databases</c>, <c>InstanceName</c>,
+    /// <c>CircularLogging</c>.
+    /// </summary>
+    public IList<EsentFileSetSpec> FileSets { get; } = [];
+
+    /// <summary>
+    /// Off Windows, call a library named esent.dll anyway, found by the runtime's ordinary probing next to the
+    /// plugin assembly. Only for CI against the ABI fake (tests/NativeFakes/esent); see <see cref="EsentNativeGate"/>.
     /// </summary>
     public bool UseNativeLibraryOffWindows { get; set; }
+
+    /// <summary>
+    /// Off Windows only: a directory holding the esent.dll ABI fake. Setting it enables the native path and binds
+    /// the plugin's esent.dll imports to that file, wherever the plugin was loaded from (a host's plugin folder).
+    /// Ignored on Windows, which always uses the system's esent.dll.
+    /// </summary>
+    public string? NativeLibraryDirectory { get; set; }
 }

@@ -7,7 +7,9 @@ using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Progress;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Errors;
+using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Windows.Esent;
+using InMemorySourceFile = EseBackupPlugin.Ese.Engine.Copy.InMemorySourceFile;
 
 namespace EseBackupPlugin.Ese.Sources.Esent;
 
@@ -215,8 +217,7 @@ internal sealed class EsentStreamingSession : EsentSessionBase
     private static string EndNote(int endErr)
         => endErr < 0 ? $" JetEndExternalBackupInstance2 then returned {EseErrorTable.Get(endErr)}." : string.Empty;
 
-    private static long GenerationOf(string path)
-        => EsentFileFacts.TryParseLogGeneration(Path.GetFileName(path), null, out _, out var gen) ? gen : 0;
+    private static long GenerationOf(string path) => LogFileName.ArchivedGeneration(Path.GetFileName(path)) ?? 0;
 
     private static IEnumerable<long> Generations(IEnumerable<string> paths) => paths.Select(GenerationOf).Where(g => g > 0);
 
@@ -260,7 +261,7 @@ internal sealed class EsentStreamingSession : EsentSessionBase
 
             foreach (var database in databases)
             {
-                yield return new EmptySourceFile
+                yield return new InMemorySourceFile
                 {
                     RelativePath = Path.GetFileNameWithoutExtension(database) + ".pat",
                     Role = FileRole.Patch,
@@ -290,13 +291,13 @@ internal sealed class EsentStreamingSession : EsentSessionBase
         {
             cancellationToken.ThrowIfCancellationRequested();
             var name = Path.GetFileName(log);
-            var isLog = EsentFileFacts.TryParseLogGeneration(name, null, out _, out var generation);
+            var generation = LogFileName.ArchivedGeneration(name);
             var file = new EsentStreamedFile(this, isDatabase: false)
             {
                 RelativePath = name,
-                Role = isLog ? FileRole.Log : FileRole.Other,
+                Role = generation is null ? FileRole.Other : FileRole.Log,
                 SourcePath = log,
-                Generation = isLog ? generation : null,
+                Generation = generation,
             };
             yield return file;
             cancellationToken.ThrowIfCancellationRequested();

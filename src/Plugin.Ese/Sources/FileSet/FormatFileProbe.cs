@@ -17,10 +17,7 @@ internal sealed class FormatFileProbe : IEseFileProbe
         long length;
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
-            length = stream.Length;
-            head = new byte[(int)Math.Min(length, EseFileSniffer.HeadSize)];
-            stream.ReadExactly(head);
+            head = EseHeaderFiles.ReadHead(path, EseFileSniffer.HeadSize, out length);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
