@@ -81,10 +81,23 @@ public class InMemoryCatalogTests
     private static BackupManifest Set(string id, BackupKind kind, string chain, string? prev, int seq) =>
         ManifestJsonTests.Sample(id) with { Kind = kind, Chain = new ChainInfo(chain, prev, seq) };
 
-    private static TruncationReport Done(BackupManifest m, bool ok) => new()
+    private static TruncationReport Done(BackupManifest m, bool ok, TruncationStatus? status = null) => new()
     {
-        SetId = m.SetId, TargetId = m.Target.Id, Kind = m.Kind, HostSucceeded = ok, Status = TruncationStatus.Skipped, PerformedBy = TruncationPerformer.None, At = DateTimeOffset.UtcNow,
+        SetId = m.SetId, TargetId = m.Target.Id, Kind = m.Kind, HostSucceeded = ok,
+        Status = status ?? (ok ? TruncationStatus.NothingToTruncate : TruncationStatus.Skipped),
+        PerformedBy = TruncationPerformer.None, At = DateTimeOffset.UtcNow,
     };
+
+    [Fact]
+    public async Task A_set_whose_engine_session_was_lost_is_kept_but_starts_no_chain()
+    {
+        var c = new InMemoryBackupCatalog();
+        var f = Set("f", BackupKind.Full, "f", null, 0);
+        await c.RecordBackupAsync(f);
+        await c.RecordTruncationAsync(Done(f, ok: true, TruncationStatus.Skipped));
+        Assert.Empty(await c.GetChainAsync(f.Target.Id));
+        Assert.Equal(CatalogSetState.Staged, c.Entries.Single().State);
+    }
 
     [Fact]
     public async Task Chain_is_the_last_completed_full_and_its_completed_incrementals()

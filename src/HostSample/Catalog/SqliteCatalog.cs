@@ -151,7 +151,12 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
             UPDATE sets SET state = $state, completed_at = $at, truncation_json = $t
             WHERE set_id = $id
             """,
-            ("$state", report.HostSucceeded ? nameof(HostSetState.Completed) : nameof(HostSetState.Failed)),
+            ("$state", CatalogStates.AfterCompletion(report) switch
+            {
+                CatalogSetState.Completed => nameof(HostSetState.Completed),
+                CatalogSetState.Failed => nameof(HostSetState.Failed),
+                _ => nameof(HostSetState.Stored), // stored and restorable, but not part of a chain
+            }),
             ("$at", Iso(report.At)),
             ("$t", JsonSerializer.Serialize(report, ContractJsonContext.Default.TruncationReport)),
             ("$id", report.SetId)));

@@ -54,3 +54,22 @@ public enum CatalogSetState
 /// <param name="State">Where it is in its life.</param>
 /// <param name="CompletedAt">When the host completed it.</param>
 public sealed record CatalogEntry(BackupManifest Manifest, CatalogSetState State, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] DateTimeOffset? CompletedAt);
+
+/// <summary>How a catalog should file a set once its truncation report arrives.</summary>
+public static class CatalogStates
+{
+    /// <summary>
+    /// <see cref="CatalogSetState.Completed"/> (the set joins its chain) when the host succeeded and completion
+    /// ran; <see cref="CatalogSetState.Failed"/> when the host failed; <see cref="CatalogSetState.Staged"/> when
+    /// the host succeeded but the engine session was lost (<see cref="TruncationStatus.Skipped"/>): the set is
+    /// stored and restorable, but the engine never recorded it, so no incremental may build on it.
+    /// </summary>
+    /// <param name="report">The truncation report.</param>
+    public static CatalogSetState AfterCompletion(TruncationReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return !report.HostSucceeded ? CatalogSetState.Failed
+            : report.Status == TruncationStatus.Skipped ? CatalogSetState.Staged
+            : CatalogSetState.Completed;
+    }
+}

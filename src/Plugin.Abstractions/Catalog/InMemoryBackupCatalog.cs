@@ -63,7 +63,7 @@ public sealed class InMemoryBackupCatalog : IBackupCatalog
             {
                 _entries[i] = _entries[i] with
                 {
-                    State = report.HostSucceeded ? CatalogSetState.Completed : CatalogSetState.Failed,
+                    State = CatalogStates.AfterCompletion(report),
                     CompletedAt = report.At,
                 };
             }

@@ -64,7 +64,11 @@ public enum TruncationStatus
     [JsonStringEnumMemberName("notAllowed")]
     NotAllowed,
 
-    /// <summary>The host reported a failure (or never completed): nothing was removed.</summary>
+    /// <summary>
+    /// Nothing was removed: the host reported a failure, or the engine session behind the set was lost (the
+    /// process that staged it ended). Such a set does not extend its target's chain; when the host had stored it,
+    /// it is still restorable on its own.
+    /// </summary>
     [JsonStringEnumMemberName("skipped")]
     Skipped,
 

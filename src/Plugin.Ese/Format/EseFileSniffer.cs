@@ -151,7 +151,9 @@ internal static class EseFileSniffer
 
         var fileType = head.Length >= DatabaseHeader.FileTypeOffset + 4 ? ReadFileType(head) : 0u;
         var tooShortForHeader = length < HeaderBlock;
-        if (magicAt >= 0 || fileType is DatabaseHeader.DatabaseFileType or DatabaseHeader.TemporaryDatabaseFileType)
+        // Without the database magic, a damaged file type alone must not turn a log-stream file into a database:
+        // one flipped bit changes a log's type 3 into 1. The magic, or the lack of a log-stream name, decides.
+        if (magicAt >= 0 || (fileType is DatabaseHeader.DatabaseFileType or DatabaseHeader.TemporaryDatabaseFileType && KindFromName(name, ext) is null))
         {
             return tooShortForHeader
                 ? new EseFileIdentity(EseFileKind.Truncated, "database magic, shorter than a header page", name, false)

@@ -125,7 +125,7 @@ internal sealed class CorruptionModel
         }
 
         // v7: walk the LRCHECKSUM chain (§5.8) from the clean bytes; each record owns the bytes it covers and its own
-        // fields, except the short checksum, which only recovery uses.
+        // fields, except the short checksum, which only recovery uses, and its two range lengths (below).
         long pos = 4096;
         while (true)
         {
@@ -135,7 +135,11 @@ internal sealed class CorruptionModel
             var cbNext = BinaryPrimitives.ReadUInt32LittleEndian(rec[9..]);
             var recordOffset = pos;
             Regions.Add(new Region(pos - cbBack, cbBack, FindingCodes.LogRecordChecksumMismatch, null, null, null) { RecordOffset = recordOffset });
-            Regions.Add(new Region(pos, 17, null, null, null, null) { RecordOffset = recordOffset });
+            // Not cbBackwards/cbForwards (bytes 1-8): a flip there moves the edge of the covered range, and when the
+            // bytes gained or lost XOR to exactly the flipped bit the LRCHECKSUM scheme cannot see it (seen on the XP
+            // logs: edb0007E.log byte 69613, edb00082.log byte 4101). ESE's own check has the same blind spot.
+            Regions.Add(new Region(pos, 1, null, null, null, null) { RecordOffset = recordOffset });
+            Regions.Add(new Region(pos + 9, 8, null, null, null, null) { RecordOffset = recordOffset });
             Regions.Add(new Region(pos + 21, 1, FindingCodes.LogRecordChecksumMismatch, null, null, null) { RecordOffset = recordOffset });
             Regions.Add(new Region(pos + 22, cbFwd, FindingCodes.LogRecordChecksumMismatch, null, null, null) { RecordOffset = recordOffset });
             if (cbNext == 0)
