@@ -28,6 +28,7 @@ internal sealed class BackupEngine : IAsyncDisposable
     private readonly TargetLockManager _locks;
     private readonly StagingArea _staging;
     private readonly OnePassCopier _copier;
+    private readonly IStagingFileSystem _fileSystem;
     private readonly ProducerStamp _producer;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -48,6 +49,7 @@ internal sealed class BackupEngine : IAsyncDisposable
         _locks = new TargetLockManager(options.LockDirectory ?? TargetLockManager.DefaultDirectory);
         _staging = new StagingArea(fileSystem, logger);
         _copier = new OnePassCopier(fileSystem, verifiers, options.BufferSize, options.BufferCount);
+        _fileSystem = fileSystem;
         _producer = producer;
         _time = time;
         _logger = logger;
@@ -218,7 +220,16 @@ internal sealed class BackupEngine : IAsyncDisposable
                 await using var reader = await file.OpenAsync(ct);
                 if (file.StagedPath is null)
                 {
-                    Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                    // Through the staging seam, and reported as a write failure of that folder if it fails.
+                    var folder = Path.GetDirectoryName(destination)!;
+                    try
+                    {
+                        _fileSystem.CreateDirectory(folder);
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        throw new CopyWriteException(folder, ex);
+                    }
                 }
 
                 copied = await _copier.CopyAsync(
@@ -235,7 +246,10 @@ internal sealed class BackupEngine : IAsyncDisposable
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PluginException)
             {
-                var writeSide = ex is IOException io && (ErrorMapping.IsDiskFull(io) || File.Exists(destination));
+                // The copier marks failures of the destination (create, write, flush); everything else happened while
+                // reading the source. (Guessing from whether the destination file existed blamed the source for a
+                // failed create, and the destination for a source read error in mid-file.)
+                var writeSide = ex is CopyWriteException || (ex is IOException io && ErrorMapping.IsDiskFull(io));
                 return new StagedFiles(files, bytes, pages, uninitialized, logUnits,
                     writeSide ? ErrorMapping.FromWriteFailure(ex, destination, target.Id) : ErrorMapping.FromReadFailure(ex, display, target.Id));
             }
@@ -311,18 +325,27 @@ internal sealed class BackupEngine : IAsyncDisposable
         };
     }
 
-    private static async Task WriteManifestAsync(string workDirectory, BackupManifest manifest, CancellationToken ct)
+    private async Task WriteManifestAsync(string workDirectory, BackupManifest manifest, CancellationToken ct)
     {
-        // Written last, flushed, then renamed into place: a set directory with a manifest is a whole set.
+        // Written last, flushed, then renamed into place: a set directory with a manifest is a whole set. Through the
+        // staging seam like every other staged byte, so that a full disk here is handled (and testable) like anywhere else.
         var temp = Path.Combine(workDirectory, BackupManifest.FileName + ".tmp");
+        var final = Path.Combine(workDirectory, BackupManifest.FileName);
         var bytes = Abstractions.Json.ManifestJson.Serialize(manifest);
-        await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.None))
+        try
         {
-            await stream.WriteAsync(bytes, ct);
-            stream.Flush(flushToDisk: true);
-        }
+            await using (var stream = _fileSystem.CreateFile(temp, bytes.Length))
+            {
+                await stream.WriteAsync(bytes, ct);
+                _fileSystem.FlushToDisk(stream);
+            }
 
-        File.Move(temp, Path.Combine(workDirectory, BackupManifest.FileName));
+            _fileSystem.MoveFile(temp, final, overwrite: false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CopyWriteException(final, ex);
+        }
     }
 
     /// <summary>Phase two.</summary>
