@@ -97,6 +97,11 @@ internal sealed class BackupEngine : IAsyncDisposable
         var (target, source) = await FindTargetAsync(request.TargetId, request.SearchPaths, ct);
         if (target is null || source is null)
         {
+            if (request.Kind == BackupKind.Incremental && await ReplacedStreamAsync(request.TargetId, ct) is { } replaced)
+            {
+                return Fail(replaced);
+            }
+
             return Fail(new PluginError(ErrorCodes.TargetNotFound, $"Target '{request.TargetId}' was not found by any source (searched the configured locations{(request.SearchPaths.Count > 0 ? " and " + string.Join(", ", request.SearchPaths) : string.Empty)}).") { TargetId = request.TargetId });
         }
 
@@ -190,6 +195,42 @@ internal sealed class BackupEngine : IAsyncDisposable
             _logger.LogError("Backup {SetId} of {TargetId} failed: {Error}", setId, request.TargetId, error);
             return BackupResult.Failure(error);
         }
+    }
+
+    /// <summary>
+    /// Why an incremental of a target that is no longer found cannot continue its chain, when the reason is that the
+    /// chain's location now holds another log stream (the logs were reset or replaced). Target ids derive from the
+    /// log stream, so such a target is simply "not found" by its old id; the operator needs to hear that a new full
+    /// backup is required instead. <see langword="null"/> when there is no chain or nothing else is there.
+    /// </summary>
+    private async Task<PluginError?> ReplacedStreamAsync(string targetId, CancellationToken ct)
+    {
+        var chain = await _catalog.GetChainAsync(targetId, ct);
+        if (chain.Count == 0 || chain[^1].Manifest.Target is not { Location: { } location } identity)
+        {
+            return null;
+        }
+
+        var place = Path.GetFullPath(location);
+        foreach (var source in _sources.Where(s => s.Kind == identity.Kind && s.Capabilities.Available))
+        {
+            await foreach (var t in source.DiscoverAsync(new DiscoveryRequest { Paths = [place], Kinds = [source.Kind] }, ct))
+            {
+                if (t.Location is { } l && string.Equals(Path.GetFullPath(l), place, StringComparison.Ordinal) && t.Logs?.LogSignature is { } now && now != identity.LogSignature)
+                {
+                    return new PluginError(
+                        ErrorCodes.NewFullBackupRequired,
+                        $"The log stream at '{place}' changed since set {chain[^1].Manifest.SetId}: its logs now have signature {now} (target {t.Id}), the chain's have {identity.LogSignature}; the logs were reset or replaced. A new full backup is needed.")
+                    {
+                        TargetId = targetId,
+                        File = place,
+                        Details = new Dictionary<string, string>(StringComparer.Ordinal) { ["eseName"] = "JET_errBadLogSignature", ["newTargetId"] = t.Id },
+                    };
+                }
+            }
+        }
+
+        return null;
     }
 
     private sealed record StagedFiles(List<ManifestFile> Files, long Bytes, long Pages, long Uninitialized, long LogUnits, PluginError? Error);
