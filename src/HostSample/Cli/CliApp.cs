@@ -67,7 +67,10 @@ internal static class CliApp
             }
             catch (PluginLoadException ex)
             {
-                await env.Error.WriteLineAsync($"error: cannot load plugin: {ex.Message}");
+                // Loader failures (assembly, entry type, constructor) name the plugin but not its plugin.json; an
+                // operator with several plugin folders needs to know which one is broken.
+                var which = ex.Message.Contains(ex.ManifestPath, StringComparison.Ordinal) ? string.Empty : $" (plugin.json: {ex.ManifestPath})";
+                await env.Error.WriteLineAsync($"error: cannot load plugin: {ex.Message}{which}");
                 return ExitCodes.PluginLoad;
             }
             catch (OperationCanceledException)
