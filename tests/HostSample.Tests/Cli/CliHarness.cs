@@ -31,9 +31,21 @@ internal static class CliHarness
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await CliApp.RunAsync(args, new CliEnvironment(output, error, interactive: false));
-        return new CliRun(code, output.ToString(), error.ToString());
+        // The CLI is built for one command per process: its global options are static objects that every command
+        // tree links to. Test classes run in parallel, so in-process runs take turns.
+        await Gate.WaitAsync();
+        try
+        {
+            var code = await CliApp.RunAsync(args, new CliEnvironment(output, error, interactive: false));
+            return new CliRun(code, output.ToString(), error.ToString());
+        }
+        finally
+        {
+            Gate.Release();
+        }
     }
+
+    private static readonly SemaphoreSlim Gate = new(1, 1);
 
     /// <summary>A JSON configuration file for <c>--config</c>: a private lock directory (and any extra plugin settings).</summary>
     public static string WriteConfig(TempDir temp, Action<JsonObject>? edit = null)

@@ -85,6 +85,8 @@ public class StagingFaultTests
     [InlineData(StagingOperation.Write, Enospc, 200_000L, 0)]
     [InlineData(StagingOperation.CreateFile, Eio, 0L, 1)]
     [InlineData(StagingOperation.MoveFile, Enospc, 0L, 1)]
+    [InlineData(StagingOperation.CreateDirectory, Enospc, 0L, 0)]
+    [InlineData(StagingOperation.SyncDirectory, Eio, 0L, 0)]
     public async Task A_fault_while_restoring_leaves_nothing_in_the_destination(StagingOperation operation, int errno, long afterBytes, int skipCalls)
     {
         using var temp = new TempDirectory();
@@ -95,7 +97,7 @@ public class StagingFaultTests
         var target = await h.TargetAsync(source);
         var (full, _) = await h.BackupAndCompleteAsync(target, BackupKind.Full);
 
-        var destination = temp.Combine("restore");
+        var destination = temp.Combine("restore", "deeper");
         fs.Arm(operation, errno, afterBytes, skipCalls);
         var restore = await h.Plugin.RestoreAsync(new RestoreRequest([full.SetDirectory!], destination));
         fs.Disarm();
@@ -103,6 +105,7 @@ public class StagingFaultTests
         Assert.True(fs.FaultedPaths.Count > 0);
         Assert.False(restore.Succeeded);
         Assert.Equal(errno == Enospc ? ErrorCodes.DiskFull : ErrorCodes.DiskIO, restore.Error!.Code);
+        Assert.Equal(fs.FaultedPaths[0], restore.Error.File);
         Assert.Empty(Directory.Exists(destination) ? Directory.EnumerateFileSystemEntries(destination, "*", SearchOption.AllDirectories) : []);
 
         var again = await h.Plugin.RestoreAsync(new RestoreRequest([full.SetDirectory!], destination));

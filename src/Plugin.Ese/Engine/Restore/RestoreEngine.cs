@@ -80,11 +80,20 @@ internal sealed class RestoreEngine(OnePassCopier copier, IStagingFileSystem fil
         var written = new List<(string Temp, string Final)>();
         var placed = new List<string>();
         var createdFolders = new List<string>();
-        CreateFolder(destination, createdFolders);
 
         // Files only: the layout is the destination. Through ESE: lay out beside it, then let ESE restore into it.
         var layout = request.Mode == RestoreMode.EseRestore ? Path.Combine(destination, ".esebackup-restore-layout") : destination;
-        CreateFolder(layout, createdFolders);
+        try
+        {
+            CreateFolder(destination, createdFolders);
+            CreateFolder(layout, createdFolders);
+        }
+        catch (CopyWriteException ex)
+        {
+            // A result, not an exception: the destination cannot be created.
+            Cleanup(written, placed, createdFolders);
+            return Fail(ErrorMapping.FromWriteFailure(ex, destination));
+        }
         var restored = new List<RestoredFile>();
         var total = plan.Sum(p => p.Entry.Size);
         long done = 0;
@@ -121,7 +130,15 @@ internal sealed class RestoreEngine(OnePassCopier copier, IStagingFileSystem fil
             foreach (var (temp, final) in written)
             {
                 var existed = File.Exists(final);
-                fileSystem.MoveFile(temp, final, overwrite: request.Overwrite);
+                try
+                {
+                    fileSystem.MoveFile(temp, final, overwrite: request.Overwrite);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    throw new CopyWriteException(final, ex);
+                }
+
                 if (!existed)
                 {
                     placed.Add(final);
@@ -183,6 +200,7 @@ internal sealed class RestoreEngine(OnePassCopier copier, IStagingFileSystem fil
     }
 
     /// <summary>Creates <paramref name="folder"/> and its missing parents, recording those it creates, outermost first.</summary>
+    /// <exception cref="CopyWriteException">The folder cannot be created.</exception>
     private void CreateFolder(string folder, List<string> created)
     {
         var missing = new Stack<string>();
@@ -191,7 +209,17 @@ internal sealed class RestoreEngine(OnePassCopier copier, IStagingFileSystem fil
             missing.Push(dir);
         }
 
-        fileSystem.CreateDirectory(folder);
+        try
+        {
+            fileSystem.CreateDirectory(folder);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Some of the missing folders may exist now; the cleanup removes only empty ones.
+            created.AddRange(missing);
+            throw new CopyWriteException(folder, ex);
+        }
+
         created.AddRange(missing);
     }
 
