@@ -243,6 +243,24 @@ public class IncrementalRulesTests
         Assert.True(File.Exists(Path.Combine(dir, "edb.log")));
         Assert.True(File.Exists(Log(dir, 10)));
         Assert.Equal(new[] { 1, 2, 3, 4, 10 }.Select(g => Log(dir, g)).Append(Path.Combine(dir, "edb.log")).Order(StringComparer.Ordinal), Directory.EnumerateFiles(dir, "*.log").Order(StringComparer.Ordinal));
+
+        // Now the checkpoint is the limit: 10-12 archived, current 13, databases need 12-13, but the checkpoint says 11.
+        SyntheticEseSet.AppendLogs(dir, 2);
+        SetCheckpoint(Path.Combine(dir, "edb.chk"), 11);
+        var size10 = new FileInfo(Log(dir, 10)).Length;
+        var (_, t3) = await h.BackupAndCompleteAsync(target, BackupKind.Incremental);
+        Assert.Equal([new TruncatedLog(Log(dir, 10), 10, size10)], t3.Removed);
+        Assert.StartsWith("Kept generation 11 and newer (checkpoint 11", t3.Reason, StringComparison.Ordinal);
+        Assert.Equal(new[] { 1, 2, 3, 4, 11, 12 }.Select(g => Log(dir, g)).Append(Path.Combine(dir, "edb.log")).Order(StringComparer.Ordinal), Directory.EnumerateFiles(dir, "*.log").Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>Rewrites both checkpoint copies to point at another generation (valid checksums).</summary>
+    private static void SetCheckpoint(string path, int generation)
+    {
+        var header = CheckpointSelection.Select(File.ReadAllBytes(path)).Header!;
+        var image = new byte[CheckpointHeader.FileSize];
+        (header with { Checkpoint = new LogPosition(0, 1, generation), DbConsistency = new LogPosition(0, 1, generation) }).WriteFile(image);
+        File.WriteAllBytes(path, image);
     }
 
     [Fact]
