@@ -9,10 +9,12 @@ namespace EseBackupPlugin.HostSample.Cli;
 /// <summary>The <c>esebackup</c> command line.</summary>
 internal static class CliApp
 {
-    public static readonly Option<string?> PluginOption = new("--plugin") { Description = "plugin.json to load (default: plugins/ese/plugin.json beside the host).", Recursive = true };
-    public static readonly Option<string?> RepositoryOption = new("--repository") { Description = "Backup repository directory (default: Host:Repository, ./.esebackup).", Recursive = true };
-    public static readonly Option<string?> ConfigOption = new("--config") { Description = "An extra JSON configuration file.", Recursive = true };
-    public static readonly Option<bool> VerboseOption = new("--verbose", "-v") { Description = "Log progress details to standard error.", Recursive = true };
+    // Global options are created per command tree (never shared static instances): System.CommandLine keeps
+    // parent links in each symbol, so two trees built at once must not share one.
+    private const string PluginOptionName = "--plugin";
+    private const string RepositoryOptionName = "--repository";
+    private const string ConfigOptionName = "--config";
+    private const string VerboseOptionName = "--verbose";
 
     /// <summary>Option shared by every command that can print JSON.</summary>
     public static Option<bool> JsonOption() => new("--json") { Description = "Print machine-readable JSON on standard output." };
@@ -21,7 +23,10 @@ internal static class CliApp
     {
         var root = new RootCommand("esebackup: a sample backup host driving the EseBackupPlugin (ESE databases).\n\n" + ExitCodes.Help)
         {
-            PluginOption, RepositoryOption, ConfigOption, VerboseOption,
+            new Option<string?>(PluginOptionName) { Description = "plugin.json to load (default: plugins/ese/plugin.json beside the host).", Recursive = true },
+            new Option<string?>(RepositoryOptionName) { Description = "Backup repository directory (default: Host:Repository, ./.esebackup).", Recursive = true },
+            new Option<string?>(ConfigOptionName) { Description = "An extra JSON configuration file.", Recursive = true },
+            new Option<bool>(VerboseOptionName, "-v") { Description = "Log progress details to standard error.", Recursive = true },
         };
         root.Subcommands.Add(PluginCommands.Plugins(env));
         root.Subcommands.Add(FileCommands.Inspect(env));
@@ -59,7 +64,11 @@ internal static class CliApp
     {
         command.SetAction(async (parse, ct) =>
         {
-            var global = new GlobalOptions(parse.GetValue(PluginOption), parse.GetValue(RepositoryOption), parse.GetValue(ConfigOption), parse.GetValue(VerboseOption));
+            var global = new GlobalOptions(
+                parse.GetValue<string?>(PluginOptionName),
+                parse.GetValue<string?>(RepositoryOptionName),
+                parse.GetValue<string?>(ConfigOptionName),
+                parse.GetValue<bool>(VerboseOptionName));
             try
             {
                 await using var session = new CliSession(global, env.Error);
@@ -67,7 +76,10 @@ internal static class CliApp
             }
             catch (PluginLoadException ex)
             {
-                await env.Error.WriteLineAsync($"error: cannot load plugin: {ex.Message}");
+                // Loader failures (assembly, entry type, constructor) name the plugin but not its plugin.json; an
+                // operator with several plugin folders needs to know which one is broken.
+                var which = ex.Message.Contains(ex.ManifestPath, StringComparison.Ordinal) ? string.Empty : $" (plugin.json: {ex.ManifestPath})";
+                await env.Error.WriteLineAsync($"error: cannot load plugin: {ex.Message}{which}");
                 return ExitCodes.PluginLoad;
             }
             catch (OperationCanceledException)

@@ -28,6 +28,7 @@ internal sealed class BackupEngine : IAsyncDisposable
     private readonly TargetLockManager _locks;
     private readonly StagingArea _staging;
     private readonly OnePassCopier _copier;
+    private readonly IStagingFileSystem _fileSystem;
     private readonly ProducerStamp _producer;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -48,6 +49,7 @@ internal sealed class BackupEngine : IAsyncDisposable
         _locks = new TargetLockManager(options.LockDirectory ?? TargetLockManager.DefaultDirectory);
         _staging = new StagingArea(fileSystem, logger);
         _copier = new OnePassCopier(fileSystem, verifiers, options.BufferSize, options.BufferCount);
+        _fileSystem = fileSystem;
         _producer = producer;
         _time = time;
         _logger = logger;
@@ -95,6 +97,11 @@ internal sealed class BackupEngine : IAsyncDisposable
         var (target, source) = await FindTargetAsync(request.TargetId, request.SearchPaths, ct);
         if (target is null || source is null)
         {
+            if (request.Kind == BackupKind.Incremental && await ReplacedStreamAsync(request.TargetId, ct) is { } replaced)
+            {
+                return Fail(replaced);
+            }
+
             return Fail(new PluginError(ErrorCodes.TargetNotFound, $"Target '{request.TargetId}' was not found by any source (searched the configured locations{(request.SearchPaths.Count > 0 ? " and " + string.Join(", ", request.SearchPaths) : string.Empty)}).") { TargetId = request.TargetId });
         }
 
@@ -190,6 +197,42 @@ internal sealed class BackupEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Why an incremental of a target that is no longer found cannot continue its chain, when the reason is that the
+    /// chain's location now holds another log stream (the logs were reset or replaced). Target ids derive from the
+    /// log stream, so such a target is simply "not found" by its old id; the operator needs to hear that a new full
+    /// backup is required instead. <see langword="null"/> when there is no chain or nothing else is there.
+    /// </summary>
+    private async Task<PluginError?> ReplacedStreamAsync(string targetId, CancellationToken ct)
+    {
+        var chain = await _catalog.GetChainAsync(targetId, ct);
+        if (chain.Count == 0 || chain[^1].Manifest.Target is not { Location: { } location } identity)
+        {
+            return null;
+        }
+
+        var place = Path.GetFullPath(location);
+        foreach (var source in _sources.Where(s => s.Kind == identity.Kind && s.Capabilities.Available))
+        {
+            await foreach (var t in source.DiscoverAsync(new DiscoveryRequest { Paths = [place], Kinds = [source.Kind] }, ct))
+            {
+                if (t.Location is { } l && string.Equals(Path.GetFullPath(l), place, StringComparison.Ordinal) && t.Logs?.LogSignature is { } now && now != identity.LogSignature)
+                {
+                    return new PluginError(
+                        ErrorCodes.NewFullBackupRequired,
+                        $"The log stream at '{place}' changed since set {chain[^1].Manifest.SetId}: its logs now have signature {now} (target {t.Id}), the chain's have {identity.LogSignature}; the logs were reset or replaced. A new full backup is needed.")
+                    {
+                        TargetId = targetId,
+                        File = place,
+                        Details = new Dictionary<string, string>(StringComparer.Ordinal) { ["eseName"] = "JET_errBadLogSignature", ["newTargetId"] = t.Id },
+                    };
+                }
+            }
+        }
+
+        return null;
+    }
+
     private sealed record StagedFiles(List<ManifestFile> Files, long Bytes, long Pages, long Uninitialized, long LogUnits, PluginError? Error);
 
     private async Task<StagedFiles> StageFilesAsync(ISourceSession session, BackupTarget target, string workDirectory, IProgress<OperationProgress>? progress, CancellationToken ct)
@@ -218,7 +261,16 @@ internal sealed class BackupEngine : IAsyncDisposable
                 await using var reader = await file.OpenAsync(ct);
                 if (file.StagedPath is null)
                 {
-                    Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                    // Through the staging seam, and reported as a write failure of that folder if it fails.
+                    var folder = Path.GetDirectoryName(destination)!;
+                    try
+                    {
+                        _fileSystem.CreateDirectory(folder);
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        throw new CopyWriteException(folder, ex);
+                    }
                 }
 
                 copied = await _copier.CopyAsync(
@@ -233,13 +285,14 @@ internal sealed class BackupEngine : IAsyncDisposable
                     },
                     ct);
             }
-            catch (StagingWriteException ex)
-            {
-                return new StagedFiles(files, bytes, pages, uninitialized, logUnits, ErrorMapping.FromWriteFailure(ex.InnerException ?? ex, ex.Path, target.Id));
-            }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PluginException)
             {
-                return new StagedFiles(files, bytes, pages, uninitialized, logUnits, ErrorMapping.FromReadFailure(ex, display, target.Id));
+                // The copier marks failures of the destination (create, write, flush); everything else happened while
+                // reading the source. (Guessing from whether the destination file existed blamed the source for a
+                // failed create, and the destination for a source read error in mid-file.)
+                var writeSide = ex is CopyWriteException || (ex is IOException io && ErrorMapping.IsDiskFull(io));
+                return new StagedFiles(files, bytes, pages, uninitialized, logUnits,
+                    writeSide ? ErrorMapping.FromWriteFailure(ex, destination, target.Id) : ErrorMapping.FromReadFailure(ex, display, target.Id));
             }
 
             if (copied.Verification.HasCorruption)
@@ -313,18 +366,27 @@ internal sealed class BackupEngine : IAsyncDisposable
         };
     }
 
-    private static async Task WriteManifestAsync(string workDirectory, BackupManifest manifest, CancellationToken ct)
+    private async Task WriteManifestAsync(string workDirectory, BackupManifest manifest, CancellationToken ct)
     {
-        // Written last, flushed, then renamed into place: a set directory with a manifest is a whole set.
+        // Written last, flushed, then renamed into place: a set directory with a manifest is a whole set. Through the
+        // staging seam like every other staged byte, so that a full disk here is handled (and testable) like anywhere else.
         var temp = Path.Combine(workDirectory, BackupManifest.FileName + ".tmp");
+        var final = Path.Combine(workDirectory, BackupManifest.FileName);
         var bytes = Abstractions.Json.ManifestJson.Serialize(manifest);
-        await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.None))
+        try
         {
-            await stream.WriteAsync(bytes, ct);
-            stream.Flush(flushToDisk: true);
-        }
+            await using (var stream = _fileSystem.CreateFile(temp, bytes.Length))
+            {
+                await stream.WriteAsync(bytes, ct);
+                _fileSystem.FlushToDisk(stream);
+            }
 
-        File.Move(temp, Path.Combine(workDirectory, BackupManifest.FileName));
+            _fileSystem.MoveFile(temp, final, overwrite: false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CopyWriteException(final, ex);
+        }
     }
 
     /// <summary>Phase two.</summary>

@@ -1,6 +1,7 @@
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Files;
 using EseBackupPlugin.Abstractions.Manifest;
+using EseBackupPlugin.Ese.Engine.Copy;
 using EseBackupPlugin.Ese.Engine.Ports;
 
 namespace EseBackupPlugin.Ese.Engine;
@@ -17,6 +18,8 @@ internal static class ErrorMapping
     /// <summary>A write-side I/O failure in staging or a restore destination.</summary>
     public static PluginError FromWriteFailure(Exception ex, string path, string? targetId = null) => ex switch
     {
+        // The copier names the file it failed to write; report the underlying error for that file.
+        CopyWriteException { InnerException: { } inner } w => FromWriteFailure(inner, w.Path, targetId),
         IOException io when IsDiskFull(io) => new PluginError(ErrorCodes.DiskFull, $"The disk holding '{path}' is full: {io.Message}") { File = path, TargetId = targetId },
         UnauthorizedAccessException => new PluginError(ErrorCodes.PermissionDenied, $"Access to '{path}' was denied: {ex.Message}") { File = path, TargetId = targetId },
         _ => new PluginError(ErrorCodes.DiskIO, $"Writing '{path}' failed: {ex.Message}") { File = path, TargetId = targetId },

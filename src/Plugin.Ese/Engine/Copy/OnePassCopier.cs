@@ -5,6 +5,23 @@ using EseBackupPlugin.Ese.Engine.Staging;
 
 namespace EseBackupPlugin.Ese.Engine.Copy;
 
+/// <summary>
+/// Writing the copy failed (creating, writing or flushing the destination), as opposed to reading the source: the
+/// caller must name the destination, not the source. Carries the original error's HResult (errno) and message.
+/// </summary>
+internal sealed class CopyWriteException : IOException
+{
+    public CopyWriteException(string path, Exception inner)
+        : base(inner.Message, inner)
+    {
+        Path = path;
+        HResult = inner.HResult;
+    }
+
+    /// <summary>The file that could not be written.</summary>
+    public string Path { get; }
+}
+
 /// <summary>What one pass over a file produced.</summary>
 /// <param name="Length">Bytes read (and written).</param>
 /// <param name="Sha256">SHA-256 of the content, lower-case hex.</param>
@@ -44,7 +61,8 @@ internal sealed class OnePassCopier
     /// Copies <paramref name="reader"/>'s content to <paramref name="destinationPath"/> (or, when it is
     /// <see langword="null"/>, only verifies and hashes it), reporting bytes as they are written.
     /// </summary>
-    /// <exception cref="IOException">Writing failed (the partial destination file is left for the caller to remove).</exception>
+    /// <exception cref="CopyWriteException">Creating, writing or flushing the destination failed (the partial file is left for the caller to remove).</exception>
+    /// <exception cref="IOException">Reading the source failed.</exception>
     public async Task<CopiedFile> CopyAsync(
         ISourceReader reader,
         string displayPath,
@@ -71,15 +89,18 @@ internal sealed class OnePassCopier
 
             if (destinationPath is not null)
             {
-                output = StagingWriteException.Wrap(destinationPath, () => _fileSystem.CreateFile(destinationPath, length));
+                output = WriteSide(destinationPath, () => _fileSystem.CreateFile(destinationPath, length));
             }
 
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var verifierBox = new StrongBox<IStreamVerifier?>();
 
-            var readTask = Task.Run(() => ReadStageAsync(reader, free.Reader, toProcess.Writer, ct), ct);
-            var processTask = Task.Run(() => ProcessStageAsync(toProcess.Reader, toWrite.Writer, hash, verifierBox, displayPath, fileName, length, ct), ct);
-            var writeTask = Task.Run(() => WriteStageAsync(toWrite.Reader, free.Writer, output, destinationPath, onBytes, ct), ct);
+            // A failed stage must stop the other two: each waits on the others' channels (the read stage for a free
+            // buffer, the process stage for room in the write queue) and would otherwise wait forever. A full disk in
+            // the write stage used to hang the backup exactly that way.
+            var readTask = StopOthersOnFailure(Task.Run(() => ReadStageAsync(reader, free.Reader, toProcess.Writer, ct), ct), linked);
+            var processTask = StopOthersOnFailure(Task.Run(() => ProcessStageAsync(toProcess.Reader, toWrite.Writer, hash, verifierBox, displayPath, fileName, length, ct), ct), linked);
+            var writeTask = StopOthersOnFailure(Task.Run(() => WriteStageAsync(toWrite.Reader, free.Writer, output, destinationPath, onBytes, ct), ct), linked);
 
             long total;
             try
@@ -102,7 +123,11 @@ internal sealed class OnePassCopier
 
             if (output is not null)
             {
-                StagingWriteException.Wrap(destinationPath!, () => _fileSystem.FlushToDisk(output));
+                WriteSide(destinationPath!, () =>
+                {
+                    _fileSystem.FlushToDisk(output);
+                    return true;
+                });
             }
 
             var verifier = verifierBox.Value ?? _verifiers.Create(displayPath, fileName, 0, ReadOnlySpan<byte>.Empty);
@@ -119,6 +144,45 @@ internal sealed class OnePassCopier
             {
                 ((IDisposable?)b)?.Dispose();
             }
+        }
+    }
+
+    private static async Task<T> StopOthersOnFailure<T>(Task<T> stage, CancellationTokenSource others)
+    {
+        try
+        {
+            return await stage;
+        }
+        catch
+        {
+            await others.CancelAsync();
+            throw;
+        }
+    }
+
+    private static async Task StopOthersOnFailure(Task stage, CancellationTokenSource others)
+    {
+        try
+        {
+            await stage;
+        }
+        catch
+        {
+            await others.CancelAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Runs a destination operation, marking its failure as a write failure of <paramref name="path"/>.</summary>
+    private static T WriteSide<T>(string path, Func<T> operation)
+    {
+        try
+        {
+            return operation();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CopyWriteException(path, ex);
         }
     }
 
@@ -201,7 +265,7 @@ internal sealed class OnePassCopier
         }
     }
 
-    private static async Task WriteStageAsync(ChannelReader<Chunk> input, ChannelWriter<AlignedBuffer> free, Stream? output, string? path, Action<long>? onBytes, CancellationToken ct)
+    private static async Task WriteStageAsync(ChannelReader<Chunk> input, ChannelWriter<AlignedBuffer> free, Stream? output, string? destinationPath, Action<long>? onBytes, CancellationToken ct)
     {
         await foreach (var chunk in input.ReadAllAsync(ct))
         {
@@ -211,9 +275,9 @@ internal sealed class OnePassCopier
                 {
                     await output.WriteAsync(chunk.Buffer.Memory[..chunk.Count], ct);
                 }
-                catch (IOException ex)
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
-                    throw new StagingWriteException(path!, ex);
+                    throw new CopyWriteException(destinationPath!, ex);
                 }
             }
 
@@ -228,39 +292,4 @@ internal sealed class OnePassCopier
     {
         public T? Value { get; set; }
     }
-}
-
-/// <summary>
-/// A failure on the writing side of a copy (creating, writing or flushing the destination), as opposed to
-/// reading the source: the engine reports the two differently (DiskFull/DiskIO on staging vs. a source error).
-/// </summary>
-internal sealed class StagingWriteException : IOException
-{
-    public StagingWriteException(string path, IOException inner)
-        : base(inner.Message, inner)
-    {
-        Path = path;
-        HResult = inner.HResult;
-    }
-
-    /// <summary>The file being written.</summary>
-    public string Path { get; }
-
-    public static T Wrap<T>(string path, Func<T> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (IOException ex) when (ex is not StagingWriteException)
-        {
-            throw new StagingWriteException(path, ex);
-        }
-    }
-
-    public static void Wrap(string path, Action action) => Wrap(path, () =>
-    {
-        action();
-        return 0;
-    });
 }

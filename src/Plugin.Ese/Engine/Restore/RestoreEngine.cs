@@ -75,25 +75,40 @@ internal sealed class RestoreEngine(OnePassCopier copier, IStagingFileSystem fil
             return Fail(new PluginError(ErrorCodes.DestinationNotEmpty, $"Restore destination '{destination}' is not empty; choose an empty directory or ask to overwrite.") { File = destination });
         }
 
-        fileSystem.CreateDirectory(destination);
+        // What this restore adds is tracked, so that a failure takes all of it away again: temporary files, files
+        // already renamed into place, and the folders it created (a failed restore used to leave those behind).
+        var written = new List<(string Temp, string Final)>();
+        var placed = new List<string>();
+        var createdFolders = new List<string>();
 
         // Files only: the layout is the destination. Through ESE: lay out beside it, then let ESE restore into it.
         var layout = request.Mode == RestoreMode.EseRestore ? Path.Combine(destination, ".esebackup-restore-layout") : destination;
-        fileSystem.CreateDirectory(layout);
-        var written = new List<(string Temp, string Final)>();
+        try
+        {
+            CreateFolder(destination, createdFolders);
+            CreateFolder(layout, createdFolders);
+        }
+        catch (CopyWriteException ex)
+        {
+            // A result, not an exception: the destination cannot be created.
+            Cleanup(written, placed, createdFolders);
+            return Fail(ErrorMapping.FromWriteFailure(ex, destination));
+        }
         var restored = new List<RestoredFile>();
         var total = plan.Sum(p => p.Entry.Size);
         long done = 0;
+        string? current = null;
         progress?.Report(new OperationProgress(OperationKind.Restore, ProgressPhase.Begin, 0, plan.Count, 0, total));
         try
         {
             foreach (var item in plan)
             {
                 ct.ThrowIfCancellationRequested();
+                current = item.SourcePath;
                 // Set paths were validated as plain relative paths; databases keep their sub-folders, logs sit at the top.
                 var final = Path.Combine(layout, item.TargetName.Replace('/', Path.DirectorySeparatorChar));
                 var folder = Path.GetDirectoryName(final)!;
-                fileSystem.CreateDirectory(folder);
+                CreateFolder(folder, createdFolders);
                 var temp = Path.Combine(folder, $".{Path.GetFileName(final)}.restoring-{Guid.NewGuid():N}");
                 written.Add((temp, final));
                 CopiedFile copied;
@@ -111,27 +126,41 @@ internal sealed class RestoreEngine(OnePassCopier copier, IStagingFileSystem fil
                 progress?.Report(new OperationProgress(OperationKind.Restore, ProgressPhase.Progress, restored.Count, plan.Count, done, total) { CurrentFile = final });
             }
 
+            current = null;
             foreach (var (temp, final) in written)
             {
-                fileSystem.MoveFile(temp, final, overwrite: request.Overwrite);
+                var existed = File.Exists(final);
+                try
+                {
+                    fileSystem.MoveFile(temp, final, overwrite: request.Overwrite);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    throw new CopyWriteException(final, ex);
+                }
+
+                if (!existed)
+                {
+                    placed.Add(final);
+                }
             }
 
-            written.Clear();
             fileSystem.SyncDirectory(layout);
+            written.Clear();
+            placed.Clear();
+            createdFolders.Clear();
         }
         catch (OperationCanceledException)
         {
-            Cleanup(written);
+            Cleanup(written, placed, createdFolders);
             throw;
-        }
-        catch (StagingWriteException ex)
-        {
-            return Abort(ErrorMapping.FromWriteFailure(ex.InnerException ?? ex, ex.Path));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // Reading the stored set, or renaming into place, failed.
-            return Abort(ErrorMapping.FromWriteFailure(ex, destination));
+            // Reading a stored set file is not a failure of the destination.
+            return Abort(ex is CopyWriteException || (ex is IOException io && ErrorMapping.IsDiskFull(io)) || current is null
+                ? ErrorMapping.FromWriteFailure(ex, destination)
+                : ErrorMapping.FromReadFailure(ex, current));
         }
 
         var generations = plan.Where(p => p.Entry.Log is not null).Select(p => p.Entry.Log!.Generation).ToList();
@@ -164,23 +193,64 @@ internal sealed class RestoreEngine(OnePassCopier copier, IStagingFileSystem fil
 
         RestoreResult Abort(PluginError error)
         {
-            Cleanup(written);
+            Cleanup(written, placed, createdFolders);
             progress?.Report(new OperationProgress(OperationKind.Restore, ProgressPhase.Fail, restored.Count, plan.Count, done, total) { Message = error.Message });
             return Fail(error);
         }
     }
 
-    private void Cleanup(List<(string Temp, string Final)> written)
+    /// <summary>Creates <paramref name="folder"/> and its missing parents, recording those it creates, outermost first.</summary>
+    /// <exception cref="CopyWriteException">The folder cannot be created.</exception>
+    private void CreateFolder(string folder, List<string> created)
     {
-        foreach (var (temp, _) in written)
+        var missing = new Stack<string>();
+        for (var dir = folder; !string.IsNullOrEmpty(dir) && !Directory.Exists(dir); dir = Path.GetDirectoryName(dir))
+        {
+            missing.Push(dir);
+        }
+
+        try
+        {
+            fileSystem.CreateDirectory(folder);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Some of the missing folders may exist now; the cleanup removes only empty ones.
+            created.AddRange(missing);
+            throw new CopyWriteException(folder, ex);
+        }
+
+        created.AddRange(missing);
+    }
+
+    private void Cleanup(List<(string Temp, string Final)> written, List<string> placed, List<string> createdFolders)
+    {
+        // Files renamed into place that did not exist before go too; a file that replaced an existing one (overwrite)
+        // stays, as the one it replaced is gone anyway.
+        foreach (var path in written.Select(w => w.Temp).Concat(placed))
         {
             try
             {
-                fileSystem.DeleteFile(temp);
+                fileSystem.DeleteFile(path);
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                logger.LogWarning(ex, "Could not remove partial restore file {File}.", temp);
+                logger.LogWarning(ex, "Could not remove partial restore file {File}.", path);
+            }
+        }
+
+        foreach (var folder in Enumerable.Reverse(createdFolders))
+        {
+            try
+            {
+                if (Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())
+                {
+                    Directory.Delete(folder);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                logger.LogWarning(ex, "Could not remove folder {Folder} created by the failed restore.", folder);
             }
         }
     }

@@ -94,8 +94,38 @@ internal sealed class StagingWork : IDisposable
         _fileSystem.DeleteFile(Path.Combine(WorkDirectory, StagingArea.OwnerLockName));
         _fileSystem.SyncDirectory(WorkDirectory);
         _fileSystem.MoveDirectory(WorkDirectory, FinalDirectory);
-        _fileSystem.SyncDirectory(_stagingDirectory);
+        try
+        {
+            _fileSystem.SyncDirectory(_stagingDirectory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The caller reports this backup as failed, so its set must not stay under its final name (it would look
+            // complete). Rename it back to the partial name, which Dispose (or the next run's sweep) removes.
+            Unpublish();
+            throw;
+        }
+
         _committed = true;
+    }
+
+    private void Unpublish()
+    {
+        try
+        {
+            _fileSystem.MoveDirectory(FinalDirectory, WorkDirectory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                _fileSystem.DeleteDirectory(FinalDirectory);
+            }
+            catch (Exception second) when (second is IOException or UnauthorizedAccessException)
+            {
+                // Nothing more can be done; the host sees the failure.
+            }
+        }
     }
 
     public void Dispose()

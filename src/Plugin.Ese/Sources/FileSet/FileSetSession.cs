@@ -176,8 +176,14 @@ internal sealed class FileSetSession(
         return candidates.Count == 0 ? long.MinValue : candidates.Min();
     }
 
+    /// <summary>
+    /// Generations the files hold in their final form. A copy of the then-current log (<see cref="LogFacts.WasCurrentLog"/>)
+    /// is partial: once the engine has finished that generation, its final version is in no set until the next
+    /// incremental copies it. Counting the partial copy let a set completed after the logs had moved on delete the only
+    /// final copy of that generation, so the chain could not continue (or restore) past it.
+    /// </summary>
     private static HashSet<long> CoveredBy(IEnumerable<ManifestFile> files) =>
-        [.. files.Where(f => f.Log is not null).Select(f => f.Log!.Generation)];
+        [.. files.Where(f => f.Log is { WasCurrentLog: false }).Select(f => f.Log!.Generation)];
 
     /// <summary>Archived logs below the boundary that the chain holds (never the current log).</summary>
     private static List<long> Truncatable(FileSetGroup g, HashSet<long> covered)
