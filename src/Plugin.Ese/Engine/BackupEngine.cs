@@ -152,7 +152,19 @@ internal sealed class BackupEngine : IAsyncDisposable
                 work.Commit();
                 _logger.LogInformation("Backup {SetId}: staged {Files} files ({Bytes} bytes) in {Directory}.", setId, staged.Files.Count, staged.Bytes, work.FinalDirectory);
 
-                await _catalog.RecordBackupAsync(manifest, ct);
+                try
+                {
+                    await _catalog.RecordBackupAsync(manifest, ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+                {
+                    // A set the host's catalog does not know would never be stored or completed: withdraw it.
+                    work.Withdraw();
+                    var catalogError = new PluginError(ErrorCodes.CatalogFailure, $"The host's catalog could not record set {setId}: {ex.Message}. The set was withdrawn from staging; no log was truncated.") { TargetId = target.Id };
+                    await session.AbortAsync(catalogError);
+                    return Fail(catalogError);
+                }
+
                 _pending.Add(new PendingBackup(setId, source, session, targetLock));
                 sessionHandedOver = true;
                 keepLock = true;

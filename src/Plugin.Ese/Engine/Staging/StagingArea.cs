@@ -109,6 +109,19 @@ internal sealed class StagingWork : IDisposable
         _committed = true;
     }
 
+    /// <summary>
+    /// Withdraws a committed set (renamed back to its partial name, which <see cref="Dispose"/> removes): for a
+    /// failure after the rename, such as the host's catalog refusing the record.
+    /// </summary>
+    public void Withdraw()
+    {
+        if (_committed)
+        {
+            Unpublish();
+            _committed = false;
+        }
+    }
+
     private void Unpublish()
     {
         try
