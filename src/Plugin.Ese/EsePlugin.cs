@@ -79,6 +79,11 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
             new VssSource(options.Vss, journal, logs.CreateLogger<VssSource>(), time),
         ];
 
+        if (ReferenceEquals(fileSystem, PhysicalStagingFileSystem.Instance) && !options.Engine.UnbufferedWrites)
+        {
+            fileSystem = PhysicalStagingFileSystem.Buffered;
+        }
+
         var copier = new OnePassCopier(fileSystem, FormatStreamVerifierFactory.Instance, options.Engine.BufferSize, options.Engine.BufferCount);
         var producer = new ProducerStamp(PluginId, Version, ContractVersion.Current.ToString(2));
         _engine = new BackupEngine(_sources, FormatStreamVerifierFactory.Instance, _catalog, fileSystem, options.Engine, producer, time, logs.CreateLogger<BackupEngine>());

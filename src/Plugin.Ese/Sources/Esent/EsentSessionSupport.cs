@@ -203,7 +203,7 @@ internal sealed class FileSourceReader : ISourceReader
     /// <summary>Opens <paramref name="path"/> for one sequential read.</summary>
     public FileSourceReader(string path)
     {
-        _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         Length = _stream.Length;
     }
 
@@ -212,6 +212,13 @@ internal sealed class FileSourceReader : ISourceReader
 
     /// <inheritdoc />
     public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) => _stream.ReadAsync(buffer, cancellationToken);
+
+    /// <inheritdoc />
+    public int Read(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return _stream.Read(buffer.Span);
+    }
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => _stream.DisposeAsync();
