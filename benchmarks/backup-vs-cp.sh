@@ -3,8 +3,9 @@
 #
 # In one run: builds Release, generates a synthetic ESE file set of each size (one database + 16 x 1 MiB logs,
 # 8 KiB XE pages, real formats and checksums), then for each size and cache mode alternates
-#   cp -r SET DEST && sync                                     (sync: the backup's copy is durable, cp's is not)
-#   esebackup backup SET --repository REPO --json && sync      (verify every page + SHA-256 + atomic staging + store)
+#   cp -r SET DEST && sync DEST/* DEST             (fsync of every copied file and the directory: the backup's
+#                                                   copy is durable, a bare cp's is not; the backup fsyncs the same)
+#   esebackup backup SET --repository REPO --json  (verify every page + SHA-256 + atomic staging + store + catalog)
 # and reports MB/s of each (10^6 bytes/s, bytes = what each tool copied), the ratio, and peak RSS (/usr/bin/time -v).
 #
 # Usage: benchmarks/backup-vs-cp.sh [--dir DIR] [--sizes "2 8"] [--runs N] [--cache cold|warm|both] [--keep] [--no-build]
@@ -44,7 +45,7 @@ cleanup() { if ((KEEP)); then note "kept $WORK"; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 ((BUILD)) && build_release
 RESULTS="$WORK/results.tsv"
-printf 'size_gib\tcache\trun\ttool\tbytes\tseconds\tmb_per_s\tpeak_rss_kib\n' >"$RESULTS"
+printf 'size_gib\tcache\trun\ttool\tbytes\tseconds\tmb_per_s\tpeak_rss_kib\tseconds_before_fsync\n' >"$RESULTS"
 note "$(machine_summary "$WORK")"
 note "scratch: $WORK; sizes: $SIZES GiB; $RUNS runs per size and cache mode ($MODES)"
 
@@ -55,13 +56,14 @@ prepare() { # prepare MODE SET
   if [[ $1 == cold ]]; then cold_cache; else cat "$2"/* >/dev/null; warm_tools; fi
 }
 
-run_cp() { # run_cp SET -> "bytes seconds rss"
-  local t0 t1
+run_cp() { # run_cp SET -> "bytes seconds rss seconds-before-fsync"
+  local t0 tm t1
   t0=$(now)
   /usr/bin/time -v -o "$WORK/time-cp.txt" cp -r "$1" "$WORK/cp-dest"
-  sync
+  tm=$(now)
+  find "$WORK/cp-dest" -print0 | xargs -0 sync --
   t1=$(now)
-  echo "$(tree_bytes "$1") $(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}') $(time_v_field "$WORK/time-cp.txt" "Maximum resident set size")"
+  echo "$(tree_bytes "$1") $(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}') $(time_v_field "$WORK/time-cp.txt" "Maximum resident set size") $(awk -v a="$t0" -v b="$tm" 'BEGIN {print b - a}')"
 }
 
 run_esebackup() { # run_esebackup SET -> "bytes seconds rss"
@@ -69,7 +71,6 @@ run_esebackup() { # run_esebackup SET -> "bytes seconds rss"
   t0=$(now)
   /usr/bin/time -v -o "$WORK/time-ese.txt" "$ESEBACKUP" backup "$1" --repository "$WORK/repo" --json >"$WORK/backup.json" ||
     die "esebackup backup failed: $(head -c 2000 "$WORK/backup.json")"
-  sync
   t1=$(now)
   grep -q '"state": "completed"' "$WORK/backup.json" || die "the backup did not complete: $(head -c 2000 "$WORK/backup.json")"
   # Bytes the backup copied: the manifest's file sizes (the full backup takes the logs it needs, not all 16).
@@ -78,10 +79,10 @@ run_esebackup() { # run_esebackup SET -> "bytes seconds rss"
   echo "$bytes $(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}') $(time_v_field "$WORK/time-ese.txt" "Maximum resident set size")"
 }
 
-record() { # record SIZE MODE RUN TOOL "bytes seconds rss"
-  local bytes secs rss
-  read -r bytes secs rss <<<"$5"
-  printf '%s\t%s\t%s\t%s\t%s\t%.3f\t%.1f\t%s\n' "$1" "$2" "$3" "$4" "$bytes" "$secs" "$(awk -v b="$bytes" -v s="$secs" 'BEGIN {print b / 1e6 / s}')" "$rss" | tee -a "$RESULTS" >&2
+record() { # record SIZE MODE RUN TOOL "bytes seconds rss [seconds-before-fsync]"
+  local bytes secs rss before
+  read -r bytes secs rss before <<<"$5"
+  printf '%s\t%s\t%s\t%s\t%s\t%.3f\t%.1f\t%s\t%s\n' "$1" "$2" "$3" "$4" "$bytes" "$secs" "$(awk -v b="$bytes" -v s="$secs" 'BEGIN {print b / 1e6 / s}')" "$rss" "${before:-}" | tee -a "$RESULTS" >&2
 }
 
 for size in $SIZES; do
@@ -109,8 +110,8 @@ done
 # Summary: medians over runs (min-max in brackets); the ratio is taken per run pair, then its median.
 echo
 echo "$(machine_summary "$WORK")"
-echo "cp = 'cp -r SET DEST && sync'; esebackup = 'esebackup backup SET --json && sync' (verify + SHA-256 + staging); MB = 10^6 bytes"
-printf '%-8s %-6s %-26s %-26s %-24s %-16s\n' "size" "cache" "cp MB/s" "esebackup MB/s" "ratio esebackup/cp" "esebackup RSS"
+echo "cp = 'cp -r SET DEST' + fsync of its files; esebackup = 'esebackup backup SET --json' (verify + SHA-256 + durable staging); MB = 10^6 bytes"
+printf '%-8s %-6s %-24s %-24s %-22s %-24s %-14s\n' "size" "cache" "cp+fsync MB/s" "esebackup MB/s" "ratio esebackup/cp" "(cp before fsync MB/s)" "esebackup RSS"
 verdict=0
 for size in $SIZES; do
   for mode in $MODES; do
@@ -119,11 +120,13 @@ for size in $SIZES; do
     read -r esm esl esh _ <<<"$(sel esebackup 7 | stats)"
     read -r ratm ratl rath _ <<<"$(paste <(sel esebackup 7) <(sel cp 7) | awk '{print $1 / $2}' | stats)"
     read -r rssm _ rssh _ <<<"$(sel esebackup 8 | stats)"
-    printf '%-8s %-6s %-26s %-26s %-24s %-16s\n' "${size} GiB" "$mode" "$cpm [$cpl-$cph]" "$esm [$esl-$esh]" "$ratm [$ratl-$rath]" "$(awk -v k="$rssh" 'BEGIN {printf "%.0f MiB max", k / 1024}')"
+    read -r cnm cnl cnh _ <<<"$(awk -F'\t' -v s="$size" -v c="$mode" 'NR > 1 && $1 == s && $2 == c && $4 == "cp" {print $5 / 1e6 / $9}' "$RESULTS" | stats)"
+    printf '%-8s %-6s %-24s %-24s %-22s %-24s %-14s\n' "${size} GiB" "$mode" "$cpm [$cpl-$cph]" "$esm [$esl-$esh]" "$ratm [$ratl-$rath]" "$cnm [$cnl-$cnh]" \
+      "$(awk -v k="$rssh" 'BEGIN {printf "%.0f MiB max", k / 1024}')"
     awk -v r="$ratm" 'BEGIN {exit !(r >= 0.9)}' || verdict=1
     awk -v k="$rssh" 'BEGIN {exit !(k <= 256 * 1024)}' || verdict=1
   done
 done
-echo "targets: ratio >= 0.9, peak RSS <= 256 MiB, both sizes alike: $([[ $verdict == 0 ]] && echo met || echo NOT met)"
+echo "targets (median ratio >= 0.9 and peak RSS <= 256 MiB at every size and cache mode): $([[ $verdict == 0 ]] && echo met || echo NOT met)"
 [[ ${BUSY_RUNS:-0} == 0 ]] || echo "note: $BUSY_RUNS run(s) started while the machine was busy"
 echo "raw results: $RESULTS$([[ $KEEP == 1 ]] || echo ' (deleted with the scratch directory; use --keep)')"

@@ -86,7 +86,7 @@ time_v_seconds() {
 }
 
 # Sum of the sizes of the regular files under a directory.
-tree_bytes() { find "$1" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
+tree_bytes() { find "$1" -type f -printf '%s\n' | awk '{s += $1} END {printf "%.0f\n", s}'; }
 
 # stats: reads numbers on stdin, prints "median min max n".
 stats() {

@@ -4,7 +4,7 @@ using EseBackupPlugin.Ese.Format;
 namespace EseBackupPlugin.Ese.Sources.FileSet;
 
 /// <summary>
-/// Reads only the first bytes of a file (at most 128 KiB: both database header copies at 32 KiB pages) and
+/// Reads only the first bytes of a file (at most 128 KiB: both database header copies at 32 KiB pages; no read-ahead) and
 /// identifies it with the Format layer's sniffer; page and segment checks are left to the one-pass copy.
 /// </summary>
 internal sealed class FormatFileProbe : IEseFileProbe
@@ -17,7 +17,8 @@ internal sealed class FormatFileProbe : IEseFileProbe
         long length;
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
+            // RandomAccess: no read-ahead, so probing a database reads its first 128 KiB and nothing more.
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.RandomAccess);
             length = stream.Length;
             head = new byte[(int)Math.Min(length, EseFileSniffer.HeadSize)];
             stream.ReadExactly(head);
