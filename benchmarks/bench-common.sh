@@ -60,10 +60,10 @@ wait_quiet() {
   while :; do
     local u n s i w q sq st t1 t2 i1 i2 d1 d2
     read -r _ u n s i w q sq st _ < /proc/stat; t1=$((u + n + s + i + w + q + sq + st)); i1=$i
-    d1=$(awk -v d="$dev" '$3 == d {print $6 + $10}' /proc/diskstats)
+    d1=$(awk -v d="$dev" '$3 == d {printf "%.0f\n", $6 + $10}' /proc/diskstats)
     sleep 1
     read -r _ u n s i w q sq st _ < /proc/stat; t2=$((u + n + s + i + w + q + sq + st)); i2=$i
-    d2=$(awk -v d="$dev" '$3 == d {print $6 + $10}' /proc/diskstats)
+    d2=$(awk -v d="$dev" '$3 == d {printf "%.0f\n", $6 + $10}' /proc/diskstats)
     local idle=$((100 * (i2 - i1) / (t2 - t1))) moved=$(((${d2:-0} - ${d1:-0}) / 2048))
     if ((idle >= 85 && moved < 4)); then return 0; fi
     waited=$((waited + 1))
