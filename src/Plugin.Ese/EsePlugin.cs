@@ -82,6 +82,11 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
         // Snapshot sets a crashed earlier run left behind (recorded in the host's catalog) go first.
         vss.StartOrphanCleanUp();
 
+        if (ReferenceEquals(fileSystem, PhysicalStagingFileSystem.Instance) && !options.Engine.UnbufferedWrites)
+        {
+            fileSystem = PhysicalStagingFileSystem.Buffered;
+        }
+
         var copier = new OnePassCopier(fileSystem, FormatStreamVerifierFactory.Instance, options.Engine.BufferSize, options.Engine.BufferCount);
         var producer = new ProducerStamp(PluginId, Version, ContractVersion.Current.ToString(2));
         _engine = new BackupEngine(_sources, FormatStreamVerifierFactory.Instance, _catalog, fileSystem, options.Engine, producer, time, logs.CreateLogger<BackupEngine>());

@@ -9,6 +9,12 @@ internal sealed class EngineOptions
     /// <summary>Buffers in flight per file (read, verify/hash, write overlap); memory use is about size × count.</summary>
     public int BufferCount { get; set; } = 6;
 
+    /// <summary>
+    /// Write staged and restored files around the page cache (Linux <c>O_DIRECT</c>) when their writes are aligned;
+    /// falls back to buffered writes by itself where the file system refuses. Off: always buffered.
+    /// </summary>
+    public bool UnbufferedWrites { get; set; } = true;
+
     /// <summary>Where per-target lock files live; every process on the machine must use the same one.</summary>
     public string? LockDirectory { get; set; }
 }

@@ -19,7 +19,8 @@ internal static class EseHeaderFiles
     /// <exception cref="UnauthorizedAccessException">Access is denied.</exception>
     public static byte[] ReadAt(string path, long offset, int count, out long length)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
+        // RandomAccess: no read-ahead, so probing a database reads its header pages and nothing more.
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.RandomAccess);
         length = stream.Length;
         if (offset >= length)
         {

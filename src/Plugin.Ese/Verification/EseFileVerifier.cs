@@ -4,8 +4,9 @@ using EseBackupPlugin.Ese.Format;
 namespace EseBackupPlugin.Ese.Verification;
 
 /// <summary>
-/// Streams one file from disk through <see cref="EseStreamVerifier"/> with a fixed-size buffer, so any file size
-/// verifies in bounded memory. I/O failures surface as exceptions; the services turn them into errors.
+/// Streams one file from disk through <see cref="EseStreamVerifier"/> with two fixed-size buffers, so any file size
+/// verifies in bounded memory: while one buffer is verified the next read fills the other, so the checks hide
+/// behind the disk instead of adding to it. I/O failures surface as exceptions; the services turn them into errors.
 /// </summary>
 internal static class EseFileVerifier
 {
@@ -30,7 +31,8 @@ internal static class EseFileVerifier
     {
         const int granule = EseFileSniffer.HeadSize;
         var size = Math.Max(granule, (bufferSize + granule - 1) / granule * granule);
-        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        byte[][] buffers = [ArrayPool<byte>.Shared.Rent(size), ArrayPool<byte>.Shared.Rent(size)];
+        Task<int>? pending = null;
         try
         {
             var options = new FileStreamOptions
@@ -44,27 +46,40 @@ internal static class EseFileVerifier
             await using var stream = new FileStream(path, options);
             var length = stream.Length;
             var headLength = (int)Math.Min(length, EseFileSniffer.HeadSize);
-            var headRead = await stream.ReadAtLeastAsync(buffer.AsMemory(0, headLength), headLength, throwOnEndOfStream: false, cancellationToken);
-            var verifier = EseStreamVerifier.Create(displayPath ?? path, Path.GetFileName(path), length, buffer.AsSpan(0, headRead));
-            verifier.Process(buffer.AsSpan(0, headRead));
+            var headRead = await stream.ReadAtLeastAsync(buffers[0].AsMemory(0, headLength), headLength, throwOnEndOfStream: false, cancellationToken);
+            var verifier = EseStreamVerifier.Create(displayPath ?? path, Path.GetFileName(path), length, buffers[0].AsSpan(0, headRead));
+            verifier.Process(buffers[0].AsSpan(0, headRead));
             bytesRead?.Report(verifier.BytesProcessed);
             if (headRead == headLength)
             {
+                var current = 1;
+                var read = stream.ReadAtLeastAsync(buffers[current].AsMemory(0, size), size, throwOnEndOfStream: false, cancellationToken).AsTask();
+                pending = read;
                 while (true)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var n = await stream.ReadAtLeastAsync(buffer.AsMemory(0, size), size, throwOnEndOfStream: false, cancellationToken);
+                    var n = await read;
+                    pending = null;
                     if (n == 0)
                     {
                         break;
                     }
 
-                    verifier.Process(buffer.AsSpan(0, n));
+                    if (n == size)
+                    {
+                        // Read the next chunk into the other buffer while this one is verified.
+                        cancellationToken.ThrowIfCancellationRequested();
+                        read = stream.ReadAtLeastAsync(buffers[1 - current].AsMemory(0, size), size, throwOnEndOfStream: false, cancellationToken).AsTask();
+                        pending = read;
+                    }
+
+                    verifier.Process(buffers[current].AsSpan(0, n));
                     bytesRead?.Report(verifier.BytesProcessed);
                     if (n < size)
                     {
                         break;
                     }
+
+                    current = 1 - current;
                 }
             }
 
@@ -72,7 +87,14 @@ internal static class EseFileVerifier
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (pending is not null)
+            {
+                // A read may still be filling a buffer: let it finish before the buffer goes back to the pool.
+                await pending.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+
+            ArrayPool<byte>.Shared.Return(buffers[0]);
+            ArrayPool<byte>.Shared.Return(buffers[1]);
         }
     }
 }

@@ -2,7 +2,10 @@ using EseBackupPlugin.Ese.Engine.Ports;
 
 namespace EseBackupPlugin.Ese.Engine.Copy;
 
-/// <summary>Reads a local file sequentially, with the OS told so (read-ahead) and no managed buffer in between.</summary>
+/// <summary>
+/// Reads a local file sequentially, with the OS told so (read-ahead) and no managed buffer in between. The handle is
+/// synchronous: the engine reads on its own thread (<see cref="Read"/>).
+/// </summary>
 internal sealed class LocalFileReader : ISourceReader
 {
     private readonly FileStream _stream;
@@ -26,10 +29,16 @@ internal sealed class LocalFileReader : ISourceReader
             Access = FileAccess.Read,
             Share = share,
             BufferSize = 0,
-            Options = FileOptions.SequentialScan | FileOptions.Asynchronous,
+            Options = FileOptions.SequentialScan,
         }));
 
     public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) => _stream.ReadAsync(buffer, cancellationToken);
+
+    public int Read(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return _stream.Read(buffer.Span);
+    }
 
     public ValueTask DisposeAsync() => _stream.DisposeAsync();
 }

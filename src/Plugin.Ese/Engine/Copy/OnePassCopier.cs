@@ -1,5 +1,5 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Threading.Channels;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Engine.Staging;
 
@@ -30,12 +30,22 @@ internal sealed record CopiedFile(long Length, string Sha256, StreamVerification
 
 /// <summary>
 /// Reads a file once and, in the same pass, verifies it (ESE page/segment checks), hashes it (SHA-256)
-/// and writes it. Three stages overlap on the machine's cores: read → (verify ‖ hash) → write, handing
-/// a small fixed set of aligned buffers around, so memory stays flat whatever the file size.
+/// and writes it, handing a small fixed set of aligned buffers around, so memory stays flat whatever the
+/// file size.
+/// <para>
+/// A file larger than one buffer runs on three dedicated threads: the reader fills a free buffer and verifies
+/// it (the checks run at memory speed), then gives the same buffer at once to the hasher and to the writer,
+/// which work on it side by side (both only read it); the buffer is free again when both are done. SHA-256
+/// is the costliest step and cannot be split across cores, so it gets a thread of its own that never waits for
+/// the disk; the writer's time is mostly the device's. Dedicated threads with blocking hand-offs keep the
+/// thread pool out of the per-chunk path (no task per chunk, no spinning workers competing for the cores).
+/// A file that fits in one buffer is read, verified, hashed and written on the calling thread.
+/// </para>
 /// </summary>
 internal sealed class OnePassCopier
 {
     private const int HeadBytes = 128 * 1024;
+    private const int SmallFileGranularity = 64 * 1024;
 
     private readonly IStagingFileSystem _fileSystem;
     private readonly IStreamVerifierFactory _verifiers;
@@ -71,51 +81,16 @@ internal sealed class OnePassCopier
         Action<long>? onBytes,
         CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var length = reader.Length;
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var ct = linked.Token;
-        var buffers = new AlignedBuffer[_bufferCount];
-        var free = Channel.CreateBounded<AlignedBuffer>(_bufferCount);
-        var toProcess = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(_bufferCount) { SingleReader = true, SingleWriter = true });
-        var toWrite = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(_bufferCount) { SingleReader = true, SingleWriter = true });
-        Stream? output = null;
+        var output = destinationPath is null ? null : WriteSide(destinationPath, () => _fileSystem.CreateFile(destinationPath, length));
         try
         {
-            for (var i = 0; i < buffers.Length; i++)
-            {
-                buffers[i] = new AlignedBuffer(_bufferSize);
-                free.Writer.TryWrite(buffers[i]);
-            }
-
-            if (destinationPath is not null)
-            {
-                output = WriteSide(destinationPath, () => _fileSystem.CreateFile(destinationPath, length));
-            }
-
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var verifierBox = new StrongBox<IStreamVerifier?>();
-
-            // A failed stage must stop the other two: each waits on the others' channels (the read stage for a free
-            // buffer, the process stage for room in the write queue) and would otherwise wait forever. A full disk in
-            // the write stage used to hang the backup exactly that way.
-            var readTask = StopOthersOnFailure(Task.Run(() => ReadStageAsync(reader, free.Reader, toProcess.Writer, ct), ct), linked);
-            var processTask = StopOthersOnFailure(Task.Run(() => ProcessStageAsync(toProcess.Reader, toWrite.Writer, hash, verifierBox, displayPath, fileName, length, ct), ct), linked);
-            var writeTask = StopOthersOnFailure(Task.Run(() => WriteStageAsync(toWrite.Reader, free.Writer, output, destinationPath, onBytes, ct), ct), linked);
-
-            long total;
-            try
-            {
-                total = await readTask;
-                await processTask;
-                await writeTask;
-            }
-            catch
-            {
-                await linked.CancelAsync();
-                await Task.WhenAll(readTask, processTask, writeTask).ContinueWith(_ => { }, TaskScheduler.Default);
-                throw FirstFault(readTask, processTask, writeTask) ?? new OperationCanceledException(cancellationToken);
-            }
-
+            var pass = new Pass(reader, displayPath, fileName, length, output, destinationPath, onBytes, hash, _verifiers);
+            var total = length < _bufferSize
+                ? CopySmall(pass, cancellationToken)
+                : await CopyLargeAsync(pass, cancellationToken);
             if (total != length)
             {
                 throw new IOException($"'{displayPath}' delivered {total:N0} bytes but announced {length:N0}; the source changed while it was copied.");
@@ -130,7 +105,7 @@ internal sealed class OnePassCopier
                 });
             }
 
-            var verifier = verifierBox.Value ?? _verifiers.Create(displayPath, fileName, 0, ReadOnlySpan<byte>.Empty);
+            var verifier = pass.Verifier ?? _verifiers.Create(displayPath, fileName, 0, ReadOnlySpan<byte>.Empty);
             return new CopiedFile(total, Convert.ToHexStringLower(hash.GetHashAndReset()), verifier.Complete());
         }
         finally
@@ -139,39 +114,87 @@ internal sealed class OnePassCopier
             {
                 await output.DisposeAsync();
             }
+        }
+    }
 
-            foreach (var b in buffers)
+    /// <summary>One buffer, sized to the file (plus room to notice a source that delivers more than it announced).</summary>
+    private static long CopySmall(Pass pass, CancellationToken ct)
+    {
+        var capacity = (int)(((pass.Length / SmallFileGranularity) + 1) * SmallFileGranularity);
+        using var buffer = new AlignedBuffer(capacity);
+        var filled = Fill(pass.Reader, buffer, ct);
+        if (filled > 0)
+        {
+            var span = buffer.Memory.Span[..filled];
+            pass.Verify(span);
+            pass.Hash.AppendData(span);
+            pass.Write(span);
+            pass.OnBytes?.Invoke(filled);
+        }
+
+        return filled;
+    }
+
+    private async Task<long> CopyLargeAsync(Pass pass, CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var ct = linked.Token;
+        var slots = new Slot[_bufferCount];
+        using var free = new BlockingCollection<Slot>(new ConcurrentQueue<Slot>(), _bufferCount);
+        using var toHash = new BlockingCollection<Slot>(new ConcurrentQueue<Slot>(), _bufferCount);
+        using var toWrite = new BlockingCollection<Slot>(new ConcurrentQueue<Slot>(), _bufferCount);
+        try
+        {
+            for (var i = 0; i < slots.Length; i++)
             {
-                ((IDisposable?)b)?.Dispose();
+                slots[i] = new Slot(new AlignedBuffer(_bufferSize));
+                free.Add(slots[i], CancellationToken.None);
+            }
+
+            var consumers = pass.Output is null ? 1 : 2;
+            var read = Stage(() => ReadStage(pass, free, toHash, pass.Output is null ? null : toWrite, consumers, ct), linked);
+            var hash = Stage(() => HashStage(pass, toHash, free, reportBytes: pass.Output is null, ct), linked);
+            var write = pass.Output is null
+                ? Task.FromResult(0L)
+                : Stage(() => WriteStage(pass, toWrite, free, ct), linked);
+            try
+            {
+                await Task.WhenAll(read, hash, write);
+            }
+            catch
+            {
+                throw FirstFault(read, hash, write) ?? new OperationCanceledException(cancellationToken);
+            }
+
+            return read.Result;
+        }
+        finally
+        {
+            foreach (var slot in slots)
+            {
+                ((IDisposable?)slot?.Buffer)?.Dispose();
             }
         }
     }
 
-    private static async Task<T> StopOthersOnFailure<T>(Task<T> stage, CancellationTokenSource others)
-    {
-        try
-        {
-            return await stage;
-        }
-        catch
-        {
-            await others.CancelAsync();
-            throw;
-        }
-    }
-
-    private static async Task StopOthersOnFailure(Task stage, CancellationTokenSource others)
-    {
-        try
-        {
-            await stage;
-        }
-        catch
-        {
-            await others.CancelAsync();
-            throw;
-        }
-    }
+    /// <summary>Runs a stage on a thread of its own; a failing stage cancels the others.</summary>
+    private static Task<long> Stage(Func<long> body, CancellationTokenSource linked) =>
+        Task.Factory.StartNew(
+            () =>
+            {
+                try
+                {
+                    return body();
+                }
+                catch
+                {
+                    linked.Cancel();
+                    throw;
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
 
     /// <summary>Runs a destination operation, marking its failure as a write failure of <paramref name="path"/>.</summary>
     private static T WriteSide<T>(string path, Func<T> operation)
@@ -193,33 +216,26 @@ internal sealed class OnePassCopier
         return faults.FirstOrDefault(e => e is not OperationCanceledException) ?? faults.FirstOrDefault();
     }
 
-    private async Task<long> ReadStageAsync(ISourceReader reader, ChannelReader<AlignedBuffer> free, ChannelWriter<Chunk> next, CancellationToken ct)
+    private long ReadStage(Pass pass, BlockingCollection<Slot> free, BlockingCollection<Slot> toHash, BlockingCollection<Slot>? toWrite, int consumers, CancellationToken ct)
     {
         long total = 0;
         try
         {
             while (true)
             {
-                var buffer = await free.ReadAsync(ct);
-                var filled = 0;
-                while (filled < _bufferSize)
-                {
-                    var n = await reader.ReadAsync(buffer.Memory[filled..], ct);
-                    if (n == 0)
-                    {
-                        break;
-                    }
-
-                    filled += n;
-                }
-
+                var slot = free.Take(ct);
+                var filled = Fill(pass.Reader, slot.Buffer, ct);
                 if (filled == 0)
                 {
                     break;
                 }
 
                 total += filled;
-                await next.WriteAsync(new Chunk(buffer, filled), ct);
+                pass.Verify(slot.Buffer.Memory.Span[..filled]);
+                slot.Count = filled;
+                slot.Pending = consumers;
+                toHash.Add(slot, ct);
+                toWrite?.Add(slot, ct);
                 if (filled < _bufferSize)
                 {
                     break;
@@ -228,68 +244,126 @@ internal sealed class OnePassCopier
         }
         finally
         {
-            next.TryComplete();
+            toHash.CompleteAdding();
+            toWrite?.CompleteAdding();
         }
 
         return total;
     }
 
-    private async Task ProcessStageAsync(
-        ChannelReader<Chunk> input,
-        ChannelWriter<Chunk> next,
-        IncrementalHash hash,
-        StrongBox<IStreamVerifier?> verifierBox,
+    private static long HashStage(Pass pass, BlockingCollection<Slot> input, BlockingCollection<Slot> free, bool reportBytes, CancellationToken ct)
+    {
+        foreach (var slot in input.GetConsumingEnumerable(ct))
+        {
+            pass.Hash.AppendData(slot.Buffer.Memory.Span[..slot.Count]);
+            if (reportBytes)
+            {
+                pass.OnBytes?.Invoke(slot.Count);
+            }
+
+            Release(slot, free);
+        }
+
+        return 0;
+    }
+
+    private static long WriteStage(Pass pass, BlockingCollection<Slot> input, BlockingCollection<Slot> free, CancellationToken ct)
+    {
+        foreach (var slot in input.GetConsumingEnumerable(ct))
+        {
+            pass.Write(slot.Buffer.Memory.Span[..slot.Count]);
+            pass.OnBytes?.Invoke(slot.Count);
+            Release(slot, free);
+        }
+
+        return 0;
+    }
+
+    private static void Release(Slot slot, BlockingCollection<Slot> free)
+    {
+        if (Interlocked.Decrement(ref slot.Pending) == 0)
+        {
+            // Never blocks: there are exactly as many slots as the collection holds.
+            free.Add(slot, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Reads until the buffer is full or the source ends.</summary>
+    private static int Fill(ISourceReader reader, AlignedBuffer buffer, CancellationToken ct)
+    {
+        var memory = buffer.Memory;
+        var filled = 0;
+        while (filled < memory.Length)
+        {
+            var n = reader.Read(memory[filled..], ct);
+            if (n == 0)
+            {
+                break;
+            }
+
+            filled += n;
+        }
+
+        return filled;
+    }
+
+    /// <summary>One buffer and what is in it.</summary>
+    private sealed class Slot(AlignedBuffer buffer)
+    {
+        public int Pending;
+
+        public AlignedBuffer Buffer { get; } = buffer;
+
+        public int Count { get; set; }
+    }
+
+    /// <summary>The state of one file's pass.</summary>
+    private sealed class Pass(
+        ISourceReader reader,
         string displayPath,
         string fileName,
         long length,
-        CancellationToken ct)
+        Stream? output,
+        string? destinationPath,
+        Action<long>? onBytes,
+        IncrementalHash hash,
+        IStreamVerifierFactory verifiers)
     {
-        try
-        {
-            await foreach (var chunk in input.ReadAllAsync(ct))
-            {
-                var memory = chunk.Buffer.Memory[..chunk.Count];
-                verifierBox.Value ??= _verifiers.Create(displayPath, fileName, length, memory.Span[..Math.Min(memory.Length, HeadBytes)]);
-                var verifier = verifierBox.Value;
+        public ISourceReader Reader { get; } = reader;
 
-                // Hash on another core while this one verifies: both only read the buffer.
-                var hashing = Task.Run(() => hash.AppendData(memory.Span), ct);
-                verifier.Process(memory.Span);
-                await hashing;
-                await next.WriteAsync(chunk, ct);
-            }
-        }
-        finally
-        {
-            next.TryComplete();
-        }
-    }
+        public long Length { get; } = length;
 
-    private static async Task WriteStageAsync(ChannelReader<Chunk> input, ChannelWriter<AlignedBuffer> free, Stream? output, string? destinationPath, Action<long>? onBytes, CancellationToken ct)
-    {
-        await foreach (var chunk in input.ReadAllAsync(ct))
+        public Stream? Output { get; } = output;
+
+        public Action<long>? OnBytes { get; } = onBytes;
+
+        public IncrementalHash Hash { get; } = hash;
+
+        public IStreamVerifier? Verifier { get; private set; }
+
+        /// <summary>Writes a chunk to the destination, if there is one; a failure is the destination's.</summary>
+        public void Write(ReadOnlySpan<byte> chunk)
         {
-            if (output is not null)
+            if (Output is null)
             {
-                try
-                {
-                    await output.WriteAsync(chunk.Buffer.Memory[..chunk.Count], ct);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    throw new CopyWriteException(destinationPath!, ex);
-                }
+                return;
             }
 
-            onBytes?.Invoke(chunk.Count);
-            free.TryWrite(chunk.Buffer);
+            try
+            {
+                Output.Write(chunk);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new CopyWriteException(destinationPath!, ex);
+            }
         }
-    }
 
-    private readonly record struct Chunk(AlignedBuffer Buffer, int Count);
-
-    private sealed class StrongBox<T>
-    {
-        public T? Value { get; set; }
+        /// <summary>Verifies the next chunk; the first one also decides what the file is.</summary>
+        public void Verify(ReadOnlySpan<byte> chunk)
+        {
+            Verifier ??= verifiers.Create(displayPath, fileName, Length, chunk[..Math.Min(chunk.Length, HeadBytes)]);
+            Verifier.Process(chunk);
+        }
     }
 }

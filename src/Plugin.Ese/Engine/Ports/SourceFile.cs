@@ -47,4 +47,14 @@ internal interface ISourceReader : IAsyncDisposable
     /// that are 4 KiB-aligned and a whole multiple of 64 KiB, so page-granular native reads fit.
     /// </summary>
     ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <see cref="ReadAsync"/> for the engine's own reader thread, which may block. Readers over files override
+    /// it with a plain synchronous read, so that a large copy hands no work to the thread pool per chunk.
+    /// </summary>
+    int Read(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        var pending = ReadAsync(buffer, cancellationToken);
+        return pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+    }
 }

@@ -5,27 +5,31 @@ namespace EseBackupPlugin.Ese.Engine.Staging;
 /// <summary>The real file system, with durable flushes (fsync of files and directories on Unix).</summary>
 internal sealed partial class PhysicalStagingFileSystem : IStagingFileSystem
 {
-    public static PhysicalStagingFileSystem Instance { get; } = new();
+    /// <summary>The real file system, writing staged files around the page cache where it can (see <see cref="StagingFileStream"/>).</summary>
+    public static PhysicalStagingFileSystem Instance { get; } = new(directWrites: true);
 
-    public Stream CreateFile(string path, long preallocationSize) =>
-        new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            Share = FileShare.None,
-            BufferSize = 0, // the engine writes whole multi-megabyte chunks; a second buffer would only copy
-            PreallocationSize = preallocationSize, // a full disk shows up before any byte is copied
-        });
+    /// <summary>The real file system with ordinary buffered writes (<c>EsePlugin:Engine:UnbufferedWrites</c> = false).</summary>
+    public static PhysicalStagingFileSystem Buffered { get; } = new(directWrites: false);
+
+    private readonly bool _directWrites;
+
+    private PhysicalStagingFileSystem(bool directWrites) => _directWrites = directWrites;
+
+    public Stream CreateFile(string path, long preallocationSize) => StagingFileStream.Create(path, preallocationSize, _directWrites);
 
     public void FlushToDisk(Stream stream)
     {
-        if (stream is FileStream fs)
+        switch (stream)
         {
-            fs.Flush(flushToDisk: true);
-        }
-        else
-        {
-            stream.Flush();
+            case StagingFileStream staged:
+                staged.FlushToDisk();
+                break;
+            case FileStream fs:
+                fs.Flush(flushToDisk: true);
+                break;
+            default:
+                stream.Flush();
+                break;
         }
     }
 

@@ -4,7 +4,7 @@ using EseBackupPlugin.Ese.Format;
 namespace EseBackupPlugin.Ese.Sources.FileSet;
 
 /// <summary>
-/// Reads only the first bytes of a file (at most 128 KiB: both database header copies at 32 KiB pages) and
+/// Reads only the first bytes of a file (at most 128 KiB: both database header copies at 32 KiB pages; no read-ahead) and
 /// identifies it with the Format layer's sniffer; page and segment checks are left to the one-pass copy.
 /// </summary>
 internal sealed class FormatFileProbe : IEseFileProbe

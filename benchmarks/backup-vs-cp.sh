@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# End-to-end throughput of a full backup against cp.
+#
+# In one run: builds Release, generates a synthetic ESE file set of each size (one database + 16 x 1 MiB logs,
+# 8 KiB XE pages, real formats and checksums), then for each size and cache mode alternates
+#   cp -r SET DEST && sync DEST/* DEST             (fsync of every copied file and the directory: the backup's
+#                                                   copy is durable, a bare cp's is not; the backup fsyncs the same)
+#   esebackup backup SET --repository REPO --json  (verify every page + SHA-256 + atomic staging + store + catalog)
+# and reports MB/s of each (10^6 bytes/s, bytes = what each tool copied), the ratio, and peak RSS (/usr/bin/time -v).
+#
+# Usage: benchmarks/backup-vs-cp.sh [--dir DIR] [--sizes "2 8"] [--runs N] [--cache cold|warm|both] [--keep] [--no-build]
+#   --dir    scratch directory (default: mktemp -d under $TMPDIR or /tmp); needs about 3 x the largest size free
+#   --sizes  database sizes in GiB (default "2 8")
+#   --runs   measured pairs per size and cache mode (default 5); the first run of each tool is preceded by a warm-up
+#   --cache  cold: drop the page cache before every run (needs root; the tools' own files are read back in first)
+#            warm: read the set once before every run instead; both (default when permitted): each in turn
+# Generated data lives only in the scratch directory and is deleted at the end unless --keep.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
+
+DIR="" SIZES="2 8" RUNS=5 CACHE="" KEEP=0 BUILD=1
+while (($#)); do
+  case $1 in
+    --dir) DIR=$2; shift 2 ;;
+    --sizes) SIZES=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    --cache) CACHE=$2; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    --no-build) BUILD=0; shift ;;
+    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) die "unknown argument $1" ;;
+  esac
+done
+
+require_tools
+if [[ -z $CACHE ]]; then
+  if can_drop_caches; then CACHE=both; else CACHE=warm; note "cannot drop the page cache here: warm-cache runs only"; fi
+fi
+[[ $CACHE == warm ]] || can_drop_caches || die "--cache $CACHE needs permission to write /proc/sys/vm/drop_caches"
+case $CACHE in both) MODES="cold warm" ;; cold | warm) MODES=$CACHE ;; *) die "--cache cold|warm|both" ;; esac
+
+largest=$(tr ' ' '\n' <<<"$SIZES" | sort -n | tail -1)
+WORK=$(make_work_dir "$DIR" $((3 * largest + 2)))
+cleanup() { if ((KEEP)); then note "kept $WORK"; else rm -rf "$WORK"; fi; }
+trap cleanup EXIT
+((BUILD)) && build_release
+RESULTS="$WORK/results.tsv"
+printf 'size_gib\tcache\trun\ttool\tbytes\tseconds\tmb_per_s\tpeak_rss_kib\tseconds_before_fsync\n' >"$RESULTS"
+note "$(machine_summary "$WORK")"
+note "scratch: $WORK; sizes: $SIZES GiB; $RUNS runs per size and cache mode ($MODES)"
+
+prepare() { # prepare MODE SET
+  rm -rf "$WORK/cp-dest" "$WORK/repo"
+  sync
+  wait_quiet 180 "$WORK" || true
+  if [[ $1 == cold ]]; then cold_cache; else cat "$2"/* >/dev/null; warm_tools; fi
+}
+
+run_cp() { # run_cp SET -> "bytes seconds rss seconds-before-fsync"
+  local t0 tm t1
+  t0=$(now)
+  /usr/bin/time -v -o "$WORK/time-cp.txt" cp -r "$1" "$WORK/cp-dest"
+  tm=$(now)
+  find "$WORK/cp-dest" -print0 | xargs -0 sync --
+  t1=$(now)
+  echo "$(tree_bytes "$1") $(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}') $(time_v_field "$WORK/time-cp.txt" "Maximum resident set size") $(awk -v a="$t0" -v b="$tm" 'BEGIN {print b - a}')"
+}
+
+run_esebackup() { # run_esebackup SET -> "bytes seconds rss"
+  local t0 t1 bytes
+  t0=$(now)
+  /usr/bin/time -v -o "$WORK/time-ese.txt" "$ESEBACKUP" backup "$1" --repository "$WORK/repo" --json >"$WORK/backup.json" ||
+    die "esebackup backup failed: $(head -c 2000 "$WORK/backup.json")"
+  t1=$(now)
+  grep -q '"state": "completed"' "$WORK/backup.json" || die "the backup did not complete: $(head -c 2000 "$WORK/backup.json")"
+  # Bytes the backup copied: the manifest's file sizes (the full backup takes the logs it needs, not all 16).
+  bytes=$(tree_bytes "$WORK/repo/sets")
+  bytes=$((bytes - $(find "$WORK/repo/sets" -name manifest.json -printf '%s')))
+  echo "$bytes $(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}') $(time_v_field "$WORK/time-ese.txt" "Maximum resident set size")"
+}
+
+record() { # record SIZE MODE RUN TOOL "bytes seconds rss [seconds-before-fsync]"
+  local bytes secs rss before
+  read -r bytes secs rss before <<<"$5"
+  printf '%s\t%s\t%s\t%s\t%s\t%.3f\t%.1f\t%s\t%s\n' "$1" "$2" "$3" "$4" "$bytes" "$secs" "$(awk -v b="$bytes" -v s="$secs" 'BEGIN {print b / 1e6 / s}')" "$rss" "${before:-}" | tee -a "$RESULTS" >&2
+}
+
+for size in $SIZES; do
+  SET="$WORK/set-${size}g"
+  note "generating a ${size} GiB set in $SET"
+  "$GENERATOR" generate "$SET" --database-mib $((size * 1024)) --logs 16 --log-kib 1024 >&2
+  sync
+  # Warm-up (not recorded): first-run effects of both tools and of the file system.
+  prepare warm "$SET"; run_cp "$SET" >/dev/null
+  prepare warm "$SET"; run_esebackup "$SET" >/dev/null
+  for mode in $MODES; do
+    for run in $(seq 1 "$RUNS"); do
+      # Alternate which tool goes first, so that drift in the machine's state hits both alike.
+      if ((run % 2)); then order="cp esebackup"; else order="esebackup cp"; fi
+      for tool in $order; do
+        prepare "$mode" "$SET"
+        if [[ $tool == cp ]]; then record "$size" "$mode" "$run" cp "$(run_cp "$SET")"
+        else record "$size" "$mode" "$run" esebackup "$(run_esebackup "$SET")"; fi
+      done
+    done
+  done
+  rm -rf "$SET" "$WORK/cp-dest" "$WORK/repo"
+done
+
+# Summary: medians over runs (min-max in brackets); the ratio is taken per run pair, then its median.
+echo
+echo "$(machine_summary "$WORK")"
+echo "cp = 'cp -r SET DEST' + fsync of its files; esebackup = 'esebackup backup SET --json' (verify + SHA-256 + durable staging); MB = 10^6 bytes"
+printf '%-8s %-6s %-24s %-24s %-22s %-24s %-14s\n' "size" "cache" "cp+fsync MB/s" "esebackup MB/s" "ratio esebackup/cp" "(cp before fsync MB/s)" "esebackup RSS"
+verdict=0
+for size in $SIZES; do
+  for mode in $MODES; do
+    sel() { awk -F'\t' -v s="$size" -v c="$mode" -v t="$1" -v k="$2" 'NR > 1 && $1 == s && $2 == c && $4 == t {print $k}' "$RESULTS"; }
+    read -r cpm cpl cph _ <<<"$(sel cp 7 | stats)"
+    read -r esm esl esh _ <<<"$(sel esebackup 7 | stats)"
+    read -r ratm ratl rath _ <<<"$(paste <(sel esebackup 7) <(sel cp 7) | awk '{print $1 / $2}' | stats)"
+    read -r rssm _ rssh _ <<<"$(sel esebackup 8 | stats)"
+    read -r cnm cnl cnh _ <<<"$(awk -F'\t' -v s="$size" -v c="$mode" 'NR > 1 && $1 == s && $2 == c && $4 == "cp" {print $5 / 1e6 / $9}' "$RESULTS" | stats)"
+    printf '%-8s %-6s %-24s %-24s %-22s %-24s %-14s\n' "${size} GiB" "$mode" "$cpm [$cpl-$cph]" "$esm [$esl-$esh]" "$ratm [$ratl-$rath]" "$cnm [$cnl-$cnh]" \
+      "$(awk -v k="$rssh" 'BEGIN {printf "%.0f MiB max", k / 1024}')"
+    awk -v r="$ratm" 'BEGIN {exit !(r >= 0.9)}' || verdict=1
+    awk -v k="$rssh" 'BEGIN {exit !(k <= 256 * 1024)}' || verdict=1
+  done
+done
+echo "targets (median ratio >= 0.9 and peak RSS <= 256 MiB at every size and cache mode): $([[ $verdict == 0 ]] && echo met || echo NOT met)"
+[[ ${BUSY_RUNS:-0} == 0 ]] || echo "note: $BUSY_RUNS run(s) started while the machine was busy"
+echo "raw results: $RESULTS$([[ $KEEP == 1 ]] || echo ' (deleted with the scratch directory; use --keep)')"
