@@ -97,10 +97,20 @@ internal static class BackupCommands
                 return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.AlreadyCompleted, $"Set '{row.SetId}' is already {row.State.ToString().ToLowerInvariant()}."));
             }
 
+            // Only a set the repository holds may complete with success: completing lets the plugin truncate logs,
+            // and a set that was staged but never stored (the run died or storing failed) protects nothing.
+            if (parse.GetValue(succeeded) && (row.State != HostSetState.Stored || row.SetPath is null))
+            {
+                return await CliApp.ReportAsync(env, new PluginError(
+                    ErrorCodes.SetNotFound,
+                    $"Set '{row.SetId}' is {row.State.ToString().ToLowerInvariant()}, not stored in repository '{session.Settings.Repository}': it cannot complete as succeeded. Complete it with --failed (nothing is truncated) and back up again."));
+            }
+
             var ok = parse.GetValue(succeeded);
             var result = await session.Plugin.Plugin.CompleteBackupAsync(new CompletionRequest(row.Manifest, ok), ct);
-            if (!ok)
+            if (!ok && result.Truncation is null)
             {
+                // The plugin records a completion it reports through the catalog itself; this covers one it could not.
                 session.Catalog.MarkFailed(row.SetId, "The host reported that it could not store the set.");
             }
 

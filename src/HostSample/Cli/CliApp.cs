@@ -82,6 +82,12 @@ internal static class CliApp
                 await env.Error.WriteLineAsync($"error: cannot load plugin: {ex.Message}{which}");
                 return ExitCodes.PluginLoad;
             }
+            catch (InvalidDataException ex)
+            {
+                // A malformed appsettings.json or --config file; the configuration library's message names the file.
+                await env.Error.WriteLineAsync($"error: bad configuration: {ex.Message}{(ex.InnerException is { } inner ? " " + inner.Message : string.Empty)}");
+                return ExitCodes.Usage;
+            }
             catch (OperationCanceledException)
             {
                 await env.Error.WriteLineAsync("cancelled");
@@ -102,7 +108,7 @@ internal static class CliApp
     /// <summary>Prints a plugin error and returns the exit code for it.</summary>
     public static async Task<int> ReportAsync(CliEnvironment env, PluginError error)
     {
-        await env.Error.WriteLineAsync($"error: {error.Code.Name}{(error.Code.EseError is { } n ? $" ({error.Code.EseName} {n})" : string.Empty)}: {error.Message}");
+        await env.Error.WriteLineAsync($"error: {error}");
         return ExitCodeFor(error);
     }
 

@@ -45,7 +45,7 @@ internal static class DemoCommand
 
             // The demo keeps its own repository and catalog inside the work directory.
             await using var session = new CliSession(
-                new GlobalOptions(outer.Settings.PluginManifest, Path.Combine(work, "repository"), null, Verbose: false), env.Error);
+                outer.Options with { PluginManifest = outer.Settings.PluginManifest, Repository = Path.Combine(work, "repository") }, env.Error);
             var plugin = session.Plugin.Plugin;
             if (plugin is not ISampleTargetProvider samples)
             {

@@ -27,6 +27,7 @@ internal sealed class CliSession : IAsyncDisposable
 
     public CliSession(GlobalOptions options, TextWriter error)
     {
+        Options = options;
         Configuration = HostConfiguration.Build(options.ConfigFile);
         Settings = HostConfiguration.ReadHostSettings(Configuration);
         if (options.PluginManifest is not null)
@@ -51,6 +52,9 @@ internal sealed class CliSession : IAsyncDisposable
         });
         _catalog = new LazyCatalog(() => new SqliteCatalog(Repository.CatalogPath), new BackupRepository(Settings.Repository).CatalogPath);
     }
+
+    /// <summary>The global options this session was created with.</summary>
+    public GlobalOptions Options { get; }
 
     public IConfigurationRoot Configuration { get; }
 

@@ -164,7 +164,7 @@ internal static class HostWorkflow
             stored = session.Repository.Store(result.SetDirectory, setId);
             session.Catalog.MarkStored(setId, stored);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // Storage failed: tell the plugin, so that it truncates nothing and ends any live session.
             session.Catalog.MarkFailed(setId, "Storing the set failed: " + ex.Message);

@@ -24,7 +24,7 @@ internal static class ProgressView
             .StartAsync(async ctx =>
             {
                 var task = ctx.AddTask(Markup.Escape(title), maxValue: 1);
-                var sink = new Progress<OperationProgress>(p =>
+                var sink = new SynchronousProgress<OperationProgress>(p =>
                 {
                     if (p.BytesTotal > 0)
                     {
@@ -35,16 +35,20 @@ internal static class ProgressView
                     var file = p.CurrentFile is null ? string.Empty : " " + Path.GetFileName(p.CurrentFile);
                     task.Description = Markup.Escape($"{title} [{p.Phase}] {p.FilesDone}/{p.FilesTotal}{file}");
                 });
-                result = await work(new SynchronousProgress<OperationProgress>(sink));
+                result = await work(sink);
                 task.Value = task.MaxValue;
                 task.StopTask();
             });
         return result;
     }
 
-    /// <summary>Forwards reports at once on the caller's thread (Progress&lt;T&gt; would post them later).</summary>
-    private sealed class SynchronousProgress<TValue>(IProgress<TValue> inner) : IProgress<TValue>
+    /// <summary>
+    /// Handles each report at once on the reporting thread. <see cref="Progress{T}"/> would post it to the thread
+    /// pool (there is no synchronisation context here), so reports could arrive out of order or after the bar
+    /// was stopped.
+    /// </summary>
+    private sealed class SynchronousProgress<TValue>(Action<TValue> handler) : IProgress<TValue>
     {
-        public void Report(TValue value) => inner.Report(value);
+        public void Report(TValue value) => handler(value);
     }
 }
