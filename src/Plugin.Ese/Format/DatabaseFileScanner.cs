@@ -283,5 +283,23 @@ internal sealed class DatabaseFileScanner : FileScanner
                 EseError = EseErrors.DatabaseCorrupted,
             });
         }
+        else if (trailer.Backup.Mark != header.FullBackupCurrent.Mark || trailer.Backup.GenerationHigh == 0)
+        {
+            // Restore accepts a trailer only for the backup the header records (same marker) and with a log range.
+            Findings.Add(new Finding(
+                FindingCodes.BackupTrailerMismatch,
+                _severity,
+                trailer.Backup.GenerationHigh == 0
+                    ? "The streaming-backup trailer page names no last log generation (genHigh 0)."
+                    : "The streaming-backup trailer page belongs to another backup than the one the header records (backup marks differ).")
+            {
+                File = DisplayPath,
+                Page = index - 1,
+                Offset = index * _pageSize,
+                Expected = "mark " + header.FullBackupCurrent.Mark + ", genHigh > 0",
+                Actual = "mark " + trailer.Backup.Mark + ", genHigh " + trailer.Backup.GenerationHigh,
+                EseError = EseErrors.DatabaseCorrupted,
+            });
+        }
     }
 }

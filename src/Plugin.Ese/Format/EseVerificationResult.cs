@@ -56,6 +56,30 @@ internal sealed record EseVerificationResult
     /// <summary>Databases: the streaming-backup trailer page, when the last page is one.</summary>
     public BackupTrailer? Trailer { get; init; }
 
+    /// <summary>
+    /// Databases: the log generations needed to make this file consistent. A streaming-backup image needs the logs
+    /// from its backup start (<c>bkinfoFullCur.genLow</c>) to the trailer's <c>genHigh</c>, whatever the header
+    /// captured at backup start said; any other file needs the header's <see cref="DatabaseHeader.RequiredLogRange"/>.
+    /// </summary>
+    public (int Low, int High)? RequiredLogRange
+    {
+        get
+        {
+            if (Database is not { } h)
+            {
+                return null;
+            }
+
+            if (Trailer is { } trailer && h.FullBackupCurrent.GenerationLow is > 0 and <= int.MaxValue)
+            {
+                var low = (int)h.FullBackupCurrent.GenerationLow;
+                return (low, (int)Math.Clamp(trailer.Backup.GenerationHigh, (uint)low, int.MaxValue));
+            }
+
+            return h.RequiredLogRange;
+        }
+    }
+
     /// <summary>Logs: the header (also for damaged headers, read as is).</summary>
     public LogFileHeader? Log { get; init; }
 

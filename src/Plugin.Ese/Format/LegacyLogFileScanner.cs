@@ -27,9 +27,10 @@ internal sealed class LegacyLogFileScanner : FileScanner
     {
         _name = name;
         _severity = severity;
+        // With a bad header the chain is never walked (only the header is reported): buffer no more than the header.
         var limit = headHeaderValid && headHeader is not null && LogHeaderChecks.HasLegacyGeometry(headHeader)
             ? headHeader.DeclaredFileLength
-            : declaredLength;
+            : !headHeaderValid ? LogFileHeader.Size : declaredLength;
         _limit = Math.Min(Math.Min(declaredLength, limit), MaxBufferedLength);
 
         // Grown as bytes arrive, so a wrong announced length cannot make it allocate more than was read.

@@ -51,7 +51,7 @@ internal static class CrossFileChecker
     private static void CheckDatabase(EseVerificationResult db, List<Sequence> sequences, List<Finding> findings)
     {
         var h = db.Database!;
-        if (h.LogSignature.IsZero || h.RequiredLogRange is not { } range)
+        if (h.LogSignature.IsZero || db.RequiredLogRange is not { } range)
         {
             // Clean, or never logged: the database needs no log.
             return;
@@ -91,7 +91,8 @@ internal static class CrossFileChecker
             return;
         }
 
-        var present = stream.SelectMany(s => s.Logs).ToDictionary(l => l.Log!.Generation, l => l);
+        // The same stream's logs may sit in several folders (a full and an incremental set side by side): one per generation is enough.
+        var present = stream.SelectMany(s => s.Logs).DistinctBy(l => l.Log!.Generation).ToDictionary(l => l.Log!.Generation, l => l);
         var missing = Missing(range.Low, range.High, present);
         if (missing.Count > 0)
         {

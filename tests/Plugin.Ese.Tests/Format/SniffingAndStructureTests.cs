@@ -81,7 +81,8 @@ public class SniffingAndStructureTests
         var set = SyntheticEseSet.Create(temp.Path, new SyntheticEseOptions { PageSize = 8192, DatabasePages = 40, LogGenerations = 2 });
         var path = set.Databases[0].Path;
         var header = (await EseFileVerifier.VerifyAsync(path)).Database!;
-        var trailer = new BackupTrailer(0, new BackupInfo(new LogPosition(0, 1, 1), header.Created, 1, 2), header.DatabaseSignature, header.LogSignature, 1, 2, 2, default, default);
+        // The trailer of the backup the header records (restore requires the same backup mark).
+        var trailer = new BackupTrailer(0, new BackupInfo(header.FullBackupCurrent.Mark, header.Created, 1, 2), header.DatabaseSignature, header.LogSignature, 1, 2, 2, default, default);
         var page = new byte[8192];
         trailer.WritePage(page);
         await using (var s = new FileStream(path, FileMode.Append))
@@ -103,6 +104,17 @@ public class SniffingAndStructureTests
         var bytes = File.ReadAllBytes(path);
         foreign.WritePage(bytes.AsSpan(bytes.Length - 8192));
         Assert.Equal(FindingCodes.BackupTrailerMismatch, Assert.Single(CorruptionModel.VerifyInChunks(bytes, "d.edb", new Random(2)).Findings).Code);
+
+        // A trailer of another backup run (another mark), or one with no last generation, does not belong to this image.
+        var otherRun = trailer with { Backup = trailer.Backup with { Mark = new LogPosition(16, 3, header.FullBackupCurrent.Mark.Generation + 7) } };
+        otherRun.WritePage(bytes.AsSpan(bytes.Length - 8192));
+        var markFinding = Assert.Single(CorruptionModel.VerifyInChunks(bytes, "d.edb", new Random(2)).Findings);
+        Assert.Equal(FindingCodes.BackupTrailerMismatch, markFinding.Code);
+        Assert.Contains("marks differ", markFinding.Message, StringComparison.Ordinal);
+        var noHigh = trailer with { Backup = trailer.Backup with { GenerationHigh = 0 } };
+        noHigh.WritePage(bytes.AsSpan(bytes.Length - 8192));
+        Assert.Contains("genHigh 0", Assert.Single(CorruptionModel.VerifyInChunks(bytes, "d.edb", new Random(2)).Findings).Message, StringComparison.Ordinal);
+        foreign.WritePage(bytes.AsSpan(bytes.Length - 8192));
         bytes[^100] ^= 4;
         var damaged = Assert.Single(CorruptionModel.VerifyInChunks(bytes, "d.edb", new Random(2)).Findings);
         Assert.Equal(FindingCodes.PageChecksumMismatch, damaged.Code);

@@ -33,6 +33,32 @@ public class EseFileVerifierServiceTests
     }
 
     [Fact]
+    public async Task Two_copies_of_one_log_stream_side_by_side_verify_without_error()
+    {
+        // A full set and a copy of its logs in another folder: the same generations twice, one stream.
+        using var temp = new TempDirectory();
+        var source = TestData.Ese("srum-win11-dirty-with-logs");
+        var full = temp.Combine("full");
+        var logsOnly = temp.Combine("logs-again");
+        Directory.CreateDirectory(full);
+        Directory.CreateDirectory(logsOnly);
+        foreach (var file in Directory.GetFiles(source))
+        {
+            File.Copy(file, Path.Combine(full, Path.GetFileName(file)));
+            if (file.EndsWith(".log", StringComparison.OrdinalIgnoreCase))
+            {
+                File.Copy(file, Path.Combine(logsOnly, Path.GetFileName(file)));
+            }
+        }
+
+        var report = await _service.VerifyAsync(new VerifyFilesRequest([temp.Path]));
+
+        Assert.False(report.HasCorruption, Describe(report));
+        Assert.False(report.HasErrors, Describe(report));
+        Assert.DoesNotContain(report.CrossFileFindings, f => f.Code == FindingCodes.RequiredLogMissing);
+    }
+
+    [Fact]
     public async Task A_gzip_file_is_not_ese()
     {
         var report = await _service.VerifyAsync(new VerifyFilesRequest([TestData.Ese("esent-api-samples", "large.edb.gz")]));

@@ -18,15 +18,8 @@ internal static class EseFacts
 
     public static DatabaseFacts Database(DatabaseHeader h, EseVerificationResult? result = null)
     {
-        var trailer = result?.Trailer;
-        var range = h.RequiredLogRange is { } r ? new GenerationRange(r.Low, r.High) : null;
-        // A streaming-backup image needs the logs from its backup start (bkinfoFullCur.genLow) to the
-        // trailer's genHigh, whatever the live header said.
-        if (trailer is not null && h.FullBackupCurrent.GenerationLow != 0)
-        {
-            var low = h.FullBackupCurrent.GenerationLow;
-            range = new GenerationRange(low, Math.Max(low, trailer.Backup.GenerationHigh));
-        }
+        var required = result?.Database is not null ? result.RequiredLogRange : h.RequiredLogRange;
+        var range = required is { } r ? new GenerationRange(r.Low, r.High) : null;
 
         return new DatabaseFacts(h.PageSize, (int)h.FormatVersion, (int)h.FormatRevision, h.State.ToString())
         {
@@ -35,7 +28,7 @@ internal static class EseFacts
             RequiredLogRange = range,
             CommittedGeneration = h.GenMaxCommitted > 0 ? h.GenMaxCommitted : null,
             PagesVerified = result is null ? 0 : result.UnitsChecked - result.UnitsCorrupt,
-            HasBackupTrailer = trailer is not null,
+            HasBackupTrailer = result?.Trailer is not null,
         };
     }
 
