@@ -561,12 +561,22 @@ internal sealed class VssBackupRequester : IAsyncDisposable
                 {
                     var operation = Started(phase, "GatherWriterStatus", _components!.GatherWriterStatus(out var started), started);
                     Await(phase, "GatherWriterStatus", operation, cancellationToken);
-                    Check(phase, "GetWriterStatusCount", _components.GetWriterStatusCount(out var count));
-                    var list = new List<VssWriterStatus>((int)count);
-                    for (uint i = 0; i < count; i++)
+                    List<VssWriterStatus> list;
+                    try
                     {
-                        Check(phase, "GetWriterStatus", _components.GetWriterStatus(i, out var status));
-                        list.Add(status!);
+                        Check(phase, "GetWriterStatusCount", _components.GetWriterStatusCount(out var count));
+                        list = new List<VssWriterStatus>((int)count);
+                        for (uint i = 0; i < count; i++)
+                        {
+                            Check(phase, "GetWriterStatus", _components.GetWriterStatus(i, out var status));
+                            list.Add(status!);
+                        }
+                    }
+                    catch
+                    {
+                        // The gathered statuses are freed on the failure path too (§4 step 14); the first error is the one reported.
+                        _ = _components.FreeWriterStatus();
+                        throw;
                     }
 
                     Check(phase, "FreeWriterStatus", _components.FreeWriterStatus());

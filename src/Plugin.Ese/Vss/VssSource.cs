@@ -30,6 +30,10 @@ internal sealed class VssSource : IBackupSource, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly string? _unavailableReason;
     private readonly ConcurrentDictionary<string, VssSession?> _active = new(StringComparer.Ordinal);
+
+    // Requesters still starting (their snapshot set may already be in the journal): the orphan clean-up must see them
+    // as live, or it would delete a running backup's shadow copy.
+    private readonly ConcurrentDictionary<string, VssBackupRequester> _starting = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _cleanupGate = new(1, 1);
     private bool _cleanedUp;
     private Task? _startUpCleanUp;
@@ -194,6 +198,7 @@ internal sealed class VssSource : IBackupSource, IAsyncDisposable
 #pragma warning disable CA2000 // Disposed in the finally block below unless the session took it over (the analyzer does not follow DisposeAsync there).
         VssBackupRequester? requester = new(_api, _options, _journal, _logger, _time, target.Id);
 #pragma warning restore CA2000
+        _starting[target.Id] = requester;
         try
         {
             if (_options.DeleteOrphanedSnapshotSets)
@@ -202,8 +207,9 @@ internal sealed class VssSource : IBackupSource, IAsyncDisposable
             }
 
             var session = await StartAsync(requester, context, fromGeneration, cancellationToken).ConfigureAwait(false);
-            requester = null;
             _active[target.Id] = session;
+            _starting.TryRemove(target.Id, out _);
+            requester = null;
             return SourceSessionStart.Started(session);
         }
         catch (PluginException e)
@@ -222,6 +228,7 @@ internal sealed class VssSource : IBackupSource, IAsyncDisposable
                 finally
                 {
                     await requester.DisposeAsync().ConfigureAwait(false);
+                    _starting.TryRemove(target.Id, out _);
                     _active.TryRemove(target.Id, out _);
                 }
             }
@@ -239,7 +246,10 @@ internal sealed class VssSource : IBackupSource, IAsyncDisposable
             return VssOrphanCleanupResult.Empty;
         }
 
-        var active = _active.Values.Where(s => s is not null).Select(s => s!.Requester.SnapshotSetId).OfType<Guid>().ToHashSet();
+        var active = _active.Values.Where(s => s is not null).Select(s => s!.Requester.SnapshotSetId)
+            .Concat(_starting.Values.Select(r => r.SnapshotSetId))
+            .OfType<Guid>()
+            .ToHashSet();
         try
         {
             var result = await VssOrphanCleaner.RunAsync(_api, _journal, active, VssOrphanCleaner.IsProcessAlive, _logger, cancellationToken).ConfigureAwait(false);

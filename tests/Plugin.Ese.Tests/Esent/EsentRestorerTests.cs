@@ -27,6 +27,8 @@ public sealed class EsentRestorerTests : FakeEsentTestBase
         Assert.Equal("SRU", layout.BaseName);
         Assert.Equal(new Abstractions.Targets.GenerationRange(32, 32), layout.Logs);
         Assert.Equal((4096, 64), (layout.PageSize, layout.LogFileSizeKiB));
+        // SRU00020.log: ".log" and five digits, ESENT's default naming (JET_paramLegacyFileNames 3).
+        Assert.Equal(3u, layout.LegacyFileNames);
         var database = Assert.Single(layout.Databases);
         Assert.Equal((32L, 32L), (database.GenLow, database.GenHigh));
 
@@ -136,6 +138,26 @@ public sealed class EsentRestorerTests : FakeEsentTestBase
         var result = await new EsentRestorer(Options).RestoreAsync(dir, Temp.Combine("restored-" + problem));
         Assert.Equal(jetErr, result.Error!.Code.EseError);
         Assert.Equal(0, FakeEsent.CallCount("JetRestoreInstanceW"));   // refused before ESE is asked
+    }
+
+    [FakeEsentFact]
+    public async Task The_restore_instance_names_logs_the_way_the_set_does()
+    {
+        var sets = await BackupChainAsync(incrementals: 0);
+        var log = Assert.Single(Directory.GetFiles(sets[0], "SRU*.log"));
+        var generation = LogFileName.ArchivedGeneration(Path.GetFileName(log))!.Value;
+
+        // .jtx with eight digits: an instance run with JET_paramLegacyFileNames 0.
+        File.Move(log, Path.Combine(sets[0], LogFileName.ArchivedName("SRU", generation, ".jtx", eightDigits: true)));
+        var (layout, error) = EsentRestorer.CheckLayout(sets[0]);
+        Assert.Null(error);
+        Assert.Equal(0u, layout!.LegacyFileNames);
+
+        // Two namings in one directory cannot be one instance's logs.
+        File.Copy(Path.Combine(sets[0], LogFileName.ArchivedName("SRU", generation, ".jtx", eightDigits: true)), Path.Combine(sets[0], LogFileName.ArchivedName("SRU", generation + 1)));
+        var (_, mixed) = EsentRestorer.CheckLayout(sets[0]);
+        Assert.Equal(ErrorCodes.InvalidParameter, mixed!.Code);
+        Assert.Contains("extensions", mixed.Message, StringComparison.Ordinal);
     }
 
     [FakeEsentFact]

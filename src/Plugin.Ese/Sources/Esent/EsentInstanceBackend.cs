@@ -134,6 +134,9 @@ internal sealed class EsentInstanceBackend
                 return Failed(err, "JetBeginSessionW");
             }
 
+            // The session must end before a failure terminates the instance: terminating frees the instance's
+            // sessions, and ending one afterwards would hand esent.dll a freed session.
+            string? failedDatabase = null;
             try
             {
                 foreach (var database in layout.Databases)
@@ -141,13 +144,19 @@ internal sealed class EsentInstanceBackend
                     err = instances.AttachDatabase(session, database, JetAttachGrbit.None);
                     if (err < 0)
                     {
-                        return Failed(err, "JetAttachDatabaseW", database);
+                        failedDatabase = database;
+                        break;
                     }
                 }
             }
             finally
             {
                 _ = instances.EndSession(session);
+            }
+
+            if (failedDatabase is not null)
+            {
+                return Failed(err, "JetAttachDatabaseW", failedDatabase);
             }
 
             var (all, listError) = ListInstances();

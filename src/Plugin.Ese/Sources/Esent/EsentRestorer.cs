@@ -40,7 +40,14 @@ internal sealed record EsentRestoreDatabase(string Path, string PatchPath, long 
 /// <param name="Logs">The contiguous log generations present.</param>
 /// <param name="PageSize">Database page size.</param>
 /// <param name="LogFileSizeKiB">Log file size (KiB).</param>
-internal sealed record EsentRestoreLayout(string Directory, string BaseName, IReadOnlyList<EsentRestoreDatabase> Databases, GenerationRange Logs, int PageSize, int LogFileSizeKiB);
+internal sealed record EsentRestoreLayout(string Directory, string BaseName, IReadOnlyList<EsentRestoreDatabase> Databases, GenerationRange Logs, int PageSize, int LogFileSizeKiB)
+{
+    /// <summary>
+    /// <c>JET_paramLegacyFileNames</c> matching the logs' names: ESE only finds logs named the way its instance names
+    /// them (<c>.log</c> needs <c>JET_bitESE98FileNames</c>, 5-digit generations <c>JET_bitEightDotThreeSoftCompat</c>).
+    /// </summary>
+    public uint LegacyFileNames { get; init; } = 3;
+}
 
 /// <summary>Outcome of a restore.</summary>
 /// <param name="Error">The failure, or <see langword="null"/>.</param>
@@ -135,14 +142,25 @@ internal sealed class EsentRestorer
 
         var logs = new SortedDictionary<long, string>();
         var bases = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var extensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var fiveDigitNames = false;
         foreach (var file in Directory.EnumerateFiles(directory))
         {
             if (LogFileName.TryParse(Path.GetFileName(file)) is { IsArchivedLog: true, Generation: { } generation } name)
             {
                 bases.Add(name.BaseName);
+                extensions.Add(name.Extension);
+                fiveDigitNames |= name.GenerationDigits == 5;
                 logs[generation] = file;
             }
         }
+
+        if (extensions.Count > 1)
+        {
+            return (null, new PluginError(ErrorCodes.InvalidParameter, $"{directory} holds logs named with several extensions ({string.Join(", ", extensions)}); one ESE instance names all its logs alike.") { File = directory });
+        }
+
+        var legacyFileNames = (extensions.First().Equals(".log", StringComparison.OrdinalIgnoreCase) ? 1u : 0u) | (fiveDigitNames ? 2u : 0u);
 
         if (bases.Count != 1)
         {
@@ -204,7 +222,7 @@ internal sealed class EsentRestorer
             return (null, EseErrorMapper.Detected(-1213, $"The databases in {directory} use different page sizes.", directory));
         }
 
-        return (new EsentRestoreLayout(directory, bases.First(), databases, range, pageSizes.First(), (int)(logBytes / 1024)), null);
+        return (new EsentRestoreLayout(directory, bases.First(), databases, range, pageSizes.First(), (int)(logBytes / 1024)) { LegacyFileNames = legacyFileNames }, null);
     }
 
     private static (PluginError? Error, EseSignature SignLog, long FileBytes) CheckLogChain(SortedDictionary<long, string> logs)
@@ -314,6 +332,7 @@ internal sealed class EsentRestorer
                 (JetParam.LogFilePath, 0, WithSeparator(options.LogDirectory ?? destination)),
                 (JetParam.SystemPath, 0, WithSeparator(options.SystemDirectory ?? destination)),
                 (JetParam.BaseName, 0, layout.BaseName),
+                (JetParam.LegacyFileNames, layout.LegacyFileNames, null),
                 (JetParam.LogFileSize, (nuint)layout.LogFileSizeKiB, null),
                 (JetParam.Recovery, 0, "on"),
                 (JetParam.NoInformationEvent, 1, null),
