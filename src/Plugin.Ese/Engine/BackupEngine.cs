@@ -156,7 +156,14 @@ internal sealed class BackupEngine : IAsyncDisposable
                 {
                     await _catalog.RecordBackupAsync(manifest, ct);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+                catch (OperationCanceledException)
+                {
+                    // Cancelled while the catalog recorded it: the host will not store it, so it must not stay in
+                    // staging looking complete (the outer handler aborts the session).
+                    work.Withdraw();
+                    throw;
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
                     // A set the host's catalog does not know would never be stored or completed: withdraw it.
                     work.Withdraw();
@@ -315,8 +322,8 @@ internal sealed class BackupEngine : IAsyncDisposable
             if (file.StagedPath is not null && !PathsEqual(file.StagedPath, destination))
             {
                 // Written by the source's engine inside the work directory under its own name: put it in place.
-                Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                File.Move(file.StagedPath, destination);
+                _fileSystem.CreateDirectory(Path.GetDirectoryName(destination)!);
+                _fileSystem.MoveFile(file.StagedPath, destination, overwrite: false);
             }
 
             var v = copied.Verification;

@@ -71,11 +71,31 @@ internal sealed class FileLock : IDisposable
 
     public string Path { get; }
 
-    public static FileLock? TryAcquire(string path)
+    public static FileLock? TryAcquire(string path) => TryAcquire(path, FileMode.OpenOrCreate);
+
+    /// <summary>
+    /// Like <see cref="TryAcquire(string)"/>, but never creates the file: <paramref name="missing"/> says it was not
+    /// there (an owner that removed it on purpose, or never got as far as creating it).
+    /// </summary>
+    public static FileLock? TryAcquireExisting(string path, out bool missing)
     {
         try
         {
-            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.None);
+            missing = false;
+            return TryAcquire(path, FileMode.Open);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            missing = true;
+            return null;
+        }
+    }
+
+    private static FileLock? TryAcquire(string path, FileMode mode)
+    {
+        try
+        {
+            var stream = new FileStream(path, mode, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.None);
             try
             {
                 // Record the holder for operators; the lock itself is the open handle.

@@ -145,7 +145,12 @@ internal sealed class RestoreEngine(OnePassCopier copier, IStagingFileSystem fil
                 }
             }
 
-            fileSystem.SyncDirectory(layout);
+            // Every folder that received a file (databases keep their sub-folders), deepest first, then the layout root.
+            foreach (var folder in written.Select(w => Path.GetDirectoryName(w.Final)!).Append(layout).Distinct(StringComparer.Ordinal).OrderByDescending(f => f.Length))
+            {
+                fileSystem.SyncDirectory(folder);
+            }
+
             written.Clear();
             placed.Clear();
             createdFolders.Clear();
@@ -175,7 +180,14 @@ internal sealed class RestoreEngine(OnePassCopier copier, IStagingFileSystem fil
                 var pat = Path.ChangeExtension(Path.Combine(layout, db.TargetName.Replace('/', Path.DirectorySeparatorChar)), ".pat");
                 if (!File.Exists(pat))
                 {
-                    await File.WriteAllBytesAsync(pat, [], ct);
+                    try
+                    {
+                        await File.WriteAllBytesAsync(pat, [], ct);
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        return new RestoreResult { Error = ErrorMapping.FromWriteFailure(ex, pat), Files = restored, LogRange = range };
+                    }
                 }
             }
 

@@ -15,6 +15,9 @@ internal sealed class StagingArea(IStagingFileSystem fileSystem, ILogger logger)
     public const string PartialPrefix = ".esebackup-partial-";
     public const string OwnerLockName = ".owner.lock";
 
+    /// <summary>A work directory without its owner lock file is left alone this long (its owner may be renaming it).</summary>
+    public static readonly TimeSpan LocklessGrace = TimeSpan.FromHours(1);
+
     /// <summary>Removes work directories left by runs that died. Returns how many were removed.</summary>
     public int RemoveLeftovers(string stagingDirectory)
     {
@@ -26,13 +29,19 @@ internal sealed class StagingArea(IStagingFileSystem fileSystem, ILogger logger)
         var removed = 0;
         foreach (var dir in Directory.EnumerateDirectories(stagingDirectory, PartialPrefix + "*"))
         {
-            var ownerLock = FileLock.TryAcquire(Path.Combine(dir, OwnerLockName));
+            // Never create the lock file: a missing one means the owner is committing (it removes its lock file just
+            // before the rename) — taking a fresh lock there would delete a finished set. Only a lock-less directory
+            // nobody has touched for a long time (the owner died before creating its lock) is removed.
+            var ownerLock = FileLock.TryAcquireExisting(Path.Combine(dir, OwnerLockName), out var missing);
             if (ownerLock is null)
             {
-                continue; // a live run owns it
+                if (!missing || DateTime.UtcNow - Directory.GetLastWriteTimeUtc(dir) < LocklessGrace)
+                {
+                    continue; // a live run owns it, or is publishing it
+                }
             }
 
-            ownerLock.Dispose();
+            ownerLock?.Dispose();
             try
             {
                 fileSystem.DeleteDirectory(dir);
@@ -89,10 +98,31 @@ internal sealed class StagingWork : IDisposable
     /// <summary>Flushes the work directory and renames it to its final name.</summary>
     public void Commit()
     {
+        // Every folder's entries must be durable before the rename publishes the set (databases may sit in
+        // sub-folders); deepest first, the work directory last.
+        foreach (var folder in Directory.EnumerateDirectories(WorkDirectory, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length))
+        {
+            _fileSystem.SyncDirectory(folder);
+        }
+
+        _fileSystem.SyncDirectory(WorkDirectory);
+
+        // Remove the lock file while still holding the lock where the OS allows it (Unix): a concurrent sweep then
+        // either finds it locked or finds it gone, never free. Windows cannot delete a file its own exclusive handle
+        // holds open, so there the lock is released first (a sweep in that instant makes this commit fail loudly).
+        var lockFile = Path.Combine(WorkDirectory, StagingArea.OwnerLockName);
+        if (!OperatingSystem.IsWindows())
+        {
+            _fileSystem.DeleteFile(lockFile);
+        }
+
         _ownerLock?.Dispose();
         _ownerLock = null;
-        _fileSystem.DeleteFile(Path.Combine(WorkDirectory, StagingArea.OwnerLockName));
-        _fileSystem.SyncDirectory(WorkDirectory);
+        if (OperatingSystem.IsWindows())
+        {
+            _fileSystem.DeleteFile(lockFile);
+        }
+
         _fileSystem.MoveDirectory(WorkDirectory, FinalDirectory);
         try
         {

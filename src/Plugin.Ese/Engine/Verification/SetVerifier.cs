@@ -56,7 +56,7 @@ internal sealed class SetVerifier(OnePassCopier copier)
                 await using var reader = LocalFileReader.Open(path);
                 copied = await copier.CopyAsync(reader, path, Path.GetFileName(path), null, n => done += n, ct);
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 results.Add(new FileVerification(path, entry.Role.ToString().ToLowerInvariant()) { Error = ErrorMapping.FromReadFailure(ex, path) });
                 continue;

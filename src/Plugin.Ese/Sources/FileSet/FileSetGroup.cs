@@ -11,6 +11,9 @@ internal sealed record FileSetGroup(string LogSignature, string Location, IReadO
     /// <summary>ESE-looking files in the set's directory that could not be read or identified (damaged headers).</summary>
     public IReadOnlyList<ProbedFile> Problems { get; init; } = [];
 
+    /// <summary>The scan stopped at <c>FileSet:MaxFilesPerRoot</c>: files of this set may be missing from it.</summary>
+    public bool ScanTruncated { get; init; }
+
     /// <summary>The log base name (from log or checkpoint names).</summary>
     public string? BaseName => Logs.Select(l => l.BaseName).Concat([Checkpoint?.BaseName]).FirstOrDefault(b => b is not null);
 

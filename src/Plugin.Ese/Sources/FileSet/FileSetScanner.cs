@@ -8,8 +8,12 @@ namespace EseBackupPlugin.Ese.Sources.FileSet;
 /// </summary>
 internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options, ILogger logger)
 {
-    /// <summary>Every file-set group under <paramref name="root"/>.</summary>
-    public IReadOnlyList<FileSetGroup> Scan(string root, int? maxDepth, CancellationToken ct)
+    /// <summary>
+    /// Every file-set group under <paramref name="root"/>. <paramref name="alsoProbe"/> names files outside the walk
+    /// that belong with it (databases a target listed, kept in another folder than the logs); they join the group
+    /// of their log signature.
+    /// </summary>
+    public IReadOnlyList<FileSetGroup> Scan(string root, int? maxDepth, CancellationToken ct, IEnumerable<string>? alsoProbe = null)
     {
         var full = Path.GetFullPath(root);
         if (!Directory.Exists(full))
@@ -19,10 +23,12 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
         }
 
         var probed = new List<ProbedFile>();
+        var truncated = false;
         var depthLimit = Math.Max(0, maxDepth ?? options.MaxDepth);
         var queue = new Queue<(string Dir, int Depth)>();
         queue.Enqueue((full, 0));
         var count = 0;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         while (queue.Count > 0)
         {
             ct.ThrowIfCancellationRequested();
@@ -52,18 +58,45 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
                         queue.Enqueue((sub.FullName, depth + 1));
                     }
                 }
-                else if (entry is FileInfo { Length: > 0 } file && count++ < options.MaxFilesPerRoot)
+                else if (entry is FileInfo { Length: > 0 } file)
                 {
-                    var p = probe.Probe(file.FullName);
-                    if (p.Kind is ProbedKind.Database or ProbedKind.Log or ProbedKind.Checkpoint or ProbedKind.Unreadable)
+                    if (count++ >= options.MaxFilesPerRoot)
                     {
-                        probed.Add(p);
+                        truncated = true;
+                        continue;
                     }
+
+                    seen.Add(file.FullName);
+                    Add(file.FullName);
                 }
             }
         }
 
-        return Group(probed);
+        foreach (var extra in alsoProbe ?? [])
+        {
+            var path = Path.GetFullPath(extra);
+            if (seen.Add(path) && File.Exists(path))
+            {
+                Add(path);
+            }
+        }
+
+        if (truncated)
+        {
+            logger.LogWarning("Scanning {Root} stopped after {Max} files (FileSet:MaxFilesPerRoot); file sets there may be incomplete.", full, options.MaxFilesPerRoot);
+        }
+
+        var groups = Group(probed);
+        return truncated ? [.. groups.Select(g => g with { ScanTruncated = true })] : groups;
+
+        void Add(string path)
+        {
+            var p = probe.Probe(path);
+            if (p.Kind is ProbedKind.Database or ProbedKind.Log or ProbedKind.Checkpoint or ProbedKind.Unreadable)
+            {
+                probed.Add(p);
+            }
+        }
     }
 
     /// <summary>Groups probed files by log signature; a group's location is its logs' (or checkpoint's, or first database's) directory.</summary>

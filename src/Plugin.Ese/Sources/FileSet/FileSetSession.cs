@@ -88,7 +88,7 @@ internal sealed class FileSetSession(
         }
 
         // Re-read every header now: the checkpoint and the databases may have moved since phase one.
-        var now = source.Rescan(group.Location, group.LogSignature, cancellationToken);
+        var now = source.Rescan(group.Location, group.LogSignature, group.Databases.Select(d => d.Path), cancellationToken);
         if (now is null)
         {
             return report with { Status = TruncationStatus.NothingToTruncate, PerformedBy = TruncationPerformer.Plugin, Reason = $"The file set is no longer at '{group.Location}'." };

@@ -134,19 +134,39 @@ internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options,
         };
     }
 
-    /// <summary>The target's group as it is on disk now (headers re-read), or null when it is gone.</summary>
-    internal FileSetGroup? Rescan(string location, string logSignature, CancellationToken ct) =>
-        _scanner.Scan(location, maxDepth: null, ct).FirstOrDefault(g => g.LogSignature == logSignature && g.Location == Path.GetFullPath(location));
+    /// <summary>
+    /// The target's group as it is on disk now (headers re-read), or null when it is gone. <paramref name="databases"/>
+    /// are the databases known to belong to it, which may live outside the log directory.
+    /// </summary>
+    internal FileSetGroup? Rescan(string location, string logSignature, IEnumerable<string> databases, CancellationToken ct) =>
+        _scanner.Scan(location, maxDepth: null, ct, databases).FirstOrDefault(g => g.LogSignature == logSignature && g.Location == Path.GetFullPath(location));
 
     public ValueTask<SourceSessionStart> BeginAsync(SourceBackupContext context, CancellationToken cancellationToken)
     {
         var target = context.Target;
         var group = target.Location is { } location && target.Logs?.LogSignature is { } signature
-            ? Rescan(location, signature, cancellationToken)
+            ? Rescan(location, signature, target.Databases.Select(d => d.Path), cancellationToken)
             : null;
         if (group is null)
         {
             return ValueTask.FromResult(SourceSessionStart.Failed(new PluginError(ErrorCodes.TargetNotFound, $"The files of '{target.DisplayName}' are no longer at '{target.Location}'.") { TargetId = target.Id }));
+        }
+
+        if (group.ScanTruncated)
+        {
+            return ValueTask.FromResult(SourceSessionStart.Failed(new PluginError(
+                ErrorCodes.InvalidParameter,
+                $"'{target.Location}' holds more than {options.MaxFilesPerRoot:N0} files (EsePlugin:FileSet:MaxFilesPerRoot): the set cannot be planned completely. Raise the limit or move unrelated files away.") { TargetId = target.Id }));
+        }
+
+        // A database discovery listed that is no longer part of the set (moved, replaced by another stream's) would
+        // silently drop out of a full backup: fail instead, naming it.
+        var lost = target.Databases.Select(d => Path.GetFullPath(d.Path)).Except(group.Databases.Select(d => d.Path), StringComparer.Ordinal).ToList();
+        if (lost.Count > 0)
+        {
+            return ValueTask.FromResult(SourceSessionStart.Failed(new PluginError(
+                ErrorCodes.MissingFileToBackup,
+                $"Database '{lost[0]}' of '{target.DisplayName}' is gone or no longer belongs to its log stream; discover the target again.") { TargetId = target.Id, File = lost[0] }));
         }
 
         var plan = FileSetPlanner.Plan(group, context.Kind, context.Chain, target.Id);
@@ -166,7 +186,8 @@ internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options,
             return ValueTask.FromResult<ISourceSession?>(null);
         }
 
-        var group = Rescan(location, signature, cancellationToken);
+        var databases = manifest.Files.Where(f => f.Role == FileRole.Database && f.SourcePath is not null).Select(f => f.SourcePath!);
+        var group = Rescan(location, signature, databases, cancellationToken);
         return ValueTask.FromResult<ISourceSession?>(group is null
             ? null
             : new FileSetSession(this, group, manifest.Kind, FileSetPlan.Empty, manifest.Target.Id, catalog, time, logger));
