@@ -89,7 +89,7 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
 
         var copier = new OnePassCopier(fileSystem, FormatStreamVerifierFactory.Instance, options.Engine.BufferSize, options.Engine.BufferCount);
         var producer = new ProducerStamp(PluginId, Version, ContractVersion.Current.ToString(2));
-        _engine = new BackupEngine(_sources, FormatStreamVerifierFactory.Instance, _catalog, fileSystem, options.Engine, producer, time, logs.CreateLogger<BackupEngine>());
+        _engine = new BackupEngine(_sources, copier, _catalog, fileSystem, options.Engine, producer, time, logs.CreateLogger<BackupEngine>());
         _setVerifier = new SetVerifier(copier);
         _restore = new RestoreEngine(copier, fileSystem, new EsentRestorerAdapter(new EsentRestorer(options.EsentInstances, logs.CreateLogger<EsentRestorer>())), logs.CreateLogger<RestoreEngine>());
     }

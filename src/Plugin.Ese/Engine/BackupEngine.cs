@@ -36,7 +36,7 @@ internal sealed class BackupEngine : IAsyncDisposable
 
     public BackupEngine(
         IEnumerable<IBackupSource> sources,
-        IStreamVerifierFactory verifiers,
+        OnePassCopier copier,
         IBackupCatalog catalog,
         IStagingFileSystem fileSystem,
         EngineOptions options,
@@ -48,7 +48,7 @@ internal sealed class BackupEngine : IAsyncDisposable
         _catalog = catalog;
         _locks = new TargetLockManager(options.LockDirectory ?? TargetLockManager.DefaultDirectory);
         _staging = new StagingArea(fileSystem, logger);
-        _copier = new OnePassCopier(fileSystem, verifiers, options.BufferSize, options.BufferCount);
+        _copier = copier;
         _fileSystem = fileSystem;
         _producer = producer;
         _time = time;
@@ -61,7 +61,7 @@ internal sealed class BackupEngine : IAsyncDisposable
     /// <summary>Finds a target by id among every source's targets.</summary>
     public async Task<(BackupTarget? Target, IBackupSource? Source)> FindTargetAsync(string targetId, IReadOnlyList<string> searchPaths, CancellationToken ct)
     {
-        foreach (var source in _sources.Where(s => s.Capabilities.Available))
+        foreach (var source in _sources.Where(s => s.Capabilities.Available && s.MayOwn(targetId)))
         {
             await foreach (var t in source.DiscoverAsync(new DiscoveryRequest { Paths = searchPaths, Kinds = [source.Kind] }, ct))
             {
@@ -172,7 +172,7 @@ internal sealed class BackupEngine : IAsyncDisposable
                     return Fail(catalogError);
                 }
 
-                _pending.Add(new PendingBackup(setId, source, session, targetLock));
+                _pending.Add(new PendingBackup(setId, session, targetLock));
                 sessionHandedOver = true;
                 keepLock = true;
                 Report(progress, ProgressPhase.Complete, staged.Files.Count, staged.Files.Count, staged.Bytes, staged.Bytes, null, null);

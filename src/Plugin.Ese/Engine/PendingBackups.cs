@@ -5,7 +5,7 @@ using EseBackupPlugin.Ese.Engine.Ports;
 namespace EseBackupPlugin.Ese.Engine;
 
 /// <summary>A staged set whose source session waits for the host's verdict (phase two).</summary>
-internal sealed record PendingBackup(string SetId, IBackupSource Source, ISourceSession Session, TargetLock? Lock) : IAsyncDisposable
+internal sealed record PendingBackup(string SetId, ISourceSession Session, TargetLock? Lock) : IAsyncDisposable
 {
     public async ValueTask DisposeAsync()
     {

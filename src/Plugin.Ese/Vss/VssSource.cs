@@ -60,6 +60,8 @@ internal sealed class VssSource : IBackupSource, IAsyncDisposable
 
     public TargetKind Kind => TargetKind.VssWriter;
 
+    public bool MayOwn(string targetId) => targetId.StartsWith(VssTargetFactory.TargetIdPrefix, StringComparison.Ordinal);
+
     public TargetKindCapabilities Capabilities => new(
         TargetKind.VssWriter,
         Available: _api is not null,

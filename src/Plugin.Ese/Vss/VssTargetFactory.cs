@@ -16,8 +16,11 @@ internal static class VssTargetFactory
     {
         var key = writerId.ToString("D") + "\n" + (logicalPath ?? "").ToUpperInvariant() + "\n" + componentName.ToUpperInvariant();
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(key));
-        return "vss-" + Convert.ToHexStringLower(hash.AsSpan(0, 12));
+        return TargetIdPrefix + Convert.ToHexStringLower(hash.AsSpan(0, 12));
     }
+
+    /// <summary>Every VSS target id starts with this.</summary>
+    public const string TargetIdPrefix = "vss-";
 
     /// <summary>The database file specifications of a component (empty when it holds no ESE database).</summary>
     public static IReadOnlyList<VssFileDescriptor> DatabaseDescriptors(VssWriterComponent component, KnownEseWriter writer)

@@ -16,6 +16,12 @@ internal interface IBackupSource
     /// <summary>What this source can do on the current machine.</summary>
     TargetKindCapabilities Capabilities { get; }
 
+    /// <summary>
+    /// False when <paramref name="targetId"/> cannot be one of this source's ids (ids carry their source's prefix), so
+    /// finding a target skips discoveries that cannot match — walking file-set roots costs a header read per file.
+    /// </summary>
+    bool MayOwn(string targetId) => true;
+
     /// <summary>Finds this source's targets.</summary>
     IAsyncEnumerable<BackupTarget> DiscoverAsync(DiscoveryRequest request, CancellationToken cancellationToken);
 

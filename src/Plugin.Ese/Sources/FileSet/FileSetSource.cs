@@ -33,9 +33,13 @@ internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options,
         TruncatesDuringBackup: false,
         Strategies: [StrategyName]);
 
+    private const string TargetIdPrefix = "fs-";
+
     /// <summary>A target's id: its log stream signature, hashed. The same stream is the same target wherever it is.</summary>
     public static string TargetIdFor(string logSignature) =>
-        "fs-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(logSignature)))[..24];
+        TargetIdPrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(logSignature)))[..24];
+
+    public bool MayOwn(string targetId) => targetId.StartsWith(TargetIdPrefix, StringComparison.Ordinal);
 
     public async IAsyncEnumerable<BackupTarget> DiscoverAsync(DiscoveryRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
