@@ -23,8 +23,9 @@ public class SetLayoutAndPublishingTests
     public async Task A_database_in_another_folder_than_its_logs_is_part_of_the_full_backup()
     {
         using var temp = new TempDirectory();
+        // source/logs holds logs and checkpoint, source/db the database: sibling folders, as Exchange lays them out.
         var source = temp.Combine("source");
-        var info = SyntheticEseSet.Create(source, new SyntheticEseOptions { PageSize = 8192, DatabasePages = 64, LogGenerations = 4, Seed = 31 });
+        var info = SyntheticEseSet.Create(Path.Combine(source, "logs"), new SyntheticEseOptions { PageSize = 8192, DatabasePages = 64, LogGenerations = 4, Seed = 31 });
         var dbFolder = Path.Combine(source, "db");
         Directory.CreateDirectory(dbFolder);
         var moved = Path.Combine(dbFolder, Path.GetFileName(info.Databases[0].Path));
@@ -33,12 +34,20 @@ public class SetLayoutAndPublishingTests
 
         var target = await h.TargetAsync(source);
         Assert.Equal([moved], target.Databases.Select(d => d.Path));
-        var (full, _) = await h.BackupAndCompleteAsync(target, BackupKind.Full);
+        var full = await h.Plugin.BackupAsync(new BackupRequest(target.Id, BackupKind.Full, h.Staging) { SearchPaths = [source] });
+        Assert.True(full.Succeeded, full.Error?.ToString());
 
         var database = Assert.Single(full.Manifest!.Files, f => f.Role == FileRole.Database);
         Assert.Equal(moved, database.SourcePath);
+        Assert.Equal("databases/" + Path.GetFileName(moved), database.Path);
         Assert.Equal(EngineHarness.HashFile(moved), EngineHarness.HashFile(Path.Combine(full.SetDirectory!, database.Path.Replace('/', Path.DirectorySeparatorChar))));
         await h.AssertSetVerifiesAsync(full.SetDirectory!);
+        Assert.Null((await h.Plugin.CompleteBackupAsync(new CompletionRequest(full.Manifest!, Succeeded: true))).Error);
+
+        // A later full whose host searches only the log folder still finds the database through the chain.
+        var again = await h.BackupAsync(target, BackupKind.Full);
+        Assert.True(again.Succeeded, again.Error?.ToString());
+        Assert.Contains(again.Manifest!.Files, f => f.Role == FileRole.Database && f.SourcePath == moved);
 
         // The database leaves between discovery and the start of the backup: the source refuses to plan logs alone.
         File.Move(moved, temp.Combine("elsewhere.edb"));

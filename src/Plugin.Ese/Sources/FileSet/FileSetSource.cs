@@ -149,7 +149,7 @@ internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options,
     {
         var target = context.Target;
         var group = target.Location is { } location && target.Logs?.LogSignature is { } signature
-            ? Rescan(location, signature, target.Databases.Select(d => d.Path), cancellationToken)
+            ? Rescan(location, signature, KnownDatabases(target, context.Chain), cancellationToken)
             : null;
         if (group is null)
         {
@@ -182,6 +182,14 @@ internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options,
         logger.LogInformation("File-set {Kind} of {Target}: {Files} files, logs {Range}.", context.Kind, target.Id, plan.Files.Count, plan.LogRange);
         return ValueTask.FromResult(SourceSessionStart.Started(new FileSetSession(this, group, context.Kind, plan, target.Id, catalog, time, logger)));
     }
+
+    /// <summary>
+    /// Databases that belong to the target even when they live outside its log folder: those discovery listed, and
+    /// those the chain's earlier sets copied (a host that searches only the log folder still gets them).
+    /// </summary>
+    private static IEnumerable<string> KnownDatabases(BackupTarget target, IReadOnlyList<CatalogEntry> chain) =>
+        target.Databases.Select(d => d.Path)
+            .Concat(chain.SelectMany(e => e.Manifest.Files).Where(f => f.Role == FileRole.Database && f.SourcePath is not null).Select(f => f.SourcePath!));
 
     public ValueTask<ISourceSession?> ResumeForCompletionAsync(BackupManifest manifest, CancellationToken cancellationToken)
     {
