@@ -137,7 +137,7 @@ internal sealed class EsentRestorer
             .FirstOrDefault(d => Directory.Exists(d) && Directory.EnumerateFiles(d).Any(f => LogFileName.ArchivedGeneration(Path.GetFileName(f)) is not null));
         if (directory is null)
         {
-            return (null, EseErrorMapper.Detected(-1811, $"No transaction log was found in {root} (nor in its new or old sub-directory).", root));
+            return (null, EseErrorMapper.Detected(JetErrors.FileNotFound, $"No transaction log was found in {root} (nor in its new or old sub-directory).", root));
         }
 
         var logs = new SortedDictionary<long, string>();
@@ -214,7 +214,7 @@ internal sealed class EsentRestorer
 
         if (patches.Count > 0)
         {
-            return (null, EseErrorMapper.Detected(-1811, $"{patches[0]} names a database that is not in {directory}.", patches[0]));
+            return (null, EseErrorMapper.Detected(JetErrors.FileNotFound, $"{patches[0]} names a database that is not in {directory}.", patches[0]));
         }
 
         if (pageSizes.Count != 1)
