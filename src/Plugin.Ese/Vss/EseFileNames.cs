@@ -5,9 +5,6 @@ namespace EseBackupPlugin.Ese.Vss;
 /// <summary>What a file found through an ESE writer's file specification is, judged by its name.</summary>
 internal enum LogSideFileKind
 {
-    /// <summary>A database.</summary>
-    Database,
-
     /// <summary>An archived log generation (<c>edb0001A.log</c>).</summary>
     ArchivedLog,
 

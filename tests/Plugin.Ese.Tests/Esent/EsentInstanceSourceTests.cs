@@ -272,6 +272,25 @@ public sealed class EsentInstanceSourceTests : FakeEsentTestBase
         }
     }
 
+    [FakeEsentFact]
+    public async Task Phase_two_reports_the_logs_listed_at_staging_without_asking_ese_again()
+    {
+        var source = new EsentInstanceSource(Options);
+        await using var opened = await OpenAsync(source);
+        var (ctx, session, files, outcome) = await StageAsync(source, opened.Target, BackupKind.Full, EsentStrategies.Streaming);
+        await using (session)
+        {
+            var asked = FakeEsent.CallLog().Count(c => c == "JetGetTruncateLogInfoInstanceW");
+            Assert.True(asked > 0, "staging asks ESE what it will truncate");   // size first, then the list
+            var report = await session.CompleteAsync(SessionDriver.Manifest(ctx, session.Strategy, files, outcome.Truncation), true, CancellationToken.None);
+            Assert.Equal(TruncationStatus.Truncated, report.Status);
+            Assert.Equal(asked, FakeEsent.CallLog().Count(c => c == "JetGetTruncateLogInfoInstanceW"));   // ESE fixed the range at the first log call
+            Assert.Equal(Enumerable.Range(25, 8).Select(g => (long)g), report.Removed.Select(r => r.Generation));
+            Assert.All(report.Removed, r => Assert.Equal(65536, r.Size));
+            Assert.Equal(outcome.Truncation.ExpectedRange, report.Range);
+        }
+    }
+
     [FakeEsentTheory]
     [InlineData(65536, 0)]       // aligned, whole pages: read straight into the engine's buffer
     [InlineData(65536, 8)]       // misaligned: through the session's aligned buffer

@@ -89,6 +89,33 @@ public sealed class EsentInteropTests : FakeEsentTestBase
     }
 
     [FakeEsentFact]
+    public void Page_size_is_set_or_confirmed_once_an_instance_runs()
+    {
+        if (!EsentNativeGate.IsAvailable)
+        {
+            throw new PlatformNotSupportedException();
+        }
+
+        var api = EsentApis.Native.Instances;
+        Assert.Null(EsentParameters.EnsurePageSize(api, Page, "test"));
+        using var instance = OpenRaw("pagesize");
+        Assert.Null(EsentParameters.EnsurePageSize(api, Page, "test"));   // fixed after init, but it matches
+        var error = EsentParameters.EnsurePageSize(api, 2 * Page, "test");
+        Assert.Equal(-1850, error!.NativeStatus);
+        Assert.Contains($"JET_paramDatabasePageSize = {2 * Page}; the process uses {Page}", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, api.GetParameter(null, JetParam.DatabasePageSize, out nuint page));
+        Assert.Equal((nuint)Page, page);
+    }
+
+    [Fact]
+    public void Directories_get_exactly_one_trailing_separator()
+    {
+        var sep = Path.DirectorySeparatorChar;
+        Assert.Equal($"{sep}data{sep}logs{sep}", EsentParameters.WithSeparator($"{sep}data{sep}logs"));
+        Assert.Equal($"{sep}data{sep}logs{sep}", EsentParameters.WithSeparator($"{sep}data{sep}logs{sep}"));
+    }
+
+    [FakeEsentFact]
     public unsafe void Streamed_database_image_is_header_twice_pages_and_trailer()
     {
         if (!EsentNativeGate.IsAvailable)

@@ -53,9 +53,6 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
     /// <inheritdoc />
     public override string Strategy => EsentStrategies.BackupInstance;
 
-    /// <summary>Where ESE put the files (after a successful run).</summary>
-    public string? ResultDirectory { get; private set; }
-
     /// <summary>Runs JetBackupInstanceW; the session, or the error.</summary>
     public static async Task<(EsentBackupInstanceSession? Session, PluginError? Error)> RunAsync(EsentSessionContext context, CancellationToken cancellationToken)
     {
@@ -220,8 +217,8 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
                 };
             }
 
-            ResultDirectory = incremental ? _directory : Path.Combine(_directory, "new");
-            _files = Classify(ResultDirectory);
+            var resultDirectory = incremental ? _directory : Path.Combine(_directory, "new");
+            _files = Classify(resultDirectory);
             return null;
         }
         catch (IOException ex)

@@ -167,9 +167,6 @@ internal sealed class EsentOpenInstance : IDisposable, IAsyncDisposable
     /// <summary>The private instance's name.</summary>
     public string InstanceName { get; }
 
-    /// <summary>False once terminated.</summary>
-    public bool IsOpen => !_handle.IsClosed;
-
     /// <inheritdoc />
     public void Dispose() => _handle.Dispose();
 

@@ -84,7 +84,7 @@ internal sealed class EsentInstanceBackend
         var instances = _apis.Instances;
         var name = spec.InstanceName ?? $"EseBackupPlugin-{layout.BaseName}-{EsentTargetIdentity.StableHash(Encoding.UTF8.GetBytes(layout.Directory))[..8]}";
         var label = $"file set {layout.Directory} (instance '{name}')";
-        var pageError = EnsurePageSize(layout.PageSize, label);
+        var pageError = EsentParameters.EnsurePageSize(instances, layout.PageSize, label);
         if (pageError is not null)
         {
             return new EsentOpenResult(null, pageError);
@@ -101,8 +101,8 @@ internal sealed class EsentInstanceBackend
         {
             var settings = new List<(JetParam Param, nuint Value, string? Text)>
             {
-                (JetParam.SystemPath, 0, WithSeparator(layout.SystemDirectory)),
-                (JetParam.LogFilePath, 0, WithSeparator(layout.LogDirectory)),
+                (JetParam.SystemPath, 0, EsentParameters.WithSeparator(layout.SystemDirectory)),
+                (JetParam.LogFilePath, 0, EsentParameters.WithSeparator(layout.LogDirectory)),
                 (JetParam.BaseName, 0, layout.BaseName),
                 (JetParam.Recovery, 0, "on"),
                 (JetParam.CircularLog, spec.CircularLogging ? 1u : 0u, null),
@@ -259,24 +259,5 @@ internal sealed class EsentInstanceBackend
         return null;
     }
 
-    /// <summary>Sets the process-wide page size, or confirms it already matches.</summary>
-    internal PluginError? EnsurePageSize(int pageSize, string label)
-    {
-        var err = _apis.Instances.SetParameter(null, JetParam.DatabasePageSize, (nuint)pageSize);
-        if (err >= 0)
-        {
-            return null;
-        }
-
-        if (_apis.Instances.GetParameter(null, JetParam.DatabasePageSize, out nuint current) >= 0 && current == (nuint)pageSize)
-        {
-            return null;
-        }
-
-        return EseErrorMapper.ToPluginError(err, $"JetSetSystemParameterW(JET_paramDatabasePageSize = {pageSize}; the process uses {current})", label);
-    }
-
     private static string FullDirectory(string path) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
-
-    private static string WithSeparator(string directory) => Path.TrimEndingDirectorySeparator(directory) + Path.DirectorySeparatorChar;
 }

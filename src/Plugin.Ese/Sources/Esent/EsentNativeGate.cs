@@ -40,9 +40,6 @@ internal static class EsentNativeGate
     [SupportedOSPlatformGuard("windows")]
     public static bool IsAvailable => OperatingSystem.IsWindows() || _enabledOffWindows;
 
-    /// <summary>Off Windows, the file the interop is bound to by <see cref="UseLibraryFrom"/>, when it was.</summary>
-    public static string? BoundLibraryPath => _libraryPath;
-
     /// <summary>
     /// Lets the native path run off Windows, against a library named esent.dll that the runtime's probing
     /// finds (the ABI fake next to the plugin assembly). Process-wide, like the native library itself.

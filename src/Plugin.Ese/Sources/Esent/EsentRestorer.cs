@@ -137,7 +137,7 @@ internal sealed class EsentRestorer
             .FirstOrDefault(d => Directory.Exists(d) && Directory.EnumerateFiles(d).Any(f => LogFileName.ArchivedGeneration(Path.GetFileName(f)) is not null));
         if (directory is null)
         {
-            return (null, EseErrorMapper.Detected(-1811, $"No transaction log was found in {root} (nor in its new or old sub-directory).", root));
+            return (null, EseErrorMapper.Detected(JetErrors.FileNotFound, $"No transaction log was found in {root} (nor in its new or old sub-directory).", root));
         }
 
         var logs = new SortedDictionary<long, string>();
@@ -214,7 +214,7 @@ internal sealed class EsentRestorer
 
         if (patches.Count > 0)
         {
-            return (null, EseErrorMapper.Detected(-1811, $"{patches[0]} names a database that is not in {directory}.", patches[0]));
+            return (null, EseErrorMapper.Detected(JetErrors.FileNotFound, $"{patches[0]} names a database that is not in {directory}.", patches[0]));
         }
 
         if (pageSizes.Count != 1)
@@ -312,14 +312,14 @@ internal sealed class EsentRestorer
     {
         var label = $"restore of {layout.Directory}";
         var instances = apis.Instances;
-        var err = instances.SetParameter(null, JetParam.DatabasePageSize, (nuint)layout.PageSize);
-        if (err < 0 && !(instances.GetParameter(null, JetParam.DatabasePageSize, out nuint current) >= 0 && current == (nuint)layout.PageSize))
+        var pageError = EsentParameters.EnsurePageSize(instances, layout.PageSize, label);
+        if (pageError is not null)
         {
-            return new EsentRestoreResult(EseErrorMapper.ToPluginError(err, "JetSetSystemParameterW(JET_paramDatabasePageSize)", label), layout, []);
+            return new EsentRestoreResult(pageError, layout, []);
         }
 
         var name = options.InstanceName ?? "EseBackupPlugin-Restore-" + Guid.NewGuid().ToString("N")[..12];
-        err = instances.CreateInstance(name, $"EseBackupPlugin restore of {layout.Directory}", out var instance);
+        var err = instances.CreateInstance(name, $"EseBackupPlugin restore of {layout.Directory}", out var instance);
         using (instance)
         {
             if (err < 0)
@@ -329,8 +329,8 @@ internal sealed class EsentRestorer
 
             var settings = new (JetParam Param, nuint Value, string? Text)[]
             {
-                (JetParam.LogFilePath, 0, WithSeparator(options.LogDirectory ?? destination)),
-                (JetParam.SystemPath, 0, WithSeparator(options.SystemDirectory ?? destination)),
+                (JetParam.LogFilePath, 0, EsentParameters.WithSeparator(Path.GetFullPath(options.LogDirectory ?? destination))),
+                (JetParam.SystemPath, 0, EsentParameters.WithSeparator(Path.GetFullPath(options.SystemDirectory ?? destination))),
                 (JetParam.BaseName, 0, layout.BaseName),
                 (JetParam.LegacyFileNames, layout.LegacyFileNames, null),
                 (JetParam.LogFileSize, (nuint)layout.LogFileSizeKiB, null),
@@ -366,6 +366,4 @@ internal sealed class EsentRestorer
             return new EsentRestoreResult(null, layout, restored);
         }
     }
-
-    private static string WithSeparator(string directory) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)) + Path.DirectorySeparatorChar;
 }

@@ -94,13 +94,9 @@ internal sealed class EsentStatusToProgress : IEsentStatusSink
         _what = what;
     }
 
-    /// <summary>Notifications received.</summary>
-    public int Received { get; private set; }
-
     /// <inheritdoc />
     public void OnStatus(JetSnp snp, JetSnt snt, JetSnProg? progress)
     {
-        Received++;
         var phase = snt switch
         {
             JetSnt.Begin => ProgressPhase.Begin,

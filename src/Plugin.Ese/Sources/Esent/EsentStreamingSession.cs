@@ -26,10 +26,11 @@ namespace EseBackupPlugin.Ese.Sources.Esent;
 /// empty <c>&lt;db&gt;.pat</c> per database, so the set has the layout JetRestoreInstance needs (§6.6).</item>
 /// <item>Then the first JetGetLogInfoInstance2W (rolls the log; databases can no longer be opened) and
 /// every listed log, read to its end.</item>
-/// <item>Staged: JetGetTruncateLogInfoInstanceW gives the expected truncation for the manifest.</item>
-/// <item>Phase two, host succeeded (full/incremental): JetGetTruncateLogInfoInstanceW (what will go, with
-/// sizes), JetTruncateLogInstance, JetEndExternalBackupInstance2(Normal | TruncateDone); the report lists
-/// the files that are actually gone. Copy: End(Normal), ESE records a copy backup.</item>
+/// <item>Staged: JetGetTruncateLogInfoInstanceW gives the expected truncation for the manifest, and (with
+/// sizes) the "before" snapshot of phase two: ESE fixed that range at the first log call (§6.4).</item>
+/// <item>Phase two, host succeeded (full/incremental): JetTruncateLogInstance,
+/// JetEndExternalBackupInstance2(Normal | TruncateDone); the report lists the files of the snapshot that
+/// are actually gone. Copy: End(Normal), ESE records a copy backup.</item>
 /// <item>Phase two, host failed: End(Abort). The set was read correctly, but the host does not have it:
 /// stamping the database headers with a backup (a "copy" for a full, a "differential" for an
 /// incremental) would record a backup that exists nowhere, so the session ends the way ESE records an
@@ -50,6 +51,7 @@ internal sealed class EsentStreamingSession : EsentSessionBase
     private bool _allFilesRead;
     private int _filesRead;
     private long _bytesRead;
+    private SortedDictionary<long, (string Path, long Size)>? _truncatable;
 
     private EsentStreamingSession(EsentSessionContext context)
         : base(context)
@@ -128,6 +130,9 @@ internal sealed class EsentStreamingSession : EsentSessionBase
                     throw Fail(Failure(err, "JetGetTruncateLogInfoInstanceW"));
                 }
 
+                // ESE fixed the truncate range at the first log call (reference §6.4): this list is what
+                // JetTruncateLogInstance will delete in phase two, so it is also the "before" snapshot.
+                _truncatable = Snapshot(logs);
                 plan = new TruncationPlan(TruncationMode.OnSuccessfulCompletion, TruncationPerformer.Plugin)
                 {
                     ExpectedRange = EsentTruncation.RangeOf(Generations(logs)),
@@ -167,28 +172,19 @@ internal sealed class EsentStreamingSession : EsentSessionBase
             return NewReport(true, TruncationStatus.NotAllowed, TruncationPerformer.None, [], "A copy backup never truncates logs; ESE records it as a copy backup (bkinfoCopyPrev)." + EndNote(endErr));
         }
 
-        var operation = "JetGetTruncateLogInfoInstanceW";
-        var err = apis.GetTruncateLogInfo(instance, out var listed);
+        var err = apis.TruncateLog(instance);
         if (err >= 0)
         {
-            operation = "JetTruncateLogInstance";
-            var before = listed
-                .Select(p => (Path: p, Generation: GenerationOf(p), Size: File.Exists(p) ? new FileInfo(p).Length : 0L))
-                .ToList();
-            err = apis.TruncateLog(instance);
-            if (err >= 0)
-            {
-                var removed = before.Where(b => !File.Exists(b.Path)).Select(b => new TruncatedLog(b.Path, b.Generation, b.Size)).ToList();
-                var endErr = apis.EndExternalBackup(instance, JetBackupEndGrbit.Normal | JetBackupEndGrbit.TruncateDone);
-                LogIgnored(endErr, "JetEndExternalBackupInstance2(Normal|TruncateDone)");
-                var reason = removed.Count > 0
-                    ? $"JetTruncateLogInstance removed {removed.Count} log(s), generations {EsentTruncation.RangeOf(removed.Select(r => r.Generation))}: ESE's range runs from the oldest log on disk up to the checkpoint, capped at the logs this backup copied."
-                    : "JetTruncateLogInstance found no log below the checkpoint that this backup made unnecessary.";
-                return NewReport(true, removed.Count > 0 ? TruncationStatus.Truncated : TruncationStatus.NothingToTruncate, TruncationPerformer.Plugin, removed, reason + EndNote(endErr));
-            }
+            var removed = EsentTruncation.Removed(_truncatable ?? new());
+            var endErr = apis.EndExternalBackup(instance, JetBackupEndGrbit.Normal | JetBackupEndGrbit.TruncateDone);
+            LogIgnored(endErr, "JetEndExternalBackupInstance2(Normal|TruncateDone)");
+            var reason = removed.Count > 0
+                ? $"JetTruncateLogInstance removed {removed.Count} log(s), generations {EsentTruncation.RangeOf(removed.Select(r => r.Generation))}: ESE's range runs from the oldest log on disk up to the checkpoint, capped at the logs this backup copied."
+                : "JetTruncateLogInstance found no log below the checkpoint that this backup made unnecessary.";
+            return NewReport(true, removed.Count > 0 ? TruncationStatus.Truncated : TruncationStatus.NothingToTruncate, TruncationPerformer.Plugin, removed, reason + EndNote(endErr));
         }
 
-        var error = Failure(err, operation);
+        var error = Failure(err, "JetTruncateLogInstance");
         LogIgnored(apis.EndExternalBackup(instance, JetBackupEndGrbit.Normal), "JetEndExternalBackupInstance2(Normal)");
         return NewReport(true, TruncationStatus.Failed, TruncationPerformer.Plugin, [], $"Truncation failed, no log was removed. The backup was ended without truncation, so ESE records it as a {(Kind == BackupKind.Full ? "copy" : "differential")} backup; a later incremental may need a new full.")
             with
@@ -220,6 +216,18 @@ internal sealed class EsentStreamingSession : EsentSessionBase
     private static long GenerationOf(string path) => LogFileName.ArchivedGeneration(Path.GetFileName(path)) ?? 0;
 
     private static IEnumerable<long> Generations(IEnumerable<string> paths) => paths.Select(GenerationOf).Where(g => g > 0);
+
+    /// <summary>The listed logs by generation, with their sizes now (what <see cref="EsentTruncation.Removed"/> compares against).</summary>
+    private static SortedDictionary<long, (string Path, long Size)> Snapshot(IEnumerable<string> paths)
+    {
+        var result = new SortedDictionary<long, (string Path, long Size)>();
+        foreach (var path in paths)
+        {
+            result[GenerationOf(path)] = (path, File.Exists(path) ? new FileInfo(path).Length : 0L);
+        }
+
+        return result;
+    }
 
     private ValueTask OnEnumerationFailedAsync(Exception exception, PluginError error)
     {

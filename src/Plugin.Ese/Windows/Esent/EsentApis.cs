@@ -22,6 +22,9 @@ internal static unsafe class EsentMarshal
     /// <summary>One call of a multi-string API: buffer (or NULL), its size in bytes, the size out.</summary>
     public delegate int MultiStringCall(char* buffer, uint cbMax, uint* cbActual);
 
+    /// <summary>One call of an API that hands out an engine-allocated <c>JET_INSTANCE_INFO_W</c> array: count out, array out.</summary>
+    public delegate int InstanceInfoCall(uint* count, JetInstanceInfoW** array);
+
     /// <summary>
     /// Reads a double-NUL-terminated list the size-first way (reference/ese-backup-api.md §0.9, §4.10):
     /// ask for the size with a NULL buffer, then call again with a buffer of that size. When
@@ -91,8 +94,47 @@ internal static unsafe class EsentMarshal
         return list.Count == 0;
     }
 
+    /// <summary>
+    /// Runs <paramref name="call"/> (JetGetInstanceInfoW, JetOSSnapshotFreezeW, JetOSSnapshotGetFreezeInfoW),
+    /// copies the array it returned and frees it with JetFreeBuffer; an empty list when the call failed.
+    /// </summary>
+    public static int ReadInstanceInfo(InstanceInfoCall call, out IReadOnlyList<JetInstanceDescription> instances)
+    {
+        uint count = 0;
+        JetInstanceInfoW* array = null;
+        var err = call(&count, &array);
+        try
+        {
+            instances = err >= 0 && array is not null ? CopyInstanceInfo(count, array) : [];
+        }
+        finally
+        {
+            if (array is not null)
+            {
+                _ = EsentNative.JetFreeBuffer(array);
+            }
+        }
+
+        return err;
+    }
+
+    /// <summary>Runs a native call with the status callback routed to <paramref name="sink"/> (or without a callback).</summary>
+    public static int WithStatus(IEsentStatusSink? sink, Func<nint, int> call, out Exception? callbackFailure)
+    {
+        callbackFailure = null;
+        if (sink is null)
+        {
+            return call(0);
+        }
+
+        using var scope = EsentStatusCallback.Enter(sink);
+        var err = call((nint)EsentStatusCallback.Pointer);
+        callbackFailure = scope.Failure;
+        return err;
+    }
+
     /// <summary>Copies an engine-allocated <c>JET_INSTANCE_INFO_W</c> array (the caller frees it once).</summary>
-    public static IReadOnlyList<JetInstanceDescription> ReadInstanceInfo(uint count, JetInstanceInfoW* array)
+    private static IReadOnlyList<JetInstanceDescription> CopyInstanceInfo(uint count, JetInstanceInfoW* array)
     {
         var result = new List<JetInstanceDescription>((int)count);
         for (var i = 0; i < count; i++)
@@ -112,21 +154,6 @@ internal static unsafe class EsentMarshal
         }
 
         return result;
-    }
-
-    /// <summary>Runs a native call with the status callback routed to <paramref name="sink"/> (or without a callback).</summary>
-    public static int WithStatus(IEsentStatusSink? sink, Func<nint, int> call, out Exception? callbackFailure)
-    {
-        callbackFailure = null;
-        if (sink is null)
-        {
-            return call(0);
-        }
-
-        using var scope = EsentStatusCallback.Enter(sink);
-        var err = call((nint)EsentStatusCallback.Pointer);
-        callbackFailure = scope.Failure;
-        return err;
     }
 }
 
@@ -223,24 +250,7 @@ internal sealed unsafe class NativeEsentInstanceApi : IEsentInstanceApi
     }
 
     public int GetInstanceInfo(out IReadOnlyList<JetInstanceDescription> instances)
-    {
-        uint count = 0;
-        JetInstanceInfoW* array = null;
-        var err = EsentNative.JetGetInstanceInfoW(&count, &array);
-        try
-        {
-            instances = err >= 0 && array is not null ? EsentMarshal.ReadInstanceInfo(count, array) : [];
-        }
-        finally
-        {
-            if (array is not null)
-            {
-                _ = EsentNative.JetFreeBuffer(array);
-            }
-        }
-
-        return err;
-    }
+        => EsentMarshal.ReadInstanceInfo(EsentNative.JetGetInstanceInfoW, out instances);
 
     public int GetLogSignature(SafeJetInstanceHandle instance, out JetSignature signature)
     {
@@ -412,10 +422,10 @@ internal sealed unsafe class NativeEsentSnapshotApi : IEsentSnapshotApi
     }
 
     public int Freeze(nuint snapshotId, out IReadOnlyList<JetInstanceDescription> frozen)
-        => ReadInfo((pc, pp) => EsentNative.JetOSSnapshotFreezeW(snapshotId, pc, pp, 0), out frozen);
+        => EsentMarshal.ReadInstanceInfo((pc, pp) => EsentNative.JetOSSnapshotFreezeW(snapshotId, pc, pp, 0), out frozen);
 
     public int GetFreezeInfo(nuint snapshotId, out IReadOnlyList<JetInstanceDescription> frozen)
-        => ReadInfo((pc, pp) => EsentNative.JetOSSnapshotGetFreezeInfoW(snapshotId, pc, pp, 0), out frozen);
+        => EsentMarshal.ReadInstanceInfo((pc, pp) => EsentNative.JetOSSnapshotGetFreezeInfoW(snapshotId, pc, pp, 0), out frozen);
 
     public int Thaw(nuint snapshotId) => EsentNative.JetOSSnapshotThaw(snapshotId, 0);
 
@@ -430,26 +440,4 @@ internal sealed unsafe class NativeEsentSnapshotApi : IEsentSnapshotApi
     public int End(nuint snapshotId, JetSnapshotGrbit grbit) => EsentNative.JetOSSnapshotEnd(snapshotId, (uint)grbit);
 
     public int Abort(nuint snapshotId) => EsentNative.JetOSSnapshotAbort(snapshotId, 0);
-
-    private delegate int InfoCall(uint* count, JetInstanceInfoW** array);
-
-    private static int ReadInfo(InfoCall call, out IReadOnlyList<JetInstanceDescription> frozen)
-    {
-        uint count = 0;
-        JetInstanceInfoW* array = null;
-        var err = call(&count, &array);
-        try
-        {
-            frozen = err >= 0 && array is not null ? EsentMarshal.ReadInstanceInfo(count, array) : [];
-        }
-        finally
-        {
-            if (array is not null)
-            {
-                _ = EsentNative.JetFreeBuffer(array);
-            }
-        }
-
-        return err;
-    }
 }

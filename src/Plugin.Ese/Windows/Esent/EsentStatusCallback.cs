@@ -62,7 +62,6 @@ internal static unsafe class EsentStatusCallback
 
         try
         {
-            scope.Calls++;
             JetSnProg? progress = null;
             var carriesProgress = (JetSnt)snt is JetSnt.Begin or JetSnt.Progress or JetSnt.Complete;
             if (carriesProgress && pv is not null && ((JetSnProg*)pv)->StructSize >= (uint)sizeof(JetSnProg))
@@ -96,9 +95,6 @@ internal sealed class StatusScope : IDisposable
 
     /// <summary>The first exception the sink threw, if any.</summary>
     public Exception? Failure { get; internal set; }
-
-    /// <summary>Notifications received.</summary>
-    public int Calls { get; internal set; }
 
     internal StatusScope? Previous { get; }
 

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace EseBackupPlugin.Ese.Windows.Esent;
 
@@ -92,17 +91,6 @@ internal unsafe struct JetSignature
         }
 
         return bytes;
-    }
-
-    /// <summary>The computer name.</summary>
-    public readonly string ComputerNameText()
-    {
-        fixed (byte* p = ComputerName)
-        {
-            var span = new ReadOnlySpan<byte>(p, 16);
-            var end = span.IndexOf((byte)0);
-            return Encoding.Latin1.GetString(end < 0 ? span : span[..end]);
-        }
     }
 }
 
