@@ -103,14 +103,9 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     public ValueTask<IReadOnlyList<CatalogEntry>> GetChainAsync(string targetId, CancellationToken cancellationToken = default)
     {
         var completed = Query("WHERE target_id = $t AND state = 'Completed' AND kind <> 'Copy' ORDER BY completed_at, started_at", ("$t", targetId));
-        var lastFull = completed.FindLastIndex(r => r.Kind == BackupKind.Full);
-        IReadOnlyList<CatalogEntry> chain = lastFull < 0
-            ? []
-            : completed.Skip(lastFull)
-                .Where(r => r.Manifest is not null && (r.ChainId ?? r.SetId) == completed[lastFull].SetId)
-                .Select(r => new CatalogEntry(r.Manifest!, CatalogSetState.Completed, r.CompletedAt))
-                .ToList();
-        return ValueTask.FromResult(chain);
+        return ValueTask.FromResult(CatalogStates.CurrentChain(completed
+            .Where(r => r.Manifest is not null)
+            .Select(r => new CatalogEntry(r.Manifest!, CatalogSetState.Completed, r.CompletedAt))));
     }
 
     /// <inheritdoc />
