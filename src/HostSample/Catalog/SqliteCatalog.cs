@@ -311,7 +311,13 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
         return ValueTask.CompletedTask;
     }
 
-    public void Dispose() => SqliteConnection.ClearAllPools();
+    /// <summary>
+    /// Releases nothing: the catalog holds no connection between calls. Each call opens its own unpooled
+    /// connection and closes it, which releases its locks (the last one to close checkpoints the WAL).
+    /// </summary>
+    public void Dispose()
+    {
+    }
 
     // ---- plumbing ---------------------------------------------------------------------------------
 
