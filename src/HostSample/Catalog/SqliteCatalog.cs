@@ -191,7 +191,7 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
         var abandoned = new List<CatalogRow>();
         foreach (var row in Query("WHERE state IN ('Running', 'Staged')"))
         {
-            if (IsOwnerAlive(row.SetId))
+            if (IsOwnerAlive(row))
             {
                 continue;
             }
@@ -205,25 +205,18 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
         return abandoned;
     }
 
-    private bool IsOwnerAlive(string setId)
+    private static bool IsOwnerAlive(CatalogRow row)
     {
-        using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT owner_pid, owner_started FROM sets WHERE set_id = $id";
-        cmd.Parameters.AddWithValue("$id", setId);
-        using var r = cmd.ExecuteReader();
-        if (!r.Read() || r.IsDBNull(0))
+        if (row.OwnerPid is not { } pid)
         {
             return false;
         }
 
-        var pid = r.GetInt32(0);
-        var started = r.IsDBNull(1) ? (DateTimeOffset?)null : DateTimeOffset.Parse(r.GetString(1), CultureInfo.InvariantCulture);
         try
         {
             using var p = Process.GetProcessById(pid);
             // A recycled pid belongs to another process: compare start times (to the second).
-            return started is null || Math.Abs((p.StartTime.ToUniversalTime() - started.Value.UtcDateTime).TotalSeconds) < 2;
+            return row.OwnerStarted is not { } started || Math.Abs((p.StartTime.ToUniversalTime() - started.UtcDateTime).TotalSeconds) < 2;
         }
         catch (ArgumentException)
         {
@@ -327,7 +320,8 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
         using var cmd = c.CreateCommand();
         cmd.CommandText = """
             SELECT set_id, target_id, target_name, kind, state, chain_id, previous_set_id, sequence, started_at,
-                   staged_at, stored_at, completed_at, set_path, manifest_json, truncation_json, error, owner_pid
+                   staged_at, stored_at, completed_at, set_path, manifest_json, truncation_json, error, owner_pid,
+                   owner_started
             FROM sets
             """ + " " + where;
         foreach (var (name, value) in args)
@@ -356,7 +350,8 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
                 Str(r, 13) is { } m ? ManifestJson.Deserialize(System.Text.Encoding.UTF8.GetBytes(m), $"{DatabasePath}#{r.GetString(0)}") : null,
                 Str(r, 14) is { } t ? JsonSerializer.Deserialize(t, ContractJsonContext.Default.TruncationReport) : null,
                 Str(r, 15),
-                r.IsDBNull(16) ? null : r.GetInt32(16)));
+                r.IsDBNull(16) ? null : r.GetInt32(16),
+                Time(r, 17)));
         }
 
         return rows;
