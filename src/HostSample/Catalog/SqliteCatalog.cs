@@ -237,6 +237,34 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
         : Query("WHERE target_id = $t ORDER BY started_at DESC", ("$t", targetId));
 
     /// <summary>
+    /// Where the stored manifests last saw the targets whose id starts with <paramref name="idPrefix"/> (ignoring
+    /// case), newest first. Reads only the ids and the manifests' <c>target.location</c>: no manifest is parsed,
+    /// and a row whose manifest is missing or not JSON names no location.
+    /// </summary>
+    public IReadOnlyList<string> TargetLocations(string idPrefix)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            SELECT target_id, json_extract(manifest_json, '$.target.location') FROM sets
+            WHERE json_valid(manifest_json)
+            ORDER BY started_at DESC
+            """;
+        using var r = cmd.ExecuteReader();
+        var locations = new List<string>();
+        while (r.Read())
+        {
+            // The prefix is compared here, not with LIKE: LIKE folds the case of ASCII letters only.
+            if (r.GetString(0).StartsWith(idPrefix, StringComparison.OrdinalIgnoreCase) && Str(r, 1) is { } location)
+            {
+                locations.Add(location);
+            }
+        }
+
+        return locations;
+    }
+
+    /// <summary>
     /// The chain that restores <paramref name="setId"/>: its full, then every incremental up to and including
     /// it, following <c>previous_set_id</c> links. Each must be stored in the repository.
     /// </summary>
