@@ -122,4 +122,26 @@ public class InMemoryCatalogTests
         await c.RecordTruncationAsync(Done(f2, false)); // a failed full does not start a chain
         Assert.Equal(["f1", "i1"], (await c.GetChainAsync(f1.Target.Id)).Select(e => e.Manifest.SetId));
     }
+
+    [Fact]
+    public void Current_chain_starts_at_the_last_completed_full_and_keeps_only_its_own_completed_sets()
+    {
+        static CatalogEntry Entry(BackupManifest m, CatalogSetState state = CatalogSetState.Completed) => new(m, state, DateTimeOffset.UtcNow);
+        var f1 = Set("f1", BackupKind.Full, "f1", null, 0);
+        var i1 = Set("i1", BackupKind.Incremental, "f1", "f1", 1);
+        var f2 = Set("f2", BackupKind.Full, "f2", null, 0);
+        var stray = Set("i0", BackupKind.Incremental, "f1", "i1", 2); // completed after f2, but of f1's chain
+        var copy = Set("c1", BackupKind.Copy, "c1", null, 0);
+        var i2 = Set("i2", BackupKind.Incremental, "f2", "f2", 1);
+        var staged = Set("i3", BackupKind.Incremental, "f2", "i2", 2);
+        var f3 = Set("f3", BackupKind.Full, "f3", null, 0);
+
+        Assert.Empty(CatalogStates.CurrentChain([]));
+        Assert.Empty(CatalogStates.CurrentChain([Entry(copy), Entry(i1)]));
+        Assert.Equal(
+            ["f2", "i2"],
+            CatalogStates.CurrentChain([Entry(f1), Entry(i1), Entry(f2), Entry(stray), Entry(copy), Entry(i2), Entry(staged, CatalogSetState.Staged), Entry(f3, CatalogSetState.Failed)])
+                .Select(e => e.Manifest.SetId));
+        Assert.Throws<ArgumentNullException>(() => CatalogStates.CurrentChain(null!));
+    }
 }

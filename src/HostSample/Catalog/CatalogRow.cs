@@ -21,4 +21,5 @@ internal sealed record CatalogRow(
     BackupManifest? Manifest,
     TruncationReport? Truncation,
     string? Error,
-    int? OwnerPid);
+    int? OwnerPid,
+    DateTimeOffset? OwnerStarted);

@@ -103,14 +103,9 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     public ValueTask<IReadOnlyList<CatalogEntry>> GetChainAsync(string targetId, CancellationToken cancellationToken = default)
     {
         var completed = Query("WHERE target_id = $t AND state = 'Completed' AND kind <> 'Copy' ORDER BY completed_at, started_at", ("$t", targetId));
-        var lastFull = completed.FindLastIndex(r => r.Kind == BackupKind.Full);
-        IReadOnlyList<CatalogEntry> chain = lastFull < 0
-            ? []
-            : completed.Skip(lastFull)
-                .Where(r => r.Manifest is not null && (r.ChainId ?? r.SetId) == completed[lastFull].SetId)
-                .Select(r => new CatalogEntry(r.Manifest!, CatalogSetState.Completed, r.CompletedAt))
-                .ToList();
-        return ValueTask.FromResult(chain);
+        return ValueTask.FromResult(CatalogStates.CurrentChain(completed
+            .Where(r => r.Manifest is not null)
+            .Select(r => new CatalogEntry(r.Manifest!, CatalogSetState.Completed, r.CompletedAt))));
     }
 
     /// <inheritdoc />
@@ -196,7 +191,7 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
         var abandoned = new List<CatalogRow>();
         foreach (var row in Query("WHERE state IN ('Running', 'Staged')"))
         {
-            if (IsOwnerAlive(row.SetId))
+            if (IsOwnerAlive(row))
             {
                 continue;
             }
@@ -210,25 +205,18 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
         return abandoned;
     }
 
-    private bool IsOwnerAlive(string setId)
+    private static bool IsOwnerAlive(CatalogRow row)
     {
-        using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT owner_pid, owner_started FROM sets WHERE set_id = $id";
-        cmd.Parameters.AddWithValue("$id", setId);
-        using var r = cmd.ExecuteReader();
-        if (!r.Read() || r.IsDBNull(0))
+        if (row.OwnerPid is not { } pid)
         {
             return false;
         }
 
-        var pid = r.GetInt32(0);
-        var started = r.IsDBNull(1) ? (DateTimeOffset?)null : DateTimeOffset.Parse(r.GetString(1), CultureInfo.InvariantCulture);
         try
         {
             using var p = Process.GetProcessById(pid);
             // A recycled pid belongs to another process: compare start times (to the second).
-            return started is null || Math.Abs((p.StartTime.ToUniversalTime() - started.Value.UtcDateTime).TotalSeconds) < 2;
+            return row.OwnerStarted is not { } started || Math.Abs((p.StartTime.ToUniversalTime() - started.UtcDateTime).TotalSeconds) < 2;
         }
         catch (ArgumentException)
         {
@@ -247,6 +235,34 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     public IReadOnlyList<CatalogRow> List(string? targetId = null) => targetId is null
         ? Query("ORDER BY started_at DESC")
         : Query("WHERE target_id = $t ORDER BY started_at DESC", ("$t", targetId));
+
+    /// <summary>
+    /// Where the stored manifests last saw the targets whose id starts with <paramref name="idPrefix"/> (ignoring
+    /// case), newest first. Reads only the ids and the manifests' <c>target.location</c>: no manifest is parsed,
+    /// and a row whose manifest is missing or not JSON names no location.
+    /// </summary>
+    public IReadOnlyList<string> TargetLocations(string idPrefix)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            SELECT target_id, json_extract(manifest_json, '$.target.location') FROM sets
+            WHERE json_valid(manifest_json)
+            ORDER BY started_at DESC
+            """;
+        using var r = cmd.ExecuteReader();
+        var locations = new List<string>();
+        while (r.Read())
+        {
+            // The prefix is compared here, not with LIKE: LIKE folds the case of ASCII letters only.
+            if (r.GetString(0).StartsWith(idPrefix, StringComparison.OrdinalIgnoreCase) && Str(r, 1) is { } location)
+            {
+                locations.Add(location);
+            }
+        }
+
+        return locations;
+    }
 
     /// <summary>
     /// The chain that restores <paramref name="setId"/>: its full, then every incremental up to and including
@@ -316,7 +332,13 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
         return ValueTask.CompletedTask;
     }
 
-    public void Dispose() => SqliteConnection.ClearAllPools();
+    /// <summary>
+    /// Releases nothing: the catalog holds no connection between calls. Each call opens its own unpooled
+    /// connection and closes it, which releases its locks (the last one to close checkpoints the WAL).
+    /// </summary>
+    public void Dispose()
+    {
+    }
 
     // ---- plumbing ---------------------------------------------------------------------------------
 
@@ -326,7 +348,8 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
         using var cmd = c.CreateCommand();
         cmd.CommandText = """
             SELECT set_id, target_id, target_name, kind, state, chain_id, previous_set_id, sequence, started_at,
-                   staged_at, stored_at, completed_at, set_path, manifest_json, truncation_json, error, owner_pid
+                   staged_at, stored_at, completed_at, set_path, manifest_json, truncation_json, error, owner_pid,
+                   owner_started
             FROM sets
             """ + " " + where;
         foreach (var (name, value) in args)
@@ -355,7 +378,8 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
                 Str(r, 13) is { } m ? ManifestJson.Deserialize(System.Text.Encoding.UTF8.GetBytes(m), $"{DatabasePath}#{r.GetString(0)}") : null,
                 Str(r, 14) is { } t ? JsonSerializer.Deserialize(t, ContractJsonContext.Default.TruncationReport) : null,
                 Str(r, 15),
-                r.IsDBNull(16) ? null : r.GetInt32(16)));
+                r.IsDBNull(16) ? null : r.GetInt32(16),
+                Time(r, 17)));
         }
 
         return rows;

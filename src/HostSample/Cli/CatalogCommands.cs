@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.HostSample.Catalog;
+using EseBackupPlugin.HostSample.Hosting;
 using EseBackupPlugin.HostSample.Output;
 using Spectre.Console;
 
@@ -25,7 +26,7 @@ internal static class CatalogCommands
         var cmd = new Command("list", "List backup sets, newest first.") { target, json };
         CliApp.Handle(cmd, env, async (parse, session, ct) =>
         {
-            HostWorkflowRecovery(session);
+            HostWorkflow.RecoverAbandonedRuns(session);
             var rows = session.Catalog.List(parse.GetValue(target));
             if (parse.GetValue(json))
             {
@@ -83,8 +84,6 @@ internal static class CatalogCommands
         });
         return cmd;
     }
-
-    private static void HostWorkflowRecovery(Hosting.CliSession session) => Hosting.HostWorkflow.RecoverAbandonedRuns(session);
 
     private static CatalogRowOutput ToOutput(CatalogRow r, bool withDocuments) => new(
         r.SetId, r.TargetId, r.TargetName, r.Kind.ToString(), r.State.ToString(), r.ChainId, r.PreviousSetId, r.Sequence,

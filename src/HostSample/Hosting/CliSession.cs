@@ -44,13 +44,13 @@ internal sealed class CliSession : IAsyncDisposable
         LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b
             .SetMinimumLevel(level)
             .AddProvider(new TextWriterLoggerProvider(error)));
+        var repository = new BackupRepository(Settings.Repository); // only paths: nothing is created yet
         _repository = new Lazy<BackupRepository>(() =>
         {
-            var repo = new BackupRepository(Settings.Repository);
-            repo.EnsureCreated();
-            return repo;
+            repository.EnsureCreated();
+            return repository;
         });
-        _catalog = new LazyCatalog(() => new SqliteCatalog(Repository.CatalogPath), new BackupRepository(Settings.Repository).CatalogPath);
+        _catalog = new LazyCatalog(() => new SqliteCatalog(Repository.CatalogPath), repository.CatalogPath);
     }
 
     /// <summary>The global options this session was created with.</summary>
@@ -89,16 +89,9 @@ internal sealed class CliSession : IAsyncDisposable
             await _plugin.Plugin.DisposeAsync();
         }
 
-        if (_catalog is { } c && _repository.IsValueCreated)
+        if (_catalog.IsValueCreated)
         {
-            try
-            {
-                c.Value.Dispose();
-            }
-            catch (InvalidOperationException)
-            {
-                // The catalog never opened.
-            }
+            _catalog.Value.Dispose();
         }
 
         LoggerFactory.Dispose();

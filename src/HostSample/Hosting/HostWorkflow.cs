@@ -53,9 +53,9 @@ internal static class HostWorkflow
         }
 
         var paths = extraPaths.Select(Path.GetFullPath).ToList();
-        foreach (var row in session.Catalog.List())
+        foreach (var loc in session.Catalog.TargetLocations(targetArgument))
         {
-            if (row.TargetId.StartsWith(targetArgument, StringComparison.OrdinalIgnoreCase) && row.Manifest?.Target.Location is { } loc && Directory.Exists(loc) && !paths.Contains(loc))
+            if (Directory.Exists(loc) && !paths.Contains(loc))
             {
                 paths.Add(loc);
             }

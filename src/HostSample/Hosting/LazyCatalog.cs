@@ -15,6 +15,9 @@ internal sealed class LazyCatalog(Func<SqliteCatalog> open, string databasePath)
 
     public SqliteCatalog Value => _catalog.Value;
 
+    /// <summary>True once the catalog was opened (false too when opening it failed).</summary>
+    public bool IsValueCreated => _catalog.IsValueCreated;
+
     public ValueTask<IReadOnlyList<CatalogEntry>> GetChainAsync(string targetId, CancellationToken cancellationToken = default)
         => _catalog.Value.GetChainAsync(targetId, cancellationToken);
 

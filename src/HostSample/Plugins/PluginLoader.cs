@@ -9,8 +9,7 @@ namespace EseBackupPlugin.HostSample.Plugins;
 /// <param name="Manifest">Its plugin.json.</param>
 /// <param name="ContractVersion">The contract version both sides agreed on.</param>
 /// <param name="Plugin">The entry object.</param>
-/// <param name="LoadContext">The isolated context its code lives in.</param>
-internal sealed record LoadedPlugin(PluginManifest Manifest, Version ContractVersion, IBackupPlugin Plugin, PluginLoadContext LoadContext);
+internal sealed record LoadedPlugin(PluginManifest Manifest, Version ContractVersion, IBackupPlugin Plugin);
 
 /// <summary>
 /// Loads a plugin from its plugin.json: validate, negotiate the contract, load the entry assembly into an
@@ -93,6 +92,6 @@ internal sealed class PluginLoader(ILogger<PluginLoader> logger)
         }
 
         logger.LogInformation("Loaded plugin {PluginId} {Version} (contract {Contract}) from {Path}", manifest.Id, manifest.Version, negotiated, manifest.AssemblyPath);
-        return new LoadedPlugin(manifest, negotiated, plugin, context);
+        return new LoadedPlugin(manifest, negotiated, plugin);
     }
 }

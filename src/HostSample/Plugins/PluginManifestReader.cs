@@ -141,28 +141,15 @@ internal static class PluginManifestReader
         var contract = root.GetProperty("contract");
         var versions = contract.GetProperty("versions").EnumerateArray().Select(v => Version.Parse(v.GetString()!)).ToList();
         var entry = root.GetProperty("entry");
-        var caps = root.GetProperty("capabilities");
         var manifest = new PluginManifest(
             path,
-            root.GetProperty("manifestVersion").GetInt32(),
             root.GetProperty("id").GetString()!,
-            OptionalString(root, "name"),
             root.GetProperty("version").GetString()!,
-            OptionalString(root, "description"),
             new PluginContractRef(contract.GetProperty("id").GetString()!, versions),
             new PluginEntry(entry.GetProperty("assembly").GetString()!, entry.GetProperty("type").GetString()!),
             [.. root.GetProperty("platforms").EnumerateArray().Select(p => new PluginPlatform(
                 p.GetProperty("os").GetString()!,
                 p.TryGetProperty("architectures", out var a) ? [.. a.EnumerateArray().Select(x => x.GetString()!)] : []))],
-            new PluginDeclaredCapabilities(
-                [.. caps.GetProperty("targetKinds").EnumerateArray().Select(t => new DeclaredTargetKind(
-                    t.GetProperty("kind").GetString()!,
-                    [.. t.GetProperty("os").EnumerateArray().Select(x => x.GetString()!)],
-                    [.. t.GetProperty("backupKinds").EnumerateArray().Select(x => x.GetString()!)],
-                    OptionalString(t, "truncation")))],
-                OptionalBool(caps, "verify"),
-                OptionalBool(caps, "restore"),
-                OptionalBool(caps, "inspect")),
             [.. root.GetProperty("processModels").EnumerateArray().Select(m => new PluginProcessModel(
                 m.GetProperty("kind").GetString()!,
                 OptionalBool(m, "default"),

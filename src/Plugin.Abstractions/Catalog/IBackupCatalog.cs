@@ -72,4 +72,31 @@ public static class CatalogStates
             : report.Status == TruncationStatus.Skipped ? CatalogSetState.Staged
             : CatalogSetState.Completed;
     }
+
+    /// <summary>
+    /// The rule for a target's current chain, as <see cref="IBackupCatalog.GetChainAsync"/> returns it: among the
+    /// <see cref="CatalogSetState.Completed"/> sets that are not <see cref="BackupKind.Copy"/> backups, the last
+    /// full, followed by the sets after it that belong to its chain (<see cref="ChainInfo.ChainId"/> is the full's
+    /// set id). Empty when no full has completed. Catalogs call it so that every one applies the same rule.
+    /// </summary>
+    /// <param name="entries">
+    /// The target's sets, oldest first (a durable catalog orders them by completion); sets in other states and
+    /// copy backups are skipped.
+    /// </param>
+    /// <returns>The chain, oldest first.</returns>
+    public static IReadOnlyList<CatalogEntry> CurrentChain(IEnumerable<CatalogEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var completed = entries
+            .Where(e => e.State == CatalogSetState.Completed && e.Manifest.Kind != BackupKind.Copy)
+            .ToList();
+        var lastFull = completed.FindLastIndex(e => e.Manifest.Kind == BackupKind.Full);
+        if (lastFull < 0)
+        {
+            return [];
+        }
+
+        var chainId = completed[lastFull].Manifest.SetId;
+        return completed.Skip(lastFull).Where(e => e.Manifest.Chain.ChainId == chainId).ToList();
+    }
 }

@@ -28,14 +28,7 @@ public sealed class InMemoryBackupCatalog : IBackupCatalog
     {
         lock (_gate)
         {
-            var completed = _entries
-                .Where(e => e.State == CatalogSetState.Completed && e.Manifest.Target.Id == targetId && e.Manifest.Kind != BackupKind.Copy)
-                .ToList();
-            var lastFull = completed.FindLastIndex(e => e.Manifest.Kind == BackupKind.Full);
-            IReadOnlyList<CatalogEntry> chain = lastFull < 0
-                ? []
-                : completed.Skip(lastFull).Where(e => e.Manifest.Chain.ChainId == completed[lastFull].Manifest.SetId).ToList();
-            return ValueTask.FromResult(chain);
+            return ValueTask.FromResult(CatalogStates.CurrentChain(_entries.Where(e => e.Manifest.Target.Id == targetId)));
         }
     }
 
