@@ -160,12 +160,14 @@ internal static class EseFileSniffer
                 : new EseFileIdentity(EseFileKind.Database, "database magic or file type; header checksum invalid", name, false);
         }
 
-        var kind = fileType switch
+        // The header failed its checksum, so its file type may be the damaged field: one flipped bit turns a flush
+        // map's type 7 into a log's 3. A name that says what the file is wins; the type decides only for other names.
+        var kind = KindFromName(name, ext) ?? fileType switch
         {
             LogFileHeader.LogFileType => LogKindFor(name),
             CheckpointHeader.CheckpointFileType => EseFileKind.Checkpoint,
             FlushMapHeader.FlushMapFileType => EseFileKind.FlushMap,
-            _ => KindFromName(name, ext),
+            _ => null,
         };
 
         if (kind is { } k)

@@ -43,6 +43,19 @@ public class BitFlipTests
             threads: 1);
     }
 
+    [Fact]
+    public void A_flip_that_turns_a_flush_maps_file_type_into_a_logs_keeps_it_a_flush_map()
+    {
+        // Found by the property above (seed 0TbgmLLEehz1): bit 2 of the type at offset 667 makes 7 (flush map) a 3 (log).
+        var file = RealFiles.Get("srum-win11-dirty-with-logs/SRUDB.jfm");
+        var model = CorruptionModel.Build(File.ReadAllBytes(file.Path), file.Kind, file.PageSize);
+
+        var result = model.VerifyWithFlip(file.FileName, (DatabaseHeader.FileTypeOffset * 8) + 2, new Random(1));
+
+        Assert.Equal(EseFileKind.FlushMap, result.Kind);
+        Assert.Equal(FindingCodes.HeaderChecksumMismatch, result.Findings.Single(f => f.Severity != FindingSeverity.Info).Code);
+    }
+
     [Theory]
     [MemberData(nameof(RealFiles.AllNames), MemberType = typeof(RealFiles))]
     public void Chunking_never_changes_the_verdict(string name)
