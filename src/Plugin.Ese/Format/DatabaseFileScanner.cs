@@ -199,10 +199,10 @@ internal sealed class DatabaseFileScanner : FileScanner
 
         // ESE's own file checker: the last page of a streamed backup copy is a trailer when dwords 1, 2, 3 and 6
         // are zero, and is verified with the XOR checksum instead.
-        if (!check.IsGood && index == _lastPageIndex && BackupTrailer.LooksLikeTrailer(page) && XorChecksum.IsValid(page))
+        if (!check.IsGood && index == _lastPageIndex && BackupTrailer.TryRead(page, pgno, out var trailer))
         {
-            _trailer = BackupTrailer.Read(page);
-            CheckTrailer(_trailer, index);
+            _trailer = trailer;
+            CheckTrailer(trailer, index);
             return;
         }
 

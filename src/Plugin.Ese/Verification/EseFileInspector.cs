@@ -41,10 +41,7 @@ internal sealed class EseFileInspector
             if (selection.PageSize is { } pageSize && length % pageSize == 0 && length >= 3L * pageSize)
             {
                 var last = await ReadAtAsync(path, length - pageSize, pageSize, cancellationToken);
-                if (BackupTrailer.LooksLikeTrailer(last) && XorChecksum.IsValid(last) && !PageChecksum.Verify(last, (uint)((length / pageSize) - 2)).IsGood)
-                {
-                    trailer = BackupTrailer.Read(last);
-                }
+                BackupTrailer.TryRead(last, (uint)((length / pageSize) - 2), out trailer);
             }
 
             var result = new EseVerificationResult
