@@ -202,7 +202,7 @@ internal sealed class DatabaseFileScanner : FileScanner
         if (!check.IsGood && index == _lastPageIndex && BackupTrailer.TryRead(page, pgno, out var trailer))
         {
             _trailer = trailer;
-            CheckTrailer(trailer, index);
+            DatabaseHeaderChecks.CheckTrailer(trailer, _selection, index, _pageSize, DisplayPath, Findings, _severity);
             return;
         }
 
@@ -258,48 +258,5 @@ internal sealed class DatabaseFileScanner : FileScanner
             CorrectableBit = check.CorrectableBit,
             EseError = EseErrors.ReadVerifyFailure,
         });
-    }
-
-    private void CheckTrailer(BackupTrailer trailer, long index)
-    {
-        var header = _selection?.Header;
-        if (header is null || _selection is not { IsValid: true })
-        {
-            return;
-        }
-
-        if (trailer.DatabaseSignature != header.DatabaseSignature || trailer.LogSignature != header.LogSignature)
-        {
-            Findings.Add(new Finding(
-                FindingCodes.BackupTrailerMismatch,
-                _severity,
-                "The streaming-backup trailer page names another database or log stream than the header.")
-            {
-                File = DisplayPath,
-                Page = index - 1,
-                Offset = index * _pageSize,
-                Expected = header.DatabaseSignature + " / " + header.LogSignature,
-                Actual = trailer.DatabaseSignature + " / " + trailer.LogSignature,
-                EseError = EseErrors.DatabaseCorrupted,
-            });
-        }
-        else if (trailer.Backup.Mark != header.FullBackupCurrent.Mark || trailer.Backup.GenerationHigh == 0)
-        {
-            // Restore accepts a trailer only for the backup the header records (same marker) and with a log range.
-            Findings.Add(new Finding(
-                FindingCodes.BackupTrailerMismatch,
-                _severity,
-                trailer.Backup.GenerationHigh == 0
-                    ? "The streaming-backup trailer page names no last log generation (genHigh 0)."
-                    : "The streaming-backup trailer page belongs to another backup than the one the header records (backup marks differ).")
-            {
-                File = DisplayPath,
-                Page = index - 1,
-                Offset = index * _pageSize,
-                Expected = "mark " + header.FullBackupCurrent.Mark + ", genHigh > 0",
-                Actual = "mark " + trailer.Backup.Mark + ", genHigh " + trailer.Backup.GenerationHigh,
-                EseError = EseErrors.DatabaseCorrupted,
-            });
-        }
     }
 }

@@ -41,7 +41,11 @@ internal sealed class EseFileInspector
             if (selection.PageSize is { } pageSize && length % pageSize == 0 && length >= 3L * pageSize)
             {
                 var last = await ReadAtAsync(path, length - pageSize, pageSize, cancellationToken);
-                BackupTrailer.TryRead(last, (uint)((length / pageSize) - 2), out trailer);
+                var index = (length / pageSize) - 1;
+                if (BackupTrailer.TryRead(last, (uint)(index - 1), out trailer))
+                {
+                    DatabaseHeaderChecks.CheckTrailer(trailer, selection, index, pageSize, path, findings, FindingSeverity.Corruption);
+                }
             }
 
             var result = new EseVerificationResult

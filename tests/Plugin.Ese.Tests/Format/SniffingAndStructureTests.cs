@@ -98,12 +98,20 @@ public class SniffingAndStructureTests
 
         var inspected = await new EseFileInspector().InspectAsync(path);
         Assert.NotNull(inspected.Details["backupTrailer"]);
+        Assert.Empty(inspected.Findings);
 
         // Another database's trailer is a mismatch; a damaged trailer is a damaged last page.
         var foreign = trailer with { DatabaseSignature = EseSignature.Create(9, header.Created, "OTHER") };
         var bytes = File.ReadAllBytes(path);
         foreign.WritePage(bytes.AsSpan(bytes.Length - 8192));
         Assert.Equal(FindingCodes.BackupTrailerMismatch, Assert.Single(CorruptionModel.VerifyInChunks(bytes, "d.edb", new Random(2)).Findings).Code);
+
+        // Inspection reads the trailer too and reports the same mismatch.
+        var foreignPath = Path.Combine(temp.Path, "foreign.edb");
+        await File.WriteAllBytesAsync(foreignPath, bytes);
+        var inspectedForeign = Assert.Single((await new EseFileInspector().InspectAsync(foreignPath)).Findings);
+        Assert.Equal(FindingCodes.BackupTrailerMismatch, inspectedForeign.Code);
+        Assert.Equal(41, inspectedForeign.Page);
 
         // A trailer of another backup run (another mark), or one with no last generation, does not belong to this image.
         var otherRun = trailer with { Backup = trailer.Backup with { Mark = new LogPosition(16, 3, header.FullBackupCurrent.Mark.Generation + 7) } };
