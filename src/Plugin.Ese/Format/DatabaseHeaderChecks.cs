@@ -8,58 +8,19 @@ namespace EseBackupPlugin.Ese.Format;
 /// </summary>
 internal static class DatabaseHeaderChecks
 {
+    private static readonly HeaderCopyWording Wording = new(
+        NeitherValid: "Neither database header copy passes its checksum: the header is corrupt.",
+        ShadowBadToo: "The shadow database header fails its checksum too.",
+        ShadowUsed: "The primary database header fails its checksum; the shadow copy is valid and was used.",
+        ShadowBad: "The shadow database header fails its checksum; the primary is valid.",
+        CopiesDiffer: "Both database header copies pass their checksums but differ; the primary was used.",
+        EseError: EseErrors.ReadVerifyFailure,
+        DifferEseError: EseErrors.ReadVerifyFailure);
+
     /// <summary>Adds the findings the header copies deserve.</summary>
     public static void Report(DatabaseHeaderSelection selection, string path, FindingCollector findings, FindingSeverity severity)
     {
-        var size = selection.PageSize ?? 4096;
-        switch (selection.UsedCopy)
-        {
-            case HeaderCopy.None:
-                findings.Add(new Finding(
-                    FindingCodes.HeaderChecksumMismatch,
-                    severity,
-                    "Neither database header copy passes its checksum: the header is corrupt.")
-                {
-                    File = path,
-                    Offset = 0,
-                    Expected = FindingCollector.Hex(selection.PrimaryStored),
-                    Actual = FindingCollector.Hex(selection.PrimaryComputed),
-                    EseError = EseErrors.ReadVerifyFailure,
-                });
-                if (selection.ShadowPresent)
-                {
-                    AddShadow(selection, size, "The shadow database header fails its checksum too.", path, findings, severity);
-                }
-
-                break;
-            case HeaderCopy.Shadow:
-                findings.Add(new Finding(
-                    FindingCodes.HeaderChecksumMismatch,
-                    severity,
-                    "The primary database header fails its checksum; the shadow copy is valid and was used.")
-                {
-                    File = path,
-                    Offset = 0,
-                    Expected = FindingCollector.Hex(selection.PrimaryStored),
-                    Actual = FindingCollector.Hex(selection.PrimaryComputed),
-                    EseError = EseErrors.ReadVerifyFailure,
-                });
-                break;
-            case HeaderCopy.Primary when !selection.ShadowValid && selection.ShadowPresent:
-                AddShadow(selection, size, "The shadow database header fails its checksum; the primary is valid.", path, findings, severity);
-                break;
-            case HeaderCopy.Primary when selection.ShadowValid && !selection.CopiesIdentical:
-                findings.Add(new Finding(
-                    FindingCodes.ShadowHeaderMismatch,
-                    severity,
-                    "Both database header copies pass their checksums but differ; the primary was used.")
-                {
-                    File = path,
-                    Offset = size,
-                    EseError = EseErrors.ReadVerifyFailure,
-                });
-                break;
-        }
+        HeaderCopyChecks.Report(selection, selection.PageSize ?? 4096, Wording, path, findings, severity, severity);
 
         if (!selection.IsValid || selection.Header is not { } h)
         {
@@ -146,14 +107,4 @@ internal static class DatabaseHeaderChecks
             });
         }
     }
-
-    private static void AddShadow(DatabaseHeaderSelection selection, int size, string message, string path, FindingCollector findings, FindingSeverity severity) =>
-        findings.Add(new Finding(FindingCodes.ShadowHeaderMismatch, severity, message)
-        {
-            File = path,
-            Offset = size,
-            Expected = FindingCollector.Hex(selection.ShadowStored),
-            Actual = FindingCollector.Hex(selection.ShadowComputed),
-            EseError = EseErrors.ReadVerifyFailure,
-        });
 }

@@ -18,7 +18,7 @@ internal enum HeaderCopy
 /// a size when its XOR checksum over that many bytes matches and its page-size field names that size. The primary
 /// is preferred; a bad or different shadow is reported, a bad primary with a good shadow uses the shadow.
 /// </summary>
-internal sealed record DatabaseHeaderSelection
+internal sealed record DatabaseHeaderSelection : IHeaderCopies
 {
     /// <summary>Candidate page sizes, ascending (ESE starts at the volume sector size, at least 2 KiB).</summary>
     public static ReadOnlySpan<int> CandidatePageSizes => [2048, 4096, 8192, 16384, 32768];

@@ -74,6 +74,60 @@ public class SniffingAndStructureTests
         Assert.Equal(HeaderCopy.Primary, result.HeaderCopyUsed);
     }
 
+    [Theory]
+    [InlineData("basic.edb", 4096, FindingSeverity.Corruption, -1018)]
+    [InlineData("SRU.chk", 4096, FindingSeverity.Warning, null)]
+    public void Header_copy_findings_keep_their_codes_severities_and_wording(string file, int shadowOffset, FindingSeverity differSeverity, int? differEseError)
+    {
+        var database = file.EndsWith(".edb", StringComparison.Ordinal);
+        var original = File.ReadAllBytes(database ? TestData.Ese("esent-api-samples", file) : TestData.Ese("srum-win10-clean-with-logs", file));
+        var error = database ? -1018 : -533;
+        string[] Findings(Action<byte[]> damage)
+        {
+            var bytes = (byte[])original.Clone();
+            damage(bytes);
+            return [.. CorruptionModel.VerifyInChunks(bytes, file, new Random(3)).Findings
+                .Select(f => F(f.Code, f.Severity, f.Offset, f.EseError, f.Expected is not null && f.Actual is not null, f.Message))];
+        }
+
+        var none = Findings(b => { b[100] ^= 1; b[shadowOffset + 200] ^= 1; });
+        var shadowUsed = Findings(b => b[100] ^= 1);
+        var shadowBad = Findings(b => b[shadowOffset + 200] ^= 1);
+        var differ = Findings(b =>
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(shadowOffset + 240), 7);
+            XorChecksum.Stamp(b.AsSpan(shadowOffset, shadowOffset));
+        });
+
+        if (database)
+        {
+            Assert.Equal(
+                [
+                    F(FindingCodes.HeaderChecksumMismatch, FindingSeverity.Corruption, 0L, error, true, "Neither database header copy passes its checksum: the header is corrupt."),
+                    F(FindingCodes.ShadowHeaderMismatch, FindingSeverity.Corruption, shadowOffset, error, true, "The shadow database header fails its checksum too."),
+                ],
+                none);
+            Assert.Equal([F(FindingCodes.HeaderChecksumMismatch, FindingSeverity.Corruption, 0L, error, true, "The primary database header fails its checksum; the shadow copy is valid and was used.")], shadowUsed);
+            Assert.Equal([F(FindingCodes.ShadowHeaderMismatch, FindingSeverity.Corruption, shadowOffset, error, true, "The shadow database header fails its checksum; the primary is valid.")], shadowBad);
+            Assert.Equal([F(FindingCodes.ShadowHeaderMismatch, differSeverity, shadowOffset, differEseError, false, "Both database header copies pass their checksums but differ; the primary was used.")], differ);
+        }
+        else
+        {
+            Assert.Equal(
+                [
+                    F(FindingCodes.HeaderChecksumMismatch, FindingSeverity.Corruption, 0L, error, true, "Neither checkpoint copy passes its checksum."),
+                    F(FindingCodes.ShadowHeaderMismatch, FindingSeverity.Corruption, shadowOffset, error, true, "The second checkpoint copy fails its checksum too."),
+                ],
+                none);
+            Assert.Equal([F(FindingCodes.HeaderChecksumMismatch, FindingSeverity.Corruption, 0L, error, true, "The first checkpoint copy fails its checksum; the second is valid and was used.")], shadowUsed);
+            Assert.Equal([F(FindingCodes.ShadowHeaderMismatch, FindingSeverity.Corruption, shadowOffset, error, true, "The second checkpoint copy fails its checksum; the first is valid.")], shadowBad);
+            Assert.Equal([F(FindingCodes.ShadowHeaderMismatch, differSeverity, shadowOffset, differEseError, false, "Both checkpoint copies are valid but differ (a write between them); the first was used.")], differ);
+        }
+    }
+
+    private static string F(string code, FindingSeverity severity, long? offset, int? eseError, bool checksums, string message) =>
+        $"{code} {severity} @{offset} ese {eseError} {(checksums ? "expected/actual" : "-")}: {message}";
+
     [Fact]
     public async Task A_streaming_backup_trailer_is_recognised_and_checked()
     {
