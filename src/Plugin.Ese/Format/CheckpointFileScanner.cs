@@ -25,9 +25,9 @@ internal sealed class CheckpointFileScanner : FileScanner
 
     public override int UnitSize => CheckpointHeader.Size;
 
-    public override void ProcessUnits(ReadOnlySpan<byte> units, long offset) => Capture(units, offset);
+    public override void ProcessUnits(ReadOnlySpan<byte> units, long offset) => _filled = CopyPrefix(units, offset, _image, _filled);
 
-    public override void ProcessTail(ReadOnlySpan<byte> tail, long offset) => Capture(tail, offset);
+    public override void ProcessTail(ReadOnlySpan<byte> tail, long offset) => _filled = CopyPrefix(tail, offset, _image, _filled);
 
     public override EseVerificationResult Complete(EseVerificationResult result, long totalBytes)
     {
@@ -79,17 +79,5 @@ internal sealed class CheckpointFileScanner : FileScanner
             HeaderCopyUsed = selection.UsedCopy,
             LogName = LogFileName.TryParse(Path.GetFileName(DisplayPath)),
         };
-    }
-
-    private void Capture(ReadOnlySpan<byte> data, long offset)
-    {
-        if (offset >= _image.Length)
-        {
-            return;
-        }
-
-        var n = (int)Math.Min(data.Length, _image.Length - offset);
-        data[..n].CopyTo(_image.AsSpan((int)offset));
-        _filled = Math.Max(_filled, (int)offset + n);
     }
 }

@@ -129,10 +129,7 @@ internal sealed class DatabaseFileScanner : FileScanner
             return;
         }
 
-        var start = (int)offset;
-        var n = Math.Min(data.Length, _prefix.Length - start);
-        data[..n].CopyTo(_prefix.AsSpan(start));
-        _prefixFilled = start + n;
+        _prefixFilled = CopyPrefix(data, offset, _prefix, _prefixFilled);
         if (_prefixFilled == _prefix.Length)
         {
             _selection = CheckHeader();
