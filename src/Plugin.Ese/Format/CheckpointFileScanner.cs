@@ -77,7 +77,6 @@ internal sealed class CheckpointFileScanner : FileScanner
             Unit = VerificationUnit.None,
             Checkpoint = selection.UsedCopy != HeaderCopy.None ? selection.Header : null,
             HeaderCopyUsed = selection.UsedCopy,
-            LogName = LogFileName.TryParse(Path.GetFileName(DisplayPath)),
         };
     }
 }

@@ -78,7 +78,6 @@ internal sealed class LegacyLogFileScanner : FileScanner
             UnitsCorrupt = _corrupt,
             Log = header,
             LogHeaderValid = valid,
-            LogName = _name,
         };
     }
 

@@ -129,7 +129,6 @@ internal sealed class LogFileScanner : FileScanner
             UnitsCorrupt = _corrupt,
             Log = header,
             LogHeaderValid = valid,
-            LogName = _name,
             AccumulatedSegmentChecksum = complete ? _accumulated : null,
             GoodSegments = _good,
             ShadowSegments = _shadows,

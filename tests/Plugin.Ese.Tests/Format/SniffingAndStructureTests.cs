@@ -31,6 +31,20 @@ public class SniffingAndStructureTests
         Assert.Equal(EseFileKind.FlushMap, Identify("x", File.ReadAllBytes(TestData.Ese("srum-win10-clean-with-logs", "SRUDB.jfm"))));
     }
 
+    [Theory]
+    [InlineData("srum-win10-clean-with-logs", "SRU.chk", "Checkpoint", "SRU", "Checkpoint")]
+    [InlineData("srum-win10-clean-with-logs", "SRU0001A.log", "Log", "SRU", "Archived")]
+    [InlineData("catroot2-winxp-with-logs", "edb0007E.log", "Log", "edb", "Archived")]
+    [InlineData("catroot2-winxp-with-logs", "edb.chk", "Checkpoint", "edb", "Checkpoint")]
+    public async Task Log_stream_files_carry_the_name_the_file_name_gives(string folder, string file, string kind, string baseName, string nameKind)
+    {
+        var result = await EseFileVerifier.VerifyAsync(TestData.Ese(folder, file));
+
+        Assert.Equal(Enum.Parse<EseFileKind>(kind), result.Kind);
+        Assert.Equal(baseName, result.LogName?.BaseName);
+        Assert.Equal(Enum.Parse<LogFileNameKind>(nameKind), result.LogName?.Kind);
+    }
+
     [Fact]
     public void A_damaged_header_is_still_recognised_by_its_hints()
     {
