@@ -141,7 +141,6 @@ internal sealed class DatabaseFileScanner : FileScanner
     {
         var streamed = _prefix.AsSpan(0, _prefixFilled);
         var selection = DatabaseHeaderSelection.Select(streamed, DeclaredLength);
-        _selection = selection;
         if (selection.IsValid && _pageSizeKnown && selection.PageSize != _pageSize)
         {
             Findings.Add(new Finding(

@@ -33,9 +33,6 @@ internal sealed class EseStreamVerifier
         _pending = new byte[scanner.UnitSize];
     }
 
-    /// <summary>What the file is.</summary>
-    public EseFileKind Kind => _identity.Kind;
-
     /// <summary>Chunks passed to <see cref="Process"/> should be multiples of this many bytes (except the last).</summary>
     public int ChunkAlignment => _scanner.UnitSize;
 
