@@ -108,17 +108,18 @@ internal sealed record DatabaseHeaderSelection : IHeaderCopies
         var identical = primarySize != 0 && primarySize == shadowSize
             && prefix[..primarySize].SequenceEqual(prefix.Slice(primarySize, primarySize));
 
+        // A copy that validated at this size has stored == computed: the loop already computed it.
         uint ps = 0, pc = 0, ss = 0, sc = 0;
         var shadowPresent = false;
         if (size is { } s && available >= s)
         {
             ps = XorChecksum.ReadStored(prefix);
-            pc = XorChecksum.Compute(prefix[..s]);
+            pc = primarySize == s ? ps : XorChecksum.Compute(prefix[..s]);
             if (available >= 2 * s)
             {
                 shadowPresent = true;
                 ss = XorChecksum.ReadStored(prefix[s..]);
-                sc = XorChecksum.Compute(prefix.Slice(s, s));
+                sc = shadowSize == s ? ss : XorChecksum.Compute(prefix.Slice(s, s));
             }
         }
 
