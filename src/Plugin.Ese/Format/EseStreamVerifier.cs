@@ -139,7 +139,7 @@ internal sealed class EseStreamVerifier
         switch (identity.Kind)
         {
             case EseFileKind.Database:
-                return new DatabaseFileScanner(displayPath, length, findings, DatabaseHeaderSelection.Select(head, length));
+                return new DatabaseFileScanner(displayPath, length, findings, identity.DatabaseSelection ?? DatabaseHeaderSelection.Select(head, length));
             case EseFileKind.Log:
             case EseFileKind.TemporaryLog:
                 {

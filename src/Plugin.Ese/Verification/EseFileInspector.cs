@@ -35,7 +35,7 @@ internal sealed class EseFileInspector
             }
 
             var findings = new FindingCollector();
-            var selection = DatabaseHeaderSelection.Select(head, length);
+            var selection = identity.DatabaseSelection ?? DatabaseHeaderSelection.Select(head, length);
             DatabaseHeaderChecks.Report(selection, path, findings, FindingSeverity.Corruption);
             BackupTrailer? trailer = null;
             if (selection.PageSize is { } pageSize && length % pageSize == 0 && length >= 3L * pageSize)

@@ -46,6 +46,27 @@ public class SniffingAndStructureTests
     }
 
     [Fact]
+    public void A_database_identity_carries_the_header_selection_it_was_decided_with()
+    {
+        var db = File.ReadAllBytes(TestData.Ese("esent-api-samples", "basic.edb"));
+        var head = db.AsSpan(0, Math.Min(db.Length, EseFileSniffer.HeadSize));
+        var good = EseFileSniffer.Identify("basic.edb", db.Length, head).DatabaseSelection;
+        Assert.NotNull(good);
+        Assert.Equal(HeaderCopy.Primary, good.UsedCopy);
+        Assert.Equal(DatabaseHeaderSelection.Select(head, db.Length).PageSize, good.PageSize);
+
+        db[100] ^= 1;
+        db[4096 + 100] ^= 1;
+        var damaged = EseFileSniffer.Identify("basic.edb", db.Length, head);
+        Assert.Equal(EseFileKind.Database, damaged.Kind);
+        Assert.Equal(HeaderCopy.None, damaged.DatabaseSelection?.UsedCopy);
+        Assert.Equal(DatabaseHeaderSelection.Select(head, db.Length).PrimaryComputed, damaged.DatabaseSelection!.PrimaryComputed);
+
+        var log = File.ReadAllBytes(TestData.Ese("srum-win10-clean-with-logs", "SRU0001A.log"));
+        Assert.Null(EseFileSniffer.Identify("SRU0001A.log", log.Length, log.AsSpan(0, Math.Min(log.Length, EseFileSniffer.HeadSize))).DatabaseSelection);
+    }
+
+    [Fact]
     public void A_damaged_header_is_still_recognised_by_its_hints()
     {
         var db = File.ReadAllBytes(TestData.Ese("esent-api-samples", "basic.edb"));
