@@ -36,9 +36,6 @@ internal sealed record AttachInfo(
     /// <summary>Flag: the name is UTF-16LE.</summary>
     public const byte UnicodeNamesFlag = 0x20;
 
-    /// <summary>Flag: the file system supports sparse files.</summary>
-    public const byte SparseFlag = 0x40;
-
     private const int FlagsOffset = 1;
     private const int NameLengthOffset = 2;
     private const int DbTimeOffset = 4;
@@ -155,8 +152,4 @@ internal sealed record AttachInfo(
 /// <summary>The records of an attach-info list.</summary>
 /// <param name="Entries">Records in stored order.</param>
 /// <param name="IsWellFormed">False when a record ran past the area or the terminator was missing.</param>
-internal sealed record AttachInfoList(IReadOnlyList<AttachInfo> Entries, bool IsWellFormed)
-{
-    /// <summary>An empty, well-formed list.</summary>
-    public static AttachInfoList Empty { get; } = new([], true);
-}
+internal sealed record AttachInfoList(IReadOnlyList<AttachInfo> Entries, bool IsWellFormed);

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 
 namespace EseBackupPlugin.Ese.Format;
 
@@ -40,13 +41,29 @@ internal sealed record BackupTrailer(
     /// ESE's file checker treats the last page as a trailer when dwords 1, 2, 3 and 6 are zero: an ordinary page
     /// has its ECC or page number in dword 1, its DBTIME in dwords 2-3 and its owning object in dword 6.
     /// </summary>
-    public static bool LooksLikeTrailer(ReadOnlySpan<byte> page) =>
+    private static bool LooksLikeTrailer(ReadOnlySpan<byte> page) =>
         page.Length >= 2048
         && BinaryPrimitives.ReadUInt32LittleEndian(page[4..]) == 0
         && BinaryPrimitives.ReadUInt32LittleEndian(page[8..]) == 0
         && BinaryPrimitives.ReadUInt32LittleEndian(page[12..]) == 0
         && BinaryPrimitives.ReadUInt32LittleEndian(page[24..]) == 0
         && page.ContainsAnyExcept((byte)0);
+
+    /// <summary>
+    /// Reads the last page of a database image as a trailer when it is one, as ESE's file checker decides: it
+    /// <see cref="LooksLikeTrailer">looks like one</see>, passes the XOR checksum over the whole page and does not
+    /// pass as an ordinary page numbered <paramref name="pgno"/>.
+    /// </summary>
+    /// <param name="page">The last page.</param>
+    /// <param name="pgno">The page number the last page would have as an ordinary page.</param>
+    /// <param name="trailer">The trailer, when the page is one.</param>
+    public static bool TryRead(ReadOnlySpan<byte> page, uint pgno, [NotNullWhen(true)] out BackupTrailer? trailer)
+    {
+        trailer = LooksLikeTrailer(page) && XorChecksum.IsValid(page) && !PageChecksum.Verify(page, pgno).IsGood
+            ? Read(page)
+            : null;
+        return trailer is not null;
+    }
 
     /// <summary>Reads the trailer fields.</summary>
     public static BackupTrailer Read(ReadOnlySpan<byte> page) => new(

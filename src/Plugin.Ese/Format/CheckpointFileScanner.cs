@@ -5,6 +5,15 @@ namespace EseBackupPlugin.Ese.Format;
 /// <summary>Verifies a checkpoint file: both 4096-byte copies, chosen like the database header, and the file type.</summary>
 internal sealed class CheckpointFileScanner : FileScanner
 {
+    private static readonly HeaderCopyWording Wording = new(
+        NeitherValid: "Neither checkpoint copy passes its checksum.",
+        ShadowBadToo: "The second checkpoint copy fails its checksum too.",
+        ShadowUsed: "The first checkpoint copy fails its checksum; the second is valid and was used.",
+        ShadowBad: "The second checkpoint copy fails its checksum; the first is valid.",
+        CopiesDiffer: "Both checkpoint copies are valid but differ (a write between them); the first was used.",
+        EseError: EseErrors.CheckpointCorrupt,
+        DifferEseError: null);
+
     private readonly byte[] _image;
     private int _filled;
 
@@ -16,36 +25,17 @@ internal sealed class CheckpointFileScanner : FileScanner
 
     public override int UnitSize => CheckpointHeader.Size;
 
-    public override void ProcessUnits(ReadOnlySpan<byte> units, long offset) => Capture(units, offset);
+    public override void ProcessUnits(ReadOnlySpan<byte> units, long offset) => _filled = CopyPrefix(units, offset, _image, _filled);
 
-    public override void ProcessTail(ReadOnlySpan<byte> tail, long offset) => Capture(tail, offset);
+    public override void ProcessTail(ReadOnlySpan<byte> tail, long offset) => _filled = CopyPrefix(tail, offset, _image, _filled);
 
     public override EseVerificationResult Complete(EseVerificationResult result, long totalBytes)
     {
         var selection = CheckpointSelection.Select(_image.AsSpan(0, _filled));
-        switch (selection.UsedCopy)
+        if (_filled >= CheckpointHeader.Size)
         {
-            case HeaderCopy.None when _filled >= CheckpointHeader.Size:
-                Add(FindingCodes.HeaderChecksumMismatch, "Neither checkpoint copy passes its checksum.", 0, selection.PrimaryStored, selection.PrimaryComputed);
-                if (selection.ShadowPresent)
-                {
-                    Add(FindingCodes.ShadowHeaderMismatch, "The second checkpoint copy fails its checksum too.", CheckpointHeader.Size, selection.ShadowStored, selection.ShadowComputed);
-                }
-
-                break;
-            case HeaderCopy.Shadow:
-                Add(FindingCodes.HeaderChecksumMismatch, "The first checkpoint copy fails its checksum; the second is valid and was used.", 0, selection.PrimaryStored, selection.PrimaryComputed);
-                break;
-            case HeaderCopy.Primary when selection.ShadowPresent && !selection.ShadowValid:
-                Add(FindingCodes.ShadowHeaderMismatch, "The second checkpoint copy fails its checksum; the first is valid.", CheckpointHeader.Size, selection.ShadowStored, selection.ShadowComputed);
-                break;
-            case HeaderCopy.Primary when selection.ShadowValid && !selection.CopiesIdentical:
-                Findings.Add(new Finding(FindingCodes.ShadowHeaderMismatch, FindingSeverity.Warning, "Both checkpoint copies are valid but differ (a write between them); the first was used.")
-                {
-                    File = DisplayPath,
-                    Offset = CheckpointHeader.Size,
-                });
-                break;
+            // A shorter file is reported as truncated below.
+            HeaderCopyChecks.Report(selection, CheckpointHeader.Size, Wording, DisplayPath, Findings, FindingSeverity.Corruption, FindingSeverity.Warning);
         }
 
         if (selection.UsedCopy != HeaderCopy.None && selection.Header!.FileType is not (0 or CheckpointHeader.CheckpointFileType))
@@ -87,29 +77,6 @@ internal sealed class CheckpointFileScanner : FileScanner
             Unit = VerificationUnit.None,
             Checkpoint = selection.UsedCopy != HeaderCopy.None ? selection.Header : null,
             HeaderCopyUsed = selection.UsedCopy,
-            LogName = LogFileName.TryParse(Path.GetFileName(DisplayPath)),
         };
     }
-
-    private void Capture(ReadOnlySpan<byte> data, long offset)
-    {
-        if (offset >= _image.Length)
-        {
-            return;
-        }
-
-        var n = (int)Math.Min(data.Length, _image.Length - offset);
-        data[..n].CopyTo(_image.AsSpan((int)offset));
-        _filled = Math.Max(_filled, (int)offset + n);
-    }
-
-    private void Add(string code, string message, long offset, uint stored, uint computed) =>
-        Findings.Add(new Finding(code, FindingSeverity.Corruption, message)
-        {
-            File = DisplayPath,
-            Offset = offset,
-            Expected = FindingCollector.Hex(stored),
-            Actual = FindingCollector.Hex(computed),
-            EseError = EseErrors.CheckpointCorrupt,
-        });
 }

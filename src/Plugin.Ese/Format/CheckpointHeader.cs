@@ -154,7 +154,7 @@ internal sealed record CheckpointSelection(
     uint PrimaryStored,
     uint PrimaryComputed,
     uint ShadowStored,
-    uint ShadowComputed)
+    uint ShadowComputed) : IHeaderCopies
 {
     /// <summary>Runs the selection over the start of a checkpoint file.</summary>
     public static CheckpointSelection Select(ReadOnlySpan<byte> file)

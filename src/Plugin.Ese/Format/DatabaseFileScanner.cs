@@ -129,10 +129,7 @@ internal sealed class DatabaseFileScanner : FileScanner
             return;
         }
 
-        var start = (int)offset;
-        var n = Math.Min(data.Length, _prefix.Length - start);
-        data[..n].CopyTo(_prefix.AsSpan(start));
-        _prefixFilled = start + n;
+        _prefixFilled = CopyPrefix(data, offset, _prefix, _prefixFilled);
         if (_prefixFilled == _prefix.Length)
         {
             _selection = CheckHeader();
@@ -144,7 +141,6 @@ internal sealed class DatabaseFileScanner : FileScanner
     {
         var streamed = _prefix.AsSpan(0, _prefixFilled);
         var selection = DatabaseHeaderSelection.Select(streamed, DeclaredLength);
-        _selection = selection;
         if (selection.IsValid && _pageSizeKnown && selection.PageSize != _pageSize)
         {
             Findings.Add(new Finding(
@@ -199,10 +195,10 @@ internal sealed class DatabaseFileScanner : FileScanner
 
         // ESE's own file checker: the last page of a streamed backup copy is a trailer when dwords 1, 2, 3 and 6
         // are zero, and is verified with the XOR checksum instead.
-        if (!check.IsGood && index == _lastPageIndex && BackupTrailer.LooksLikeTrailer(page) && XorChecksum.IsValid(page))
+        if (!check.IsGood && index == _lastPageIndex && BackupTrailer.TryRead(page, pgno, out var trailer))
         {
-            _trailer = BackupTrailer.Read(page);
-            CheckTrailer(_trailer, index);
+            _trailer = trailer;
+            DatabaseHeaderChecks.CheckTrailer(trailer, _selection, index, _pageSize, DisplayPath, Findings, _severity);
             return;
         }
 
@@ -258,48 +254,5 @@ internal sealed class DatabaseFileScanner : FileScanner
             CorrectableBit = check.CorrectableBit,
             EseError = EseErrors.ReadVerifyFailure,
         });
-    }
-
-    private void CheckTrailer(BackupTrailer trailer, long index)
-    {
-        var header = _selection?.Header;
-        if (header is null || _selection is not { IsValid: true })
-        {
-            return;
-        }
-
-        if (trailer.DatabaseSignature != header.DatabaseSignature || trailer.LogSignature != header.LogSignature)
-        {
-            Findings.Add(new Finding(
-                FindingCodes.BackupTrailerMismatch,
-                _severity,
-                "The streaming-backup trailer page names another database or log stream than the header.")
-            {
-                File = DisplayPath,
-                Page = index - 1,
-                Offset = index * _pageSize,
-                Expected = header.DatabaseSignature + " / " + header.LogSignature,
-                Actual = trailer.DatabaseSignature + " / " + trailer.LogSignature,
-                EseError = EseErrors.DatabaseCorrupted,
-            });
-        }
-        else if (trailer.Backup.Mark != header.FullBackupCurrent.Mark || trailer.Backup.GenerationHigh == 0)
-        {
-            // Restore accepts a trailer only for the backup the header records (same marker) and with a log range.
-            Findings.Add(new Finding(
-                FindingCodes.BackupTrailerMismatch,
-                _severity,
-                trailer.Backup.GenerationHigh == 0
-                    ? "The streaming-backup trailer page names no last log generation (genHigh 0)."
-                    : "The streaming-backup trailer page belongs to another backup than the one the header records (backup marks differ).")
-            {
-                File = DisplayPath,
-                Page = index - 1,
-                Offset = index * _pageSize,
-                Expected = "mark " + header.FullBackupCurrent.Mark + ", genHigh > 0",
-                Actual = "mark " + trailer.Backup.Mark + ", genHigh " + trailer.Backup.GenerationHigh,
-                EseError = EseErrors.DatabaseCorrupted,
-            });
-        }
     }
 }

@@ -36,9 +36,6 @@ internal sealed record DatabaseHeader
     /// <summary>Flag in byte 208: catalog shadowing disabled (ESE's own temporary database is created this way).</summary>
     public const uint CatalogShadowingDisabledFlag = 0x01;
 
-    /// <summary>Flag in byte 208: a format upgrade is pending.</summary>
-    public const uint UpgradePendingFlag = 0x02;
-
     private const int FormatVersionOffset = 8;
     private const int AttributesOffset = 12;
     private const int DbTimeDirtiedOffset = 16;

@@ -18,7 +18,7 @@ internal enum HeaderCopy
 /// a size when its XOR checksum over that many bytes matches and its page-size field names that size. The primary
 /// is preferred; a bad or different shadow is reported, a bad primary with a good shadow uses the shadow.
 /// </summary>
-internal sealed record DatabaseHeaderSelection
+internal sealed record DatabaseHeaderSelection : IHeaderCopies
 {
     /// <summary>Candidate page sizes, ascending (ESE starts at the volume sector size, at least 2 KiB).</summary>
     public static ReadOnlySpan<int> CandidatePageSizes => [2048, 4096, 8192, 16384, 32768];
@@ -108,17 +108,18 @@ internal sealed record DatabaseHeaderSelection
         var identical = primarySize != 0 && primarySize == shadowSize
             && prefix[..primarySize].SequenceEqual(prefix.Slice(primarySize, primarySize));
 
+        // A copy that validated at this size has stored == computed: the loop already computed it.
         uint ps = 0, pc = 0, ss = 0, sc = 0;
         var shadowPresent = false;
         if (size is { } s && available >= s)
         {
             ps = XorChecksum.ReadStored(prefix);
-            pc = XorChecksum.Compute(prefix[..s]);
+            pc = primarySize == s ? ps : XorChecksum.Compute(prefix[..s]);
             if (available >= 2 * s)
             {
                 shadowPresent = true;
                 ss = XorChecksum.ReadStored(prefix[s..]);
-                sc = XorChecksum.Compute(prefix.Slice(s, s));
+                sc = shadowSize == s ? ss : XorChecksum.Compute(prefix.Slice(s, s));
             }
         }
 

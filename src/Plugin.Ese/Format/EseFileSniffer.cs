@@ -7,7 +7,11 @@ namespace EseBackupPlugin.Ese.Format;
 /// <param name="Reason">Why, in a few words (for reports).</param>
 /// <param name="Name">The parsed log-stream name, when the name is one.</param>
 /// <param name="HeaderValid">True when a header checksum confirmed the kind; false when only hints (magic, file type, name) did.</param>
-internal sealed record EseFileIdentity(EseFileKind Kind, string Reason, LogFileName? Name, bool HeaderValid);
+internal sealed record EseFileIdentity(EseFileKind Kind, string Reason, LogFileName? Name, bool HeaderValid)
+{
+    /// <summary>Databases: the header selection made over the same first bytes while identifying, when one was made.</summary>
+    public DatabaseHeaderSelection? DatabaseSelection { get; init; }
+}
 
 /// <summary>
 /// Identifies ESE files from their first bytes (at most <see cref="HeadSize"/>), length and name. Checksummed headers
@@ -52,13 +56,14 @@ internal static class EseFileSniffer
         }
 
         // Database: ESE's own header search over every candidate page size.
+        DatabaseHeaderSelection? selection = null;
         if (head.Length >= 2 * 2048)
         {
-            var selection = DatabaseHeaderSelection.Select(head, length);
+            selection = DatabaseHeaderSelection.Select(head, length);
             if (selection.IsValid && selection.Header is { } h
                 && (h.HasValidMagic || h.FileType is DatabaseHeader.DatabaseFileType or DatabaseHeader.TemporaryDatabaseFileType))
             {
-                return new EseFileIdentity(EseFileKind.Database, "database header", name, true);
+                return new EseFileIdentity(EseFileKind.Database, "database header", name, true) { DatabaseSelection = selection };
             }
         }
 
@@ -88,7 +93,7 @@ internal static class EseFileSniffer
             }
         }
 
-        return IdentifyDamaged(name, ext, length, head);
+        return IdentifyDamaged(name, ext, length, head, selection);
     }
 
     /// <summary>
@@ -136,7 +141,7 @@ internal static class EseFileSniffer
         }
     }
 
-    private static EseFileIdentity IdentifyDamaged(LogFileName? name, string ext, long length, ReadOnlySpan<byte> head)
+    private static EseFileIdentity IdentifyDamaged(LogFileName? name, string ext, long length, ReadOnlySpan<byte> head, DatabaseHeaderSelection? selection)
     {
         var magicAt = -1;
         foreach (var offset in (ReadOnlySpan<int>)[0, 2048, 4096, 8192, 16384, 32768])
@@ -157,7 +162,7 @@ internal static class EseFileSniffer
         {
             return tooShortForHeader
                 ? new EseFileIdentity(EseFileKind.Truncated, "database magic, shorter than a header page", name, false)
-                : new EseFileIdentity(EseFileKind.Database, "database magic or file type; header checksum invalid", name, false);
+                : new EseFileIdentity(EseFileKind.Database, "database magic or file type; header checksum invalid", name, false) { DatabaseSelection = selection };
         }
 
         // The header failed its checksum, so its file type may be the damaged field: one flipped bit turns a flush

@@ -33,9 +33,6 @@ internal sealed class EseStreamVerifier
         _pending = new byte[scanner.UnitSize];
     }
 
-    /// <summary>What the file is.</summary>
-    public EseFileKind Kind => _identity.Kind;
-
     /// <summary>Chunks passed to <see cref="Process"/> should be multiples of this many bytes (except the last).</summary>
     public int ChunkAlignment => _scanner.UnitSize;
 
@@ -142,7 +139,7 @@ internal sealed class EseStreamVerifier
         switch (identity.Kind)
         {
             case EseFileKind.Database:
-                return new DatabaseFileScanner(displayPath, length, findings, DatabaseHeaderSelection.Select(head, length));
+                return new DatabaseFileScanner(displayPath, length, findings, identity.DatabaseSelection ?? DatabaseHeaderSelection.Select(head, length));
             case EseFileKind.Log:
             case EseFileKind.TemporaryLog:
                 {

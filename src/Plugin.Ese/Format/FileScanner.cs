@@ -34,6 +34,27 @@ internal abstract class FileScanner
 
     /// <summary>Finishes: adds end-of-file findings and the facts this kind knows.</summary>
     public abstract EseVerificationResult Complete(EseVerificationResult result, long totalBytes);
+
+    /// <summary>
+    /// Copies the part of <paramref name="data"/> (which starts at file offset <paramref name="offset"/>) that falls
+    /// within the file's first <c>prefix.Length</c> bytes into <paramref name="prefix"/>.
+    /// </summary>
+    /// <param name="data">Bytes of the file.</param>
+    /// <param name="offset">Their file offset.</param>
+    /// <param name="prefix">Buffer for the start of the file.</param>
+    /// <param name="filled">How many leading bytes of <paramref name="prefix"/> were filled before.</param>
+    /// <returns>How many are filled now.</returns>
+    protected static int CopyPrefix(ReadOnlySpan<byte> data, long offset, Span<byte> prefix, int filled)
+    {
+        if (offset >= prefix.Length)
+        {
+            return filled;
+        }
+
+        var n = (int)Math.Min(data.Length, prefix.Length - offset);
+        data[..n].CopyTo(prefix[(int)offset..]);
+        return Math.Max(filled, (int)offset + n);
+    }
 }
 
 /// <summary>Files that are identified but not verified unit by unit (reserve logs, patch files, other files).</summary>

@@ -16,17 +16,9 @@ internal sealed class FindingCollector
     private long _dropped;
     private long _droppedCorruption;
 
-    /// <summary>Findings of corruption severity seen, kept or not.</summary>
-    public long CorruptionCount { get; private set; }
-
     /// <summary>Adds a finding (or counts it once the limit is reached).</summary>
     public void Add(Finding finding)
     {
-        if (finding.Severity == FindingSeverity.Corruption)
-        {
-            CorruptionCount++;
-        }
-
         if (_findings.Count < Limit)
         {
             _findings.Add(finding);

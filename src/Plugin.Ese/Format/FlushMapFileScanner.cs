@@ -18,9 +18,9 @@ internal sealed class FlushMapFileScanner : FileScanner
 
     public override int UnitSize => FlushMapHeader.Size;
 
-    public override void ProcessUnits(ReadOnlySpan<byte> units, long offset) => Capture(units, offset);
+    public override void ProcessUnits(ReadOnlySpan<byte> units, long offset) => _filled = CopyPrefix(units, offset, _header, _filled);
 
-    public override void ProcessTail(ReadOnlySpan<byte> tail, long offset) => Capture(tail, offset);
+    public override void ProcessTail(ReadOnlySpan<byte> tail, long offset) => _filled = CopyPrefix(tail, offset, _header, _filled);
 
     public override EseVerificationResult Complete(EseVerificationResult result, long totalBytes)
     {
@@ -49,17 +49,5 @@ internal sealed class FlushMapFileScanner : FileScanner
         }
 
         return result with { Unit = VerificationUnit.None, FlushMap = FlushMapHeader.Read(_header) };
-    }
-
-    private void Capture(ReadOnlySpan<byte> data, long offset)
-    {
-        if (offset >= _header.Length)
-        {
-            return;
-        }
-
-        var n = (int)Math.Min(data.Length, _header.Length - offset);
-        data[..n].CopyTo(_header.AsSpan((int)offset));
-        _filled = Math.Max(_filled, (int)offset + n);
     }
 }

@@ -11,9 +11,6 @@ namespace EseBackupPlugin.Ese.Format;
 /// <param name="CountBeforeRepair">Count before the last repair.</param>
 internal readonly record struct HeaderCounter(uint Count, LogTime Last, uint CountBeforeRepair)
 {
-    /// <summary>Size on disk.</summary>
-    public const int Size = 16;
-
     /// <summary>Reads the triple.</summary>
     public static HeaderCounter Read(ReadOnlySpan<byte> source) => new(
         BinaryPrimitives.ReadUInt32LittleEndian(source),

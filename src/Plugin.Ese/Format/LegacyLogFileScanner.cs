@@ -78,7 +78,6 @@ internal sealed class LegacyLogFileScanner : FileScanner
             UnitsCorrupt = _corrupt,
             Log = header,
             LogHeaderValid = valid,
-            LogName = _name,
         };
     }
 
@@ -95,9 +94,7 @@ internal sealed class LegacyLogFileScanner : FileScanner
             Array.Resize(ref _data, (int)Math.Min(_limit, Math.Max(end, 2L * _data.Length)));
         }
 
-        var n = (int)(end - offset);
-        data[..n].CopyTo(_data.AsSpan((int)offset));
-        _filled = Math.Max(_filled, (int)offset + n);
+        _filled = CopyPrefix(data, offset, _data, _filled);
     }
 
     private void WalkChain(ReadOnlySpan<byte> data, LogFileHeader header)

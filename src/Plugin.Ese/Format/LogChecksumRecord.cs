@@ -31,9 +31,6 @@ internal readonly record struct LogChecksumRecord(
     /// <summary>Seed of the chain checksum.</summary>
     public const uint Seed = 0xFEEDBEAF;
 
-    /// <summary>Offset of the short checksum inside the record (recovery uses it; the chain check does not).</summary>
-    public const int ShortChecksumOffset = 17;
-
     /// <summary>Reads the record.</summary>
     public static LogChecksumRecord Read(ReadOnlySpan<byte> source) => new(
         source[0],

@@ -67,20 +67,14 @@ internal sealed class LogFileScanner : FileScanner
 
     public override void ProcessUnits(ReadOnlySpan<byte> units, long offset)
     {
+        _headerFilled = CopyPrefix(units, offset, _headerBlock, _headerFilled);
         var count = units.Length / Segment;
         var first = offset / Segment;
         for (var k = 0; k < count; k++)
         {
             var index = first + k;
             var seg = units.Slice(k * Segment, Segment);
-            if (index == 0)
-            {
-                seg.CopyTo(_headerBlock);
-                _headerFilled = Segment;
-                continue;
-            }
-
-            if (index < _headerSegments || index >= _fileSegments)
+            if (index == 0 || index < _headerSegments || index >= _fileSegments)
             {
                 continue;
             }
@@ -89,14 +83,7 @@ internal sealed class LogFileScanner : FileScanner
         }
     }
 
-    public override void ProcessTail(ReadOnlySpan<byte> tail, long offset)
-    {
-        if (offset == 0)
-        {
-            tail.CopyTo(_headerBlock);
-            _headerFilled = tail.Length;
-        }
-    }
+    public override void ProcessTail(ReadOnlySpan<byte> tail, long offset) => _headerFilled = CopyPrefix(tail, offset, _headerBlock, _headerFilled);
 
     public override EseVerificationResult Complete(EseVerificationResult result, long totalBytes)
     {
@@ -142,7 +129,6 @@ internal sealed class LogFileScanner : FileScanner
             UnitsCorrupt = _corrupt,
             Log = header,
             LogHeaderValid = valid,
-            LogName = _name,
             AccumulatedSegmentChecksum = complete ? _accumulated : null,
             GoodSegments = _good,
             ShadowSegments = _shadows,

@@ -12,9 +12,6 @@ namespace EseBackupPlugin.Ese.Format;
 /// <param name="Generation">Log generation (<c>lGeneration</c>).</param>
 internal readonly record struct LogPosition(ushort ByteOffset, ushort Sector, int Generation) : IComparable<LogPosition>
 {
-    /// <summary>Size on disk.</summary>
-    public const int Size = 8;
-
     /// <summary>All zero: "no position".</summary>
     public static LogPosition None => default;
 

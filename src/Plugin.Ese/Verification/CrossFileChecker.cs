@@ -197,24 +197,29 @@ internal static class CrossFileChecker
         return missing;
     }
 
-    private static string Ranges(List<int> generations)
+    /// <summary>Ascending generations as runs: <c>1-3, 5, 7-8</c>.</summary>
+    internal static string Ranges(List<int> generations)
     {
         var parts = new List<string>();
         var start = generations[0];
         var prev = start;
-        foreach (var g in generations.Skip(1).Append(int.MinValue))
+        foreach (var g in generations.Skip(1))
         {
-            if (g == prev + 1)
+            if (g == (long)prev + 1)
             {
                 prev = g;
                 continue;
             }
 
-            parts.Add(start == prev ? start.ToString(CultureInfo.InvariantCulture) : string.Create(CultureInfo.InvariantCulture, $"{start}-{prev}"));
+            parts.Add(Range(start, prev));
             start = prev = g;
         }
 
+        parts.Add(Range(start, prev));
         return string.Join(", ", parts);
+
+        static string Range(int start, int end) =>
+            start == end ? start.ToString(CultureInfo.InvariantCulture) : string.Create(CultureInfo.InvariantCulture, $"{start}-{end}");
     }
 
     private static string DirectoryOf(EseVerificationResult f) => Path.GetDirectoryName(Path.GetFullPath(f.DisplayPath)) ?? string.Empty;

@@ -35,15 +35,16 @@ internal sealed class EseFileInspector
             }
 
             var findings = new FindingCollector();
-            var selection = DatabaseHeaderSelection.Select(head, length);
+            var selection = identity.DatabaseSelection ?? DatabaseHeaderSelection.Select(head, length);
             DatabaseHeaderChecks.Report(selection, path, findings, FindingSeverity.Corruption);
             BackupTrailer? trailer = null;
             if (selection.PageSize is { } pageSize && length % pageSize == 0 && length >= 3L * pageSize)
             {
                 var last = await ReadAtAsync(path, length - pageSize, pageSize, cancellationToken);
-                if (BackupTrailer.LooksLikeTrailer(last) && XorChecksum.IsValid(last) && !PageChecksum.Verify(last, (uint)((length / pageSize) - 2)).IsGood)
+                var index = (length / pageSize) - 1;
+                if (BackupTrailer.TryRead(last, (uint)(index - 1), out trailer))
                 {
-                    trailer = BackupTrailer.Read(last);
+                    DatabaseHeaderChecks.CheckTrailer(trailer, selection, index, pageSize, path, findings, FindingSeverity.Corruption);
                 }
             }
 

@@ -31,6 +31,41 @@ public class SniffingAndStructureTests
         Assert.Equal(EseFileKind.FlushMap, Identify("x", File.ReadAllBytes(TestData.Ese("srum-win10-clean-with-logs", "SRUDB.jfm"))));
     }
 
+    [Theory]
+    [InlineData("srum-win10-clean-with-logs", "SRU.chk", "Checkpoint", "SRU", "Checkpoint")]
+    [InlineData("srum-win10-clean-with-logs", "SRU0001A.log", "Log", "SRU", "Archived")]
+    [InlineData("catroot2-winxp-with-logs", "edb0007E.log", "Log", "edb", "Archived")]
+    [InlineData("catroot2-winxp-with-logs", "edb.chk", "Checkpoint", "edb", "Checkpoint")]
+    public async Task Log_stream_files_carry_the_name_the_file_name_gives(string folder, string file, string kind, string baseName, string nameKind)
+    {
+        var result = await EseFileVerifier.VerifyAsync(TestData.Ese(folder, file));
+
+        Assert.Equal(Enum.Parse<EseFileKind>(kind), result.Kind);
+        Assert.Equal(baseName, result.LogName?.BaseName);
+        Assert.Equal(Enum.Parse<LogFileNameKind>(nameKind), result.LogName?.Kind);
+    }
+
+    [Fact]
+    public void A_database_identity_carries_the_header_selection_it_was_decided_with()
+    {
+        var db = File.ReadAllBytes(TestData.Ese("esent-api-samples", "basic.edb"));
+        var head = db.AsSpan(0, Math.Min(db.Length, EseFileSniffer.HeadSize));
+        var good = EseFileSniffer.Identify("basic.edb", db.Length, head).DatabaseSelection;
+        Assert.NotNull(good);
+        Assert.Equal(HeaderCopy.Primary, good.UsedCopy);
+        Assert.Equal(DatabaseHeaderSelection.Select(head, db.Length).PageSize, good.PageSize);
+
+        db[100] ^= 1;
+        db[4096 + 100] ^= 1;
+        var damaged = EseFileSniffer.Identify("basic.edb", db.Length, head);
+        Assert.Equal(EseFileKind.Database, damaged.Kind);
+        Assert.Equal(HeaderCopy.None, damaged.DatabaseSelection?.UsedCopy);
+        Assert.Equal(DatabaseHeaderSelection.Select(head, db.Length).PrimaryComputed, damaged.DatabaseSelection!.PrimaryComputed);
+
+        var log = File.ReadAllBytes(TestData.Ese("srum-win10-clean-with-logs", "SRU0001A.log"));
+        Assert.Null(EseFileSniffer.Identify("SRU0001A.log", log.Length, log.AsSpan(0, Math.Min(log.Length, EseFileSniffer.HeadSize))).DatabaseSelection);
+    }
+
     [Fact]
     public void A_damaged_header_is_still_recognised_by_its_hints()
     {
@@ -74,6 +109,60 @@ public class SniffingAndStructureTests
         Assert.Equal(HeaderCopy.Primary, result.HeaderCopyUsed);
     }
 
+    [Theory]
+    [InlineData("basic.edb", 4096, FindingSeverity.Corruption, -1018)]
+    [InlineData("SRU.chk", 4096, FindingSeverity.Warning, null)]
+    public void Header_copy_findings_keep_their_codes_severities_and_wording(string file, int shadowOffset, FindingSeverity differSeverity, int? differEseError)
+    {
+        var database = file.EndsWith(".edb", StringComparison.Ordinal);
+        var original = File.ReadAllBytes(database ? TestData.Ese("esent-api-samples", file) : TestData.Ese("srum-win10-clean-with-logs", file));
+        var error = database ? -1018 : -533;
+        string[] Findings(Action<byte[]> damage)
+        {
+            var bytes = (byte[])original.Clone();
+            damage(bytes);
+            return [.. CorruptionModel.VerifyInChunks(bytes, file, new Random(3)).Findings
+                .Select(f => F(f.Code, f.Severity, f.Offset, f.EseError, f.Expected is not null && f.Actual is not null, f.Message))];
+        }
+
+        var none = Findings(b => { b[100] ^= 1; b[shadowOffset + 200] ^= 1; });
+        var shadowUsed = Findings(b => b[100] ^= 1);
+        var shadowBad = Findings(b => b[shadowOffset + 200] ^= 1);
+        var differ = Findings(b =>
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(shadowOffset + 240), 7);
+            XorChecksum.Stamp(b.AsSpan(shadowOffset, shadowOffset));
+        });
+
+        if (database)
+        {
+            Assert.Equal(
+                [
+                    F(FindingCodes.HeaderChecksumMismatch, FindingSeverity.Corruption, 0L, error, true, "Neither database header copy passes its checksum: the header is corrupt."),
+                    F(FindingCodes.ShadowHeaderMismatch, FindingSeverity.Corruption, shadowOffset, error, true, "The shadow database header fails its checksum too."),
+                ],
+                none);
+            Assert.Equal([F(FindingCodes.HeaderChecksumMismatch, FindingSeverity.Corruption, 0L, error, true, "The primary database header fails its checksum; the shadow copy is valid and was used.")], shadowUsed);
+            Assert.Equal([F(FindingCodes.ShadowHeaderMismatch, FindingSeverity.Corruption, shadowOffset, error, true, "The shadow database header fails its checksum; the primary is valid.")], shadowBad);
+            Assert.Equal([F(FindingCodes.ShadowHeaderMismatch, differSeverity, shadowOffset, differEseError, false, "Both database header copies pass their checksums but differ; the primary was used.")], differ);
+        }
+        else
+        {
+            Assert.Equal(
+                [
+                    F(FindingCodes.HeaderChecksumMismatch, FindingSeverity.Corruption, 0L, error, true, "Neither checkpoint copy passes its checksum."),
+                    F(FindingCodes.ShadowHeaderMismatch, FindingSeverity.Corruption, shadowOffset, error, true, "The second checkpoint copy fails its checksum too."),
+                ],
+                none);
+            Assert.Equal([F(FindingCodes.HeaderChecksumMismatch, FindingSeverity.Corruption, 0L, error, true, "The first checkpoint copy fails its checksum; the second is valid and was used.")], shadowUsed);
+            Assert.Equal([F(FindingCodes.ShadowHeaderMismatch, FindingSeverity.Corruption, shadowOffset, error, true, "The second checkpoint copy fails its checksum; the first is valid.")], shadowBad);
+            Assert.Equal([F(FindingCodes.ShadowHeaderMismatch, differSeverity, shadowOffset, differEseError, false, "Both checkpoint copies are valid but differ (a write between them); the first was used.")], differ);
+        }
+    }
+
+    private static string F(string code, FindingSeverity severity, long? offset, int? eseError, bool checksums, string message) =>
+        $"{code} {severity} @{offset} ese {eseError} {(checksums ? "expected/actual" : "-")}: {message}";
+
     [Fact]
     public async Task A_streaming_backup_trailer_is_recognised_and_checked()
     {
@@ -98,12 +187,20 @@ public class SniffingAndStructureTests
 
         var inspected = await new EseFileInspector().InspectAsync(path);
         Assert.NotNull(inspected.Details["backupTrailer"]);
+        Assert.Empty(inspected.Findings);
 
         // Another database's trailer is a mismatch; a damaged trailer is a damaged last page.
         var foreign = trailer with { DatabaseSignature = EseSignature.Create(9, header.Created, "OTHER") };
         var bytes = File.ReadAllBytes(path);
         foreign.WritePage(bytes.AsSpan(bytes.Length - 8192));
         Assert.Equal(FindingCodes.BackupTrailerMismatch, Assert.Single(CorruptionModel.VerifyInChunks(bytes, "d.edb", new Random(2)).Findings).Code);
+
+        // Inspection reads the trailer too and reports the same mismatch.
+        var foreignPath = Path.Combine(temp.Path, "foreign.edb");
+        await File.WriteAllBytesAsync(foreignPath, bytes);
+        var inspectedForeign = Assert.Single((await new EseFileInspector().InspectAsync(foreignPath)).Findings);
+        Assert.Equal(FindingCodes.BackupTrailerMismatch, inspectedForeign.Code);
+        Assert.Equal(41, inspectedForeign.Page);
 
         // A trailer of another backup run (another mark), or one with no last generation, does not belong to this image.
         var otherRun = trailer with { Backup = trailer.Backup with { Mark = new LogPosition(16, 3, header.FullBackupCurrent.Mark.Generation + 7) } };

@@ -20,14 +20,7 @@ internal sealed class FormatStreamVerifierFactory : IStreamVerifierFactory
         public StreamVerification Complete()
         {
             var r = inner.Complete();
-            var unit = r.Unit switch
-            {
-                VerificationUnit.Page => "page",
-                VerificationUnit.Segment => "segment",
-                VerificationUnit.Record => "record",
-                _ => "none",
-            };
-            return new StreamVerification(r.Kind.ToName(), EseFacts.RoleOf(r.Kind), unit, r.UnitsChecked - r.UnitsCorrupt, r.UnitsUninitialized, r.Findings)
+            return new StreamVerification(r.Kind.ToName(), EseFacts.RoleOf(r.Kind), r.Unit.ToName(), r.UnitsChecked - r.UnitsCorrupt, r.UnitsUninitialized, r.Findings)
             {
                 Database = r.Kind == EseFileKind.Database && r.Database is { } db ? EseFacts.Database(db, r) : null,
                 Log = r.Kind == EseFileKind.Log && r.Log is { } log ? EseFacts.Log(log, r) : null,
