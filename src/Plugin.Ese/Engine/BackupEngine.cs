@@ -316,7 +316,7 @@ internal sealed class BackupEngine : IAsyncDisposable
 
             if (copied.Verification.HasCorruption)
             {
-                return new StagedFiles(files, bytes, pages, uninitialized, logUnits, ErrorMapping.FromCorruption(copied.Verification, display, target.Id));
+                return new StagedFiles(files, bytes, pages, uninitialized, logUnits, ErrorMapping.FromCorruption(copied.Verification, display, target.Id, file.Generation));
             }
 
             if (file.StagedPath is not null && !PathsEqual(file.StagedPath, destination))

@@ -38,7 +38,11 @@ internal static class ErrorMapping
     /// The error that fails a backup for a file whose checks found corruption: ESE's
     /// <c>ReadVerifyFailure</c> for databases, <c>LogReadVerifyFailure</c> for logs, naming page or generation.
     /// </summary>
-    public static PluginError FromCorruption(StreamVerification result, string path, string? targetId)
+    /// <param name="result">The verification that found corruption.</param>
+    /// <param name="path">The file, as the error names it.</param>
+    /// <param name="targetId">The target being backed up.</param>
+    /// <param name="plannedGeneration">The log generation the source planned this file to be: a damaged header's own generation field may be the damage.</param>
+    public static PluginError FromCorruption(StreamVerification result, string path, string? targetId, long? plannedGeneration = null)
     {
         var first = result.Findings.First(f => f.Severity == FindingSeverity.Corruption);
         var more = result.Findings.Count(f => f.Severity == FindingSeverity.Corruption) - 1;
@@ -51,7 +55,7 @@ internal static class ErrorMapping
             TargetId = targetId,
             Page = first.Page,
             Offset = first.Offset,
-            Generation = first.Generation ?? result.Log?.Generation,
+            Generation = first.Generation ?? plannedGeneration ?? result.Log?.Generation,
             Details = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["finding"] = first.Code,

@@ -22,11 +22,13 @@ internal static class LogHeaderChecks
         var computed = XorChecksum.Compute(block[..LogFileHeader.Size]);
         if (stored != computed)
         {
+            // The damaged header's own generation field may be the flipped bit: name the generation the file name says.
             findings.Add(new Finding(FindingCodes.LogHeaderChecksumMismatch, severity, "The log file header fails its checksum.")
             {
                 File = path,
                 Offset = 0,
                 Sector = 0,
+                Generation = name?.Generation,
                 Expected = FindingCollector.Hex(stored),
                 Actual = FindingCollector.Hex(computed),
                 EseError = EseErrors.LogReadVerifyFailure,

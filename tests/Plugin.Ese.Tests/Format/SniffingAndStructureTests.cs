@@ -219,6 +219,24 @@ public class SniffingAndStructureTests
     }
 
     [Fact]
+    public async Task A_log_header_failing_its_checksum_is_named_by_the_generation_in_its_file_name()
+    {
+        // Found by the backup bit-flip property: bit 0 of offset 4 is the header's own generation field (3 becomes 2).
+        using var temp = new TempDirectory();
+        SyntheticEseSet.Create(temp.Path, new SyntheticEseOptions { PageSize = 8192, DatabasePages = 16, LogGenerations = 4 });
+        var log = Path.Combine(temp.Path, "edb00003.log");
+        var bytes = await File.ReadAllBytesAsync(log);
+        bytes[4] ^= 1;
+        await File.WriteAllBytesAsync(log, bytes);
+
+        var result = await EseFileVerifier.VerifyAsync(log);
+
+        var finding = Assert.Single(result.Findings, f => f.Code == FindingCodes.LogHeaderChecksumMismatch);
+        Assert.Equal(3, finding.Generation);
+        Assert.Equal(2, result.Log!.Generation);
+    }
+
+    [Fact]
     public void A_badly_damaged_file_keeps_a_bounded_list_of_findings()
     {
         using var temp = new TempDirectory();
