@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Catalog;
+using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Files;
 using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Progress;
@@ -10,6 +11,7 @@ using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Composition;
 using EseBackupPlugin.Ese.Engine;
 using EseBackupPlugin.Ese.Engine.Copy;
+using EseBackupPlugin.Ese.Engine.Locking;
 using EseBackupPlugin.Ese.Engine.FormatBinding;
 using EseBackupPlugin.Ese.Engine.Progress;
 using EseBackupPlugin.Ese.Engine.Ports;
@@ -77,7 +79,13 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
         var vss = new VssSource(options.Vss, journal, logs.CreateLogger<VssSource>(), time);
         _sources =
         [
-            new FileSetSource(FormatFileProbe.Instance, options.FileSet, _catalog, time, logs.CreateLogger<FileSetSource>()),
+            new FileSetSource(
+                FormatFileProbe.Instance,
+                options.FileSet,
+                _catalog,
+                time,
+                logs.CreateLogger<FileSetSource>(),
+                new FileSetLocationMemory(Path.Combine(StateDirectory(options), "file-set-locations.txt"), time, logs.CreateLogger<FileSetLocationMemory>())),
             esent,
             vss,
         ];
@@ -142,7 +150,21 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
 
     private async Task<BackupTarget> WithLastBackupAsync(BackupTarget target, CancellationToken ct)
     {
-        var chain = await _catalog.GetChainAsync(target.Id, ct);
+        IReadOnlyList<CatalogEntry> chain;
+        try
+        {
+            chain = await _catalog.GetChainAsync(target.Id, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // The target exists whatever the catalog says; the host learns that its last backup could not be read.
+            _logger.LogWarning(ex, "The host's catalog could not read the chain of target {TargetId}.", target.Id);
+            return target with
+            {
+                Warnings = [.. target.Warnings, new PluginError(ErrorCodes.CatalogFailure, $"The host's catalog could not read the backup chain of target {target.Id}: {ex.Message}.") { TargetId = target.Id }],
+            };
+        }
+
         if (chain.Count == 0)
         {
             return target;
@@ -219,6 +241,14 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
         return options;
     }
 
-    private static string StateDirectory(EsePluginOptions options) =>
-        options.StateDirectory ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create) is { Length: > 0 } local ? local : Path.GetTempPath(), "esebackup");
+    /// <summary>
+    /// The plugin's own state (remembered target locations, the VSS snapshot journal when the host keeps none):
+    /// <c>EsePlugin:StateDirectory</c>, else <c>esebackup-state</c> beside the lock directory, which every process of
+    /// one installation already shares (the per-user application-data folder differed between a service and an
+    /// operator running the CLI, so neither saw what the other discovered).
+    /// </summary>
+    internal static string StateDirectory(EsePluginOptions options) =>
+        options.StateDirectory is { Length: > 0 } configured
+            ? Path.GetFullPath(configured)
+            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.Engine.LockDirectory ?? TargetLockManager.DefaultDirectory).TrimEnd(Path.DirectorySeparatorChar)) ?? Path.GetTempPath(), "esebackup-state");
 }

@@ -16,7 +16,14 @@ namespace EseBackupPlugin.Ese.Sources.FileSet;
 /// mounted snapshot), read directly. The plugin does here what JetBackupInstance promises: full =
 /// databases + every log still needed, incremental = logs only, truncation only after the host's success.
 /// </summary>
-internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options, IBackupCatalog catalog, TimeProvider time, ILogger<FileSetSource> logger) : IBackupSource
+/// <remarks>
+/// Target ids are handles. Every discovered location is remembered (<see cref="FileSetLocationMemory"/>, in the
+/// plugin's state directory), so a backup by id needs no search paths. One log stream found at two or more places
+/// (a test restore beside production) is two targets: each gets its id qualified by its location
+/// (<see cref="QualifiedIdFor"/>), and the bare id, which no longer says which copy is meant, is refused naming every
+/// place. A stream found at one place keeps its bare id, so existing catalogs and chains still match.
+/// </remarks>
+internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options, IBackupCatalog catalog, TimeProvider time, ILogger<FileSetSource> logger, FileSetLocationMemory? memory = null) : IBackupSource
 {
     public const string StrategyName = "file-set";
 
@@ -39,38 +46,134 @@ internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options,
     public static string TargetIdFor(string logSignature) =>
         TargetIdPrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(logSignature)))[..24];
 
+    /// <summary>Separates a qualified id's location part from the stream's id.</summary>
+    public const char LocationSeparator = '@';
+
+    /// <summary>
+    /// The id of one copy of a log stream found at several places: the stream's id, then a hash of the directory, so
+    /// the same copy keeps its id wherever it is found from.
+    /// </summary>
+    public static string QualifiedIdFor(string targetId, string location) =>
+        targetId + LocationSeparator + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(location))))[..8];
+
+    /// <summary>The stream's id of a (possibly qualified) id.</summary>
+    public static string StreamIdOf(string targetId) =>
+        targetId.IndexOf(LocationSeparator, StringComparison.Ordinal) is var at and >= 0 ? targetId[..at] : targetId;
+
     public bool MayOwn(string targetId) => targetId.StartsWith(TargetIdPrefix, StringComparison.Ordinal);
 
     public async IAsyncEnumerable<BackupTarget> DiscoverAsync(DiscoveryRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var roots = options.Roots.Concat(request.Paths).Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList();
-        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        var found = await DiscoverAllAsync(request.Paths, request.MaxDepth, cancellationToken);
+        foreach (var target in found)
+        {
+            yield return target;
+        }
+    }
+
+    /// <summary>
+    /// Finds a target by id: under <paramref name="searchPaths"/>, the configured roots and every place the id was
+    /// remembered at. A bare id whose stream is at several places is refused, naming them.
+    /// </summary>
+    public async ValueTask<TargetLookup> FindAsync(string targetId, IReadOnlyList<string> searchPaths, CancellationToken cancellationToken)
+    {
+        var streamId = StreamIdOf(targetId);
+        var paths = searchPaths.Concat(memory?.LocationsOf(streamId) ?? []).Where(Directory.Exists).ToList();
+        var found = await DiscoverAllAsync(paths, maxDepth: null, cancellationToken);
+        if (found.FirstOrDefault(t => string.Equals(t.Id, targetId, StringComparison.Ordinal)) is { } exact)
+        {
+            return new TargetLookup(exact, null);
+        }
+
+        if (targetId != streamId && found.FirstOrDefault(t => t.Id == streamId && QualifiedIdFor(streamId, t.Location!) == targetId) is { } sole)
+        {
+            // The other copies are gone: the copy keeps the id its chain was recorded under.
+            return new TargetLookup(sole with { Id = targetId }, null);
+        }
+
+        var copies = found.Where(t => StreamIdOf(t.Id) == targetId && t.Id != targetId).ToList();
+        if (copies.Count > 1)
+        {
+            var places = string.Join("; ", copies.Select(c => $"'{c.Location}' (id {c.Id})"));
+            return new TargetLookup(null, new PluginError(
+                ErrorCodes.InvalidParameter,
+                $"Target '{targetId}' is one log stream found at {copies.Count} locations: {places}. The id does not say which copy to back up; use the id of one copy.")
+            {
+                TargetId = targetId,
+                File = copies[0].Location,
+                Details = new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["locations"] = string.Join("\n", copies.Select(c => c.Location)),
+                    ["ids"] = string.Join(" ", copies.Select(c => c.Id)),
+                },
+            });
+        }
+
+        return new TargetLookup(null, null);
+    }
+
+    /// <summary>
+    /// Every target under the configured roots and <paramref name="paths"/>. Each is remembered where it was found;
+    /// a stream that is (still) at another remembered place too gets location-qualified ids.
+    /// </summary>
+    private async Task<List<BackupTarget>> DiscoverAllAsync(IReadOnlyList<string> paths, int? maxDepth, CancellationToken ct)
+    {
+        var roots = options.Roots.Concat(paths).Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList();
+        var groups = new List<FileSetGroup>();
         foreach (var root in roots)
         {
-            var groups = await Task.Run(() => _scanner.Scan(root, request.MaxDepth, cancellationToken), cancellationToken);
-            foreach (var group in groups)
+            foreach (var group in await Task.Run(() => _scanner.Scan(root, maxDepth, ct), ct))
             {
-                var target = ToTarget(group);
-                if (seen.TryGetValue(target.Id, out var firstLocation))
+                // The same set under two overlapping roots is one set.
+                if (!groups.Any(g => g.LogSignature == group.LogSignature && g.Location == group.Location))
                 {
-                    if (firstLocation == group.Location)
-                    {
-                        continue; // the same set under two overlapping roots
-                    }
+                    groups.Add(group);
+                }
+            }
+        }
 
-                    target = target with
-                    {
-                        Warnings = [.. target.Warnings, new PluginError(ErrorCodes.InvalidParameter, $"The same log stream is also at '{firstLocation}'; backups by id use the first location found.") { TargetId = target.Id }],
-                    };
+        var targets = groups.Select(ToTarget).ToList();
+        memory?.Remember([.. targets.Select(t => (t.Id, t.Location!))]);
+        var places = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var byStream in groups.GroupBy(g => g.LogSignature))
+        {
+            var id = TargetIdFor(byStream.Key);
+            var here = byStream.Select(g => g.Location).ToList();
+            foreach (var other in (memory?.LocationsOf(id) ?? []).Except(here, StringComparer.Ordinal).ToList())
+            {
+                // Remembered elsewhere: still there? (A test restore that was deleted is forgotten.)
+                if (await Task.Run(() => Rescan(other, byStream.Key, [], ct), ct) is not null)
+                {
+                    here.Add(other);
                 }
                 else
                 {
-                    seen[target.Id] = group.Location;
+                    memory!.Forget(id, other);
                 }
-
-                yield return target;
             }
+
+            places[id] = here;
         }
+
+        return [.. targets.Select(t => places[t.Id] is { Count: > 1 } all ? Qualified(t, all) : t)];
+    }
+
+    private static BackupTarget Qualified(BackupTarget target, IReadOnlyList<string> allLocations)
+    {
+        var id = QualifiedIdFor(target.Id, target.Location!);
+        var others = allLocations.Where(l => l != target.Location).ToList();
+        var warning = new PluginError(
+            ErrorCodes.InvalidParameter,
+            $"The same log stream (target {target.Id}) is also at {string.Join(", ", others.Select(o => $"'{o}' (id {QualifiedIdFor(target.Id, o)})"))}; this copy's id names its location: {id}.")
+        {
+            TargetId = id,
+            File = target.Location,
+        };
+        return target with
+        {
+            Id = id,
+            Warnings = [.. target.Warnings.Select(w => w with { TargetId = id }), warning],
+        };
     }
 
     internal BackupTarget ToTarget(FileSetGroup group)
