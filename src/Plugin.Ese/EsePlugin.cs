@@ -13,6 +13,7 @@ using EseBackupPlugin.Ese.Engine;
 using EseBackupPlugin.Ese.Engine.Copy;
 using EseBackupPlugin.Ese.Engine.Locking;
 using EseBackupPlugin.Ese.Engine.FormatBinding;
+using EseBackupPlugin.Ese.Engine.Progress;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Engine.Restore;
 using EseBackupPlugin.Ese.Engine.Staging;
@@ -45,6 +46,7 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
     private readonly EseFileVerifierService _fileVerifier = new();
     private readonly IBackupCatalog _catalog;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private int _disposed;
 
     /// <summary>Creates the plugin. The host passes its logging, the plugin's configuration section and its catalog.</summary>
@@ -68,6 +70,7 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
         var logs = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = logs.CreateLogger<EsePlugin>();
         _catalog = catalog ?? new InMemoryBackupCatalog();
+        _time = time;
         Options = options;
 
         var esent = new EsentInstanceSource(options.EsentInstances, logs.CreateLogger<EsentInstanceSource>(), time);
@@ -173,7 +176,7 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
 
     /// <inheritdoc />
     public Task<BackupResult> BackupAsync(BackupRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
-        => _engine.BackupAsync(request, progress, cancellationToken);
+        => ProgressPump.RunAsync(progress, _time, p => _engine.BackupAsync(request, p, cancellationToken));
 
     /// <inheritdoc />
     public Task<CompletionResult> CompleteBackupAsync(CompletionRequest request, CancellationToken cancellationToken = default)
@@ -181,11 +184,11 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
 
     /// <inheritdoc />
     public Task<VerifySetResult> VerifySetAsync(VerifySetRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
-        => _setVerifier.VerifyAsync(request, progress, cancellationToken);
+        => ProgressPump.RunAsync(progress, _time, p => _setVerifier.VerifyAsync(request, p, cancellationToken));
 
     /// <inheritdoc />
     public Task<RestoreResult> RestoreAsync(RestoreRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
-        => _restore.RestoreAsync(request, progress, cancellationToken);
+        => ProgressPump.RunAsync(progress, _time, p => _restore.RestoreAsync(request, p, cancellationToken));
 
     /// <inheritdoc />
     public Task<FileInspection> InspectFileAsync(string path, CancellationToken cancellationToken = default)
@@ -193,7 +196,7 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
 
     /// <inheritdoc />
     public Task<FileVerificationReport> VerifyFilesAsync(VerifyFilesRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
-        => _fileVerifier.VerifyAsync(request, progress, cancellationToken);
+        => ProgressPump.RunAsync(progress, _time, p => _fileVerifier.VerifyAsync(request, p, cancellationToken));
 
     /// <inheritdoc />
     public Task<SampleTarget> CreateSampleTargetAsync(SampleTargetRequest request, CancellationToken cancellationToken = default)
