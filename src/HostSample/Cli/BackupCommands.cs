@@ -38,16 +38,17 @@ internal static class BackupCommands
         CliApp.Handle(cmd, env, async (parse, session, ct) =>
         {
             var asJson = parse.GetValue(json);
-            var (resolved, searchPaths, problem) = await HostWorkflow.ResolveTargetAsync(session, parse.GetValue(target)!, parse.GetValue(paths) ?? [], ct);
-            if (resolved is null)
+            var resolved = await HostWorkflow.ResolveTargetAsync(session, parse.GetValue(target)!, parse.GetValue(paths) ?? [], ct);
+            if (resolved.Error is { } problem)
             {
-                return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.TargetNotFound, problem!));
+                return await CliApp.ReportAsync(env, problem);
             }
 
-            var k = parse.GetValue(kind) ?? HostWorkflow.DefaultKind(resolved);
+            var k = parse.GetValue(kind) ?? HostWorkflow.DefaultKind(resolved.Target);
             var complete = !parse.GetValue(noComplete);
             var output = await ProgressView.RunAsync(env, asJson, $"{k} backup",
-                p => HostWorkflow.BackupAsync(session, resolved, k, parse.GetValue(strategy), searchPaths, complete, p, ct));
+                p => HostWorkflow.BackupAsync(session, resolved.Id, k, parse.GetValue(strategy), resolved.SearchPaths, complete, p, ct));
+
             if (!complete && output.Manifest is { } staged && HostWorkflow.NeedsLiveSession(staged))
             {
                 await env.Error.WriteLineAsync(
@@ -65,7 +66,24 @@ internal static class BackupCommands
                 env.Console.MarkupLine($"set {Markup.Escape(output.SetId)}: [bold]{output.State}[/]");
             }
 
-            return output.Error is { } e ? (asJson ? CliApp.ExitCodeFor(e) : await CliApp.ReportAsync(env, e)) : ExitCodes.Ok;
+            if (output.Error is not { } e)
+            {
+                return ExitCodes.Ok;
+            }
+
+            if (asJson)
+            {
+                return CliApp.ExitCodeFor(e);
+            }
+
+            var code = await CliApp.ReportAsync(env, e);
+            if (e.Code == ErrorCodes.TargetNotFound)
+            {
+                await env.Error.WriteLineAsync(
+                    "hint: name the target's directory instead of its id, or add --path DIR (an id that 'esebackup discover --path DIR' listed stays usable without it, in later runs too).");
+            }
+
+            return code;
         });
         return cmd;
     }

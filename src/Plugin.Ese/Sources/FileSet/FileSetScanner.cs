@@ -9,6 +9,15 @@ namespace EseBackupPlugin.Ese.Sources.FileSet;
 internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options, ILogger logger)
 {
     /// <summary>
+    /// A backup set (staged, stored or being staged) below a scanned root is a copy of a target, not a target: its logs
+    /// carry the live stream's signature, so counting it would make every backup look like a second location of its
+    /// own source.
+    /// </summary>
+    private static bool IsBackupSet(DirectoryInfo directory) =>
+        directory.Name.StartsWith(Engine.Staging.StagingArea.PartialPrefix, StringComparison.Ordinal)
+        || File.Exists(Path.Combine(directory.FullName, Abstractions.Manifest.BackupManifest.FileName));
+
+    /// <summary>
     /// Every file-set group under <paramref name="root"/>. <paramref name="alsoProbe"/> names files outside the walk
     /// that belong with it (databases a target listed, kept in another folder than the logs); they join the group
     /// of their log signature.
@@ -53,7 +62,7 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
 
                 if (entry is DirectoryInfo sub)
                 {
-                    if (depth < depthLimit)
+                    if (depth < depthLimit && !IsBackupSet(sub))
                     {
                         queue.Enqueue((sub.FullName, depth + 1));
                     }
