@@ -164,6 +164,12 @@ public static class ErrorCodes
     /// </summary>
     public static ErrorCode WorkerExited { get; } = Own(nameof(WorkerExited), ErrorCategory.Internal, transient: true);
 
+    /// <summary>
+    /// A full or copy backup found no database to copy: a set of logs and a checkpoint alone restores nothing, so it is
+    /// refused instead of stored.
+    /// </summary>
+    public static ErrorCode NoDatabasesToBackup { get; } = Own(nameof(NoDatabasesToBackup), ErrorCategory.Missing);
+
     /// <summary>Every code above, by <see cref="ErrorCode.Name"/>.</summary>
     public static FrozenDictionary<string, ErrorCode> All { get; } = typeof(ErrorCodes)
         .GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
