@@ -32,16 +32,17 @@ internal interface IBackupSource
     /// </summary>
     async ValueTask<TargetLookup> FindAsync(string targetId, IReadOnlyList<string> searchPaths, CancellationToken cancellationToken)
     {
+        var found = new List<BackupTarget>();
         await foreach (var t in DiscoverAsync(new DiscoveryRequest { Paths = searchPaths, Kinds = [Kind] }, cancellationToken))
         {
-            if (string.Equals(t.Id, targetId, StringComparison.Ordinal))
-            {
-                return new TargetLookup(t, null);
-            }
+            found.Add(t);
         }
 
-        return new TargetLookup(null, null);
+        return TargetCopies.Match(targetId, found, PlaceOf);
     }
+
+    /// <summary>Where a target's copy lives, which tells apart two copies of one ESE identity (its log directory).</summary>
+    static string? PlaceOf(BackupTarget target) => target.Logs?.Directory ?? target.Location;
 
     /// <summary>
     /// Starts a backup of one target. The session yields the files to stage, in order, and later

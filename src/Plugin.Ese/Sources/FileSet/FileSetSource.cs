@@ -6,6 +6,7 @@ using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Targets;
+using EseBackupPlugin.Ese.Engine;
 using EseBackupPlugin.Ese.Engine.Ports;
 using Microsoft.Extensions.Logging;
 
@@ -20,7 +21,7 @@ namespace EseBackupPlugin.Ese.Sources.FileSet;
 /// Target ids are handles. Every discovered location is remembered (<see cref="FileSetLocationMemory"/>, in the
 /// plugin's state directory), so a backup by id needs no search paths. One log stream found at two or more places
 /// (a test restore beside production) is two targets: each gets its id qualified by its location
-/// (<see cref="QualifiedIdFor"/>), and the bare id, which no longer says which copy is meant, is refused naming every
+/// (<see cref="TargetCopies"/>), and the bare id, which no longer says which copy is meant, is refused naming every
 /// place. A stream found at one place keeps its bare id, so existing catalogs and chains still match.
 /// </remarks>
 internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options, IBackupCatalog catalog, TimeProvider time, ILogger<FileSetSource> logger, FileSetLocationMemory? memory = null) : IBackupSource
@@ -46,19 +47,11 @@ internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options,
     public static string TargetIdFor(string logSignature) =>
         TargetIdPrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(logSignature)))[..24];
 
-    /// <summary>Separates a qualified id's location part from the stream's id.</summary>
-    public const char LocationSeparator = '@';
-
     /// <summary>
     /// The id of one copy of a log stream found at several places: the stream's id, then a hash of the directory, so
     /// the same copy keeps its id wherever it is found from.
     /// </summary>
-    public static string QualifiedIdFor(string targetId, string location) =>
-        targetId + LocationSeparator + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(location))))[..8];
-
-    /// <summary>The stream's id of a (possibly qualified) id.</summary>
-    public static string StreamIdOf(string targetId) =>
-        targetId.IndexOf(LocationSeparator, StringComparison.Ordinal) is var at and >= 0 ? targetId[..at] : targetId;
+    public static string QualifiedIdFor(string targetId, string location) => TargetCopies.QualifiedId(targetId, Path.GetFullPath(location));
 
     public bool MayOwn(string targetId) => targetId.StartsWith(TargetIdPrefix, StringComparison.Ordinal);
 
@@ -73,43 +66,13 @@ internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options,
 
     /// <summary>
     /// Finds a target by id: under <paramref name="searchPaths"/>, the configured roots and every place the id was
-    /// remembered at. A bare id whose stream is at several places is refused, naming them.
+    /// remembered at. A bare id whose stream is at several places is refused, naming them (<see cref="TargetCopies"/>).
     /// </summary>
     public async ValueTask<TargetLookup> FindAsync(string targetId, IReadOnlyList<string> searchPaths, CancellationToken cancellationToken)
     {
-        var streamId = StreamIdOf(targetId);
-        var paths = searchPaths.Concat(memory?.LocationsOf(streamId) ?? []).Where(Directory.Exists).ToList();
+        var paths = searchPaths.Concat(memory?.LocationsOf(TargetCopies.IdentityOf(targetId)) ?? []).Where(Directory.Exists).ToList();
         var found = await DiscoverAllAsync(paths, maxDepth: null, cancellationToken);
-        if (found.FirstOrDefault(t => string.Equals(t.Id, targetId, StringComparison.Ordinal)) is { } exact)
-        {
-            return new TargetLookup(exact, null);
-        }
-
-        if (targetId != streamId && found.FirstOrDefault(t => t.Id == streamId && QualifiedIdFor(streamId, t.Location!) == targetId) is { } sole)
-        {
-            // The other copies are gone: the copy keeps the id its chain was recorded under.
-            return new TargetLookup(sole with { Id = targetId }, null);
-        }
-
-        var copies = found.Where(t => StreamIdOf(t.Id) == targetId && t.Id != targetId).ToList();
-        if (copies.Count > 1)
-        {
-            var places = string.Join("; ", copies.Select(c => $"'{c.Location}' (id {c.Id})"));
-            return new TargetLookup(null, new PluginError(
-                ErrorCodes.InvalidParameter,
-                $"Target '{targetId}' is one log stream found at {copies.Count} locations: {places}. The id does not say which copy to back up; use the id of one copy.")
-            {
-                TargetId = targetId,
-                File = copies[0].Location,
-                Details = new Dictionary<string, string>(StringComparer.Ordinal)
-                {
-                    ["locations"] = string.Join("\n", copies.Select(c => c.Location)),
-                    ["ids"] = string.Join(" ", copies.Select(c => c.Id)),
-                },
-            });
-        }
-
-        return new TargetLookup(null, null);
+        return TargetCopies.Match(targetId, found, t => t.Location);
     }
 
     /// <summary>
@@ -155,25 +118,7 @@ internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options,
             places[id] = here;
         }
 
-        return [.. targets.Select(t => places[t.Id] is { Count: > 1 } all ? Qualified(t, all) : t)];
-    }
-
-    private static BackupTarget Qualified(BackupTarget target, IReadOnlyList<string> allLocations)
-    {
-        var id = QualifiedIdFor(target.Id, target.Location!);
-        var others = allLocations.Where(l => l != target.Location).ToList();
-        var warning = new PluginError(
-            ErrorCodes.InvalidParameter,
-            $"The same log stream (target {target.Id}) is also at {string.Join(", ", others.Select(o => $"'{o}' (id {QualifiedIdFor(target.Id, o)})"))}; this copy's id names its location: {id}.")
-        {
-            TargetId = id,
-            File = target.Location,
-        };
-        return target with
-        {
-            Id = id,
-            Warnings = [.. target.Warnings.Select(w => w with { TargetId = id }), warning],
-        };
+        return [.. targets.Select(t => places[t.Id] is { Count: > 1 } all ? TargetCopies.Qualify(t, t.Location!, all) : t)];
     }
 
     internal BackupTarget ToTarget(FileSetGroup group)
