@@ -105,6 +105,15 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
         _restore = new RestoreEngine(copier, fileSystem, new EsentRestorerAdapter(new EsentRestorer(options.EsentInstances, logs.CreateLogger<EsentRestorer>())), logs.CreateLogger<RestoreEngine>());
     }
 
+    /// <summary>
+    /// For a process the plugin owns (the out-of-process worker): sets the process's COM security once, as the VSS
+    /// requester needs it, before anything else in the process uses COM. A host that loads the plugin in process
+    /// must not call this (the host owns its process security).
+    /// </summary>
+    /// <returns>CoInitializeSecurity's HRESULT (<c>RPC_E_TOO_LATE</c> when something set it first), or the failure to load VSS.</returns>
+    [System.Runtime.Versioning.SupportedOSPlatform("windows")]
+    public static int InitializeComSecurity() => VssSource.InitializeComSecurity();
+
     /// <summary>The plugin version (the assembly's informational version).</summary>
     public static string Version { get; } =
         typeof(EsePlugin).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
@@ -231,7 +240,12 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
         var options = new EsePluginOptions();
         try
         {
-            configuration?.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+            // A plain call (not '?.'): the configuration binding source generator intercepts it, so the Native AOT
+            // worker binds without reflection.
+            if (configuration is not null)
+            {
+                configuration.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+            }
         }
         catch (InvalidOperationException ex)
         {

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace EseBackupPlugin.Abstractions.Errors;
 
 /// <summary>
@@ -10,7 +12,12 @@ namespace EseBackupPlugin.Abstractions.Errors;
 /// <param name="EseName">ESE's constant name, e.g. <c>JET_errBackupInProgress</c>.</param>
 /// <param name="Category">Broad class of the error.</param>
 /// <param name="IsTransient">True when the same request may succeed later without any change.</param>
-public sealed record ErrorCode(string Name, int? EseError, string? EseName, ErrorCategory Category, bool IsTransient)
+public sealed record ErrorCode(
+    string Name,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? EseError,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? EseName,
+    ErrorCategory Category,
+    bool IsTransient)
 {
     /// <inheritdoc />
     public override string ToString() => EseError is { } n ? $"{Name} ({EseName} {n})" : Name;

@@ -212,7 +212,7 @@ internal static class EseFileDetails
         var a = new JsonArray();
         foreach (var e in list.Entries)
         {
-            a.Add(new JsonObject
+            a.Add((JsonNode)new JsonObject
             {
                 ["databaseId"] = (long)e.DatabaseId,
                 ["path"] = e.Path,

@@ -267,6 +267,22 @@ internal sealed class VssSource : IBackupSource, IAsyncDisposable
         }
     }
 
+    /// <summary>Starts the process's VSS thread now, which sets COM security first; see <see cref="EsePlugin.InitializeComSecurity"/>.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("windows")]
+    internal static int InitializeComSecurity()
+    {
+        try
+        {
+            var api = NativeVssApi.Shared;
+            // The VSS thread sets security before it runs any queued work, so this answer comes after it.
+            return api.InvokeAsync(() => api.ComSecurityResult, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+        {
+            return e.HResult;
+        }
+    }
+
     private static IVssApi? CreateNativeApi(VssSourceOptions options, out string? unavailableReason)
     {
         ArgumentNullException.ThrowIfNull(options);
