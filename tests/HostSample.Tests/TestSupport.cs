@@ -41,9 +41,11 @@ internal static class TestSupport
         Directory.CreateDirectory(folder);
         if (copyAssemblies)
         {
-            foreach (var f in Directory.EnumerateFiles(PluginFolder))
+            foreach (var f in Directory.EnumerateFiles(PluginFolder, "*", SearchOption.AllDirectories))
             {
-                File.Copy(f, Path.Combine(folder, Path.GetFileName(f)));
+                var to = Path.Combine(folder, Path.GetRelativePath(PluginFolder, f));
+                Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+                File.Copy(f, to);
             }
         }
 

@@ -15,6 +15,7 @@ internal static class CliApp
     private const string RepositoryOptionName = "--repository";
     private const string ConfigOptionName = "--config";
     private const string VerboseOptionName = "--verbose";
+    private const string ProcessModelOptionName = "--process-model";
 
     /// <summary>Option shared by every command that can print JSON.</summary>
     public static Option<bool> JsonOption() => new("--json") { Description = "Print machine-readable JSON on standard output." };
@@ -27,6 +28,7 @@ internal static class CliApp
             new Option<string?>(RepositoryOptionName) { Description = "Backup repository directory (default: Host:Repository, ./.esebackup).", Recursive = true },
             new Option<string?>(ConfigOptionName) { Description = "An extra JSON configuration file.", Recursive = true },
             new Option<bool>(VerboseOptionName, "-v") { Description = "Log progress details to standard error.", Recursive = true },
+            new Option<string?>(ProcessModelOptionName) { Description = "in-process (load the plugin into this process) or out-of-process (run it in esebackup-worker); default: Host:ProcessModel, in-process.", Recursive = true },
         };
         root.Subcommands.Add(PluginCommands.Plugins(env));
         root.Subcommands.Add(FileCommands.Inspect(env));
@@ -69,7 +71,8 @@ internal static class CliApp
                 parse.GetValue<string?>(PluginOptionName),
                 parse.GetValue<string?>(RepositoryOptionName),
                 parse.GetValue<string?>(ConfigOptionName),
-                parse.GetValue<bool>(VerboseOptionName));
+                parse.GetValue<bool>(VerboseOptionName),
+                parse.GetValue<string?>(ProcessModelOptionName));
             try
             {
                 await using var session = new CliSession(global, env.Error);

@@ -13,7 +13,8 @@ namespace EseBackupPlugin.HostSample.Hosting;
 /// <param name="Repository">Overrides <c>Host:Repository</c>.</param>
 /// <param name="ConfigFile">An extra JSON configuration file.</param>
 /// <param name="Verbose">Log at Information level to standard error.</param>
-internal sealed record GlobalOptions(string? PluginManifest, string? Repository, string? ConfigFile, bool Verbose);
+/// <param name="ProcessModel">Overrides <c>Host:ProcessModel</c> (<c>in-process</c> or <c>out-of-process</c>).</param>
+internal sealed record GlobalOptions(string? PluginManifest, string? Repository, string? ConfigFile, bool Verbose, string? ProcessModel = null);
 
 /// <summary>
 /// Everything one command invocation needs, created on demand: configuration, logging, the repository,
@@ -68,8 +69,28 @@ internal sealed class CliSession : IAsyncDisposable
 
     /// <summary>The plugin, loaded on first use.</summary>
     /// <exception cref="PluginLoadException">plugin.json or the plugin is unusable.</exception>
-    public LoadedPlugin Plugin => _plugin ??= new PluginLoader(LoggerFactory.CreateLogger<PluginLoader>())
-        .Load(Settings.PluginManifest, ServicesFor);
+    public LoadedPlugin Plugin => _plugin ??= ProcessModel switch
+    {
+        OutOfProcess => WorkerLauncher.Start(Settings.PluginManifest, Configuration, _catalog, LoggerFactory),
+        _ => new PluginLoader(LoggerFactory.CreateLogger<PluginLoader>()).Load(Settings.PluginManifest, ServicesFor),
+    };
+
+    /// <summary>The process model name.</summary>
+    public const string OutOfProcess = "out-of-process";
+
+    /// <summary><c>in-process</c> or <c>out-of-process</c>, from the command line, else the configuration.</summary>
+    /// <exception cref="PluginLoadException">Neither name.</exception>
+    public string ProcessModel
+    {
+        get
+        {
+            var model = Options.ProcessModel ?? Settings.ProcessModel;
+            return model is "in-process" or OutOfProcess ? model : throw new PluginLoadException(
+                PluginLoadErrorKind.ManifestInvalid,
+                Settings.PluginManifest,
+                $"Unknown process model '{model}' (--process-model or Host:ProcessModel): use 'in-process' or 'out-of-process'.");
+        }
+    }
 
     private IServiceProvider ServicesFor(PluginManifest manifest)
     {

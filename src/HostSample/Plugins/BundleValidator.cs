@@ -49,8 +49,15 @@ internal static class BundleValidator
         checks.Add(CheckContract(manifest));
         checks.Add(CheckEntry(manifest));
         checks.AddRange(CheckProcessModels(manifest));
-        checks.Add(CheckNoSharedCopies(dir));
-        checks.Add(CheckReferences(dir));
+        // A worker (outOfProcess executable in a sub-folder) is its own process with its own copies of everything it
+        // loads: the in-process rules about shared assemblies do not apply to its folder.
+        var workerDirs = manifest.ProcessModels
+            .Where(m => m.Kind == "outOfProcess" && m.Executable is not null)
+            .Select(m => Path.GetDirectoryName(Path.GetFullPath(Path.Combine(dir, m.Executable!)))! + Path.DirectorySeparatorChar)
+            .Where(d => d.Length > dir.Length + 1 && d.StartsWith(dir + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            .ToList();
+        checks.Add(CheckNoSharedCopies(dir, workerDirs));
+        checks.Add(CheckReferences(dir, workerDirs));
         return new BundleReport(dir, checks);
     }
 
@@ -106,9 +113,13 @@ internal static class BundleValidator
         }
     }
 
-    private static BundleCheck CheckNoSharedCopies(string dir)
+    private static IEnumerable<string> InProcessDlls(string dir, IReadOnlyList<string> workerDirs) =>
+        Directory.EnumerateFiles(dir, "*.dll", SearchOption.AllDirectories)
+            .Where(f => !workerDirs.Any(w => f.StartsWith(w, StringComparison.Ordinal)));
+
+    private static BundleCheck CheckNoSharedCopies(string dir, IReadOnlyList<string> workerDirs)
     {
-        var copies = Directory.EnumerateFiles(dir, "*.dll", SearchOption.AllDirectories)
+        var copies = InProcessDlls(dir, workerDirs)
             .Where(f => SharedAssemblies.IsShared(Path.GetFileNameWithoutExtension(f)))
             .Select(f => Path.GetRelativePath(dir, f))
             .ToList();
@@ -117,9 +128,9 @@ internal static class BundleValidator
             : new("shared", false, $"the bundle ships assemblies the host must share (a second copy is a second type identity): {string.Join(", ", copies)}");
     }
 
-    private static BundleCheck CheckReferences(string dir)
+    private static BundleCheck CheckReferences(string dir, IReadOnlyList<string> workerDirs)
     {
-        var assemblies = ManagedAssembliesWithFiles(dir);
+        var assemblies = ManagedAssembliesWithFiles(dir, workerDirs);
         var bundle = assemblies.ToDictionary(kv => kv.Key, kv => kv.Value.Version, StringComparer.OrdinalIgnoreCase);
         var framework = RuntimeEnvironment.GetRuntimeDirectory();
         var problems = new List<string>();
@@ -176,10 +187,10 @@ internal static class BundleValidator
     }
 
     /// <summary>Every managed assembly in the folder, by simple name, with its version (native files are skipped).</summary>
-    private static Dictionary<string, (string File, Version Version)> ManagedAssembliesWithFiles(string dir)
+    private static Dictionary<string, (string File, Version Version)> ManagedAssembliesWithFiles(string dir, IReadOnlyList<string> workerDirs)
     {
         var result = new Dictionary<string, (string, Version)>(StringComparer.OrdinalIgnoreCase);
-        foreach (var file in Directory.EnumerateFiles(dir, "*.dll", SearchOption.AllDirectories))
+        foreach (var file in InProcessDlls(dir, workerDirs))
         {
             try
             {
