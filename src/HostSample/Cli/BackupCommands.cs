@@ -56,7 +56,7 @@ internal static class BackupCommands
             }
             if (asJson)
             {
-                await JsonOut.WriteAsync(env.Out, output, HostJsonContext.Default.BackupOutput);
+                await JsonOut.WriteAsync(env, output, HostJsonContext.Default.BackupOutput);
             }
             else if (output.Manifest is not null)
             {
@@ -116,7 +116,7 @@ internal static class BackupCommands
 
             if (parse.GetValue(json))
             {
-                await JsonOut.WriteAsync(env.Out, result, ContractJsonContext.Default.CompletionResult);
+                await JsonOut.WriteAsync(env, result, ContractJsonContext.Default.CompletionResult);
             }
             else
             {
@@ -156,7 +156,7 @@ internal static class BackupCommands
             var result = await ProgressView.RunAsync(env, asJson, "verify set", p => session.Plugin.Plugin.VerifySetAsync(new VerifySetRequest(dir), p, ct));
             if (asJson)
             {
-                await JsonOut.WriteAsync(env.Out, result, ContractJsonContext.Default.VerifySetResult);
+                await JsonOut.WriteAsync(env, result, ContractJsonContext.Default.VerifySetResult);
             }
             else
             {
@@ -205,7 +205,7 @@ internal static class BackupCommands
             var result = await ProgressView.RunAsync(env, asJson, "restore", p => session.Plugin.Plugin.RestoreAsync(request, p, ct));
             if (asJson)
             {
-                await JsonOut.WriteAsync(env.Out, result, ContractJsonContext.Default.RestoreResult);
+                await JsonOut.WriteAsync(env, result, ContractJsonContext.Default.RestoreResult);
             }
             else if (result.Succeeded)
             {

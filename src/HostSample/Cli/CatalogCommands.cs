@@ -30,7 +30,7 @@ internal static class CatalogCommands
             var rows = session.Catalog.List(parse.GetValue(target));
             if (parse.GetValue(json))
             {
-                await JsonOut.WriteAsync(env.Out, rows.Select(r => ToOutput(r, withDocuments: false)).ToList(), HostJsonContext.Default.ListCatalogRowOutput);
+                await JsonOut.WriteAsync(env, rows.Select(r => ToOutput(r, withDocuments: false)).ToList(), HostJsonContext.Default.ListCatalogRowOutput);
                 return ExitCodes.Ok;
             }
 
@@ -69,7 +69,7 @@ internal static class CatalogCommands
 
             if (parse.GetValue(json))
             {
-                await JsonOut.WriteAsync(env.Out, ToOutput(row, withDocuments: true), HostJsonContext.Default.CatalogRowOutput);
+                await JsonOut.WriteAsync(env, ToOutput(row, withDocuments: true), HostJsonContext.Default.CatalogRowOutput);
                 return ExitCodes.Ok;
             }
 

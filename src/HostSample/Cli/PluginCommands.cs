@@ -27,7 +27,7 @@ internal static class PluginCommands
                 info);
             if (parse.GetValue(json))
             {
-                await JsonOut.WriteAsync(env.Out, listing, HostJsonContext.Default.PluginListing);
+                await JsonOut.WriteAsync(env, listing, HostJsonContext.Default.PluginListing);
                 return ExitCodes.Ok;
             }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using EseBackupPlugin.HostSample.Cli;
 
 namespace EseBackupPlugin.HostSample.Output;
 
@@ -10,5 +11,18 @@ internal static class JsonOut
     {
         await output.WriteLineAsync(JsonSerializer.Serialize(value, typeInfo));
         await output.FlushAsync();
+    }
+
+    /// <summary>Writes a command's one JSON document and counts it (see <see cref="CliEnvironment.JsonDocuments"/>).</summary>
+    public static async Task WriteAsync<T>(CliEnvironment env, T value, JsonTypeInfo<T> typeInfo)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        if (env.JsonDocuments > 0)
+        {
+            throw new InvalidOperationException("A command printed a second JSON document; --json promises exactly one.");
+        }
+
+        env.JsonDocuments++;
+        await WriteAsync(env.Out, value, typeInfo);
     }
 }

@@ -131,7 +131,7 @@ internal sealed class BackupEngine : IAsyncDisposable
             var chain = await _catalog.GetChainAsync(target.Id, ct);
             if (request.Kind == BackupKind.Incremental && chain.Count == 0)
             {
-                return Fail(new PluginError(ErrorCodes.InvalidBackup, $"An incremental backup of '{target.DisplayName}' needs a completed full backup first; the catalog has none for target {target.Id}.") { TargetId = target.Id });
+                return Fail(new PluginError(ErrorCodes.MissingFullBackup, $"An incremental backup of '{target.DisplayName}' needs a completed full backup first; the catalog has none for target {target.Id}.") { TargetId = target.Id });
             }
 
             using var work = OpenTarget(staging, setId, stream);
