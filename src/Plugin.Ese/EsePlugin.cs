@@ -162,7 +162,7 @@ public sealed class EsePlugin : IBackupPlugin, IStreamingBackupPlugin, ISampleTa
             throw new ArgumentException("The destination stream is not writable.", nameof(destination));
         }
 
-        return _engine.BackupAsync(request, new SetStream(destination, destination is FileStream fs ? fs.Name : "the tar stream"), progress, cancellationToken);
+        return _engine.BackupAsync(request, new SetStream(destination, destination is FileStream fs && Path.IsPathRooted(fs.Name) ? fs.Name : "the tar stream"), progress, cancellationToken);
     }
 
     /// <inheritdoc />

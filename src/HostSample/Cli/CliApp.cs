@@ -37,6 +37,8 @@ internal static class CliApp
         root.Subcommands.Add(BackupCommands.VerifySet(env));
         root.Subcommands.Add(BackupCommands.Restore(env));
         root.Subcommands.Add(CatalogCommands.Catalog(env));
+        root.Subcommands.Add(PruneCommand.Prune(env));
+        root.Subcommands.Add(HookCommands.Hook(env));
         root.Subcommands.Add(DemoCommand.Demo(env));
         return root;
     }

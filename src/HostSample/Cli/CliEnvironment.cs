@@ -51,5 +51,14 @@ internal sealed class CliEnvironment
 
     /// <summary>The process's own console.</summary>
     public static CliEnvironment ForConsole() =>
-        new(System.Console.Out, System.Console.Error, interactive: !System.Console.IsOutputRedirected, System.Console.OpenStandardOutput, System.Console.OpenStandardInput);
+        new(System.Console.Out, System.Console.Error, interactive: !System.Console.IsOutputRedirected, OpenStandardOutput, System.Console.OpenStandardInput);
+
+    /// <summary>
+    /// Standard output for a tar stream. On Unix a plain stream over descriptor 1: .NET's console stream ignores EPIPE
+    /// (a reader that went away), and a stream whose consumer died must fail the backup, not report success. Windows keeps
+    /// the console stream (not verified there).
+    /// </summary>
+    private static Stream OpenStandardOutput() => OperatingSystem.IsWindows()
+        ? System.Console.OpenStandardOutput()
+        : new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
 }

@@ -87,4 +87,5 @@ internal sealed record DemoOutput(
 [JsonSerializable(typeof(PruneOutput))]
 [JsonSerializable(typeof(ImportOutput))]
 [JsonSerializable(typeof(HookPostOutput))]
+[JsonSerializable(typeof(EseBackupPlugin.HostSample.Hosting.HookState))]
 internal sealed partial class HostJsonContext : JsonSerializerContext;
