@@ -130,15 +130,25 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
 
         foreach (var (id, path) in rows)
         {
-            if (StoredForm(path, id) is { } relative && relative != path)
+            var relative = StoredForm(path);
+            if (relative is not null && Path.IsPathRooted(relative) && IsRepositoryLayout(relative, id))
+            {
+                relative = "sets/" + id;
+            }
+
+            if (relative != path)
             {
                 Execute(c, tx, "UPDATE sets SET set_path = $p WHERE set_id = $id", ("$p", relative), ("$id", id));
             }
         }
     }
 
+    /// <summary>A path ending in <c>sets/&lt;set id&gt;</c>: where a repository stores its sets, wherever it was then.</summary>
+    private static bool IsRepositoryLayout(string path, string setId) =>
+        Path.TrimEndingDirectorySeparator(path).EndsWith(Path.DirectorySeparatorChar + Path.Combine("sets", setId), StringComparison.Ordinal);
+
     /// <summary>How a set path is stored: relative (forward slashes) when it is in this repository, else absolute.</summary>
-    private string? StoredForm(string? path, string setId)
+    private string? StoredForm(string? path)
     {
         if (path is null || !Path.IsPathRooted(path))
         {
@@ -147,13 +157,9 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
 
         var full = Path.GetFullPath(path);
         var relative = Path.GetRelativePath(Root, full);
-        if (!relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relative))
-        {
-            return relative.Replace(Path.DirectorySeparatorChar, '/');
-        }
-
-        var layout = Path.Combine("sets", setId);
-        return full.TrimEnd(Path.DirectorySeparatorChar).EndsWith(Path.DirectorySeparatorChar + layout, StringComparison.Ordinal) ? "sets/" + setId : full;
+        return !relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relative)
+            ? relative.Replace(Path.DirectorySeparatorChar, '/')
+            : full;
     }
 
     /// <summary>A stored set path as a full path: relative ones are resolved against <see cref="Root"/>.</summary>
@@ -238,7 +244,7 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     /// <summary>Records that the host stored a staged set at <paramref name="setPath"/>.</summary>
     public void MarkStored(string setId, string setPath) => WithTransaction((c, tx) => Execute(c, tx,
         "UPDATE sets SET state = 'Stored', stored_at = $at, set_path = $p WHERE set_id = $id AND state = 'Staged'",
-        ("$at", Iso(DateTimeOffset.UtcNow)), ("$p", StoredForm(setPath, setId)), ("$id", setId)));
+        ("$at", Iso(DateTimeOffset.UtcNow)), ("$p", StoredForm(setPath)), ("$id", setId)));
 
     /// <summary>
     /// Records that a staged set went outside the repository for another product to store: a directory
@@ -246,7 +252,7 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     /// </summary>
     public void MarkExported(string setId, string? setPath) => WithTransaction((c, tx) => Execute(c, tx,
         "UPDATE sets SET state = 'Exported', stored_at = $at, set_path = $p WHERE set_id = $id AND state = 'Staged'",
-        ("$at", Iso(DateTimeOffset.UtcNow)), ("$p", StoredForm(setPath, setId)), ("$id", setId)));
+        ("$at", Iso(DateTimeOffset.UtcNow)), ("$p", StoredForm(setPath)), ("$id", setId)));
 
     /// <summary>Records the storing product's own id of the set (restic snapshot, borg archive, Bacula job id).</summary>
     public bool SetExternalRef(string setId, string externalRef) => WithTransaction((c, tx) => Execute(c, tx,
@@ -267,7 +273,7 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
             ("$id", manifest.SetId), ("$target", manifest.Target.Id), ("$name", manifest.Target.DisplayName),
             ("$kind", manifest.Kind.ToString()), ("$chain", manifest.Chain.ChainId), ("$prev", manifest.Chain.PreviousSetId),
             ("$seq", manifest.Chain.Sequence), ("$start", Iso(manifest.StartedAt)), ("$at", Iso(manifest.FinishedAt)),
-            ("$now", Iso(DateTimeOffset.UtcNow)), ("$p", StoredForm(setPath, manifest.SetId)), ("$m", ManifestText(manifest)))) > 0;
+            ("$now", Iso(DateTimeOffset.UtcNow)), ("$p", StoredForm(setPath)), ("$m", ManifestText(manifest)))) > 0;
     }
 
     /// <summary>Forgets a set (prune).</summary>

@@ -33,7 +33,7 @@ internal static class ExitCodes
     /// <summary>Not supported for this target (e.g. incremental under circular logging, stream mode with this plugin).</summary>
     public const int NotSupported = 7;
 
-    /// <summary>The target, set or pending hook state named was not found.</summary>
+    /// <summary>The target, set, file or pending hook state named was not found.</summary>
     public const int NotFound = 8;
 
     /// <summary>The set was already completed with the other verdict (the same verdict again succeeds).</summary>
@@ -60,7 +60,7 @@ internal static class ExitCodes
             return NotSupported;
         }
 
-        if (code == ErrorCodes.TargetNotFound || code == ErrorCodes.SetNotFound)
+        if (code == ErrorCodes.TargetNotFound || code == ErrorCodes.SetNotFound || code == ErrorCodes.FileNotFound)
         {
             return NotFound;
         }
@@ -95,7 +95,7 @@ internal static class ExitCodes
           5    the target is busy (a backup is already running): retry later
           6    an incremental needs a full backup first: run a full (hook pre --kind auto does)
           7    not supported for this target (incremental under circular logging, stream mode, platform)
-          8    not found (target, set, or the pending set of 'hook post')
+          8    not found (target, set, file, or the pending set of 'hook post')
           9    already completed with the other verdict
           10   stored but could not truncate: the session that staged the set has ended
           130  cancelled

@@ -52,7 +52,7 @@ internal static class DefaultLocations
     }
 
     private static string ProgramData(Func<string, string?> environment) =>
-        environment("ProgramData") is { Length: > 0 } p && Path.IsPathFullyQualified(p) ? p : @"C:\ProgramData";
+        environment("ProgramData") is { Length: > 0 } p ? p : @"C:\ProgramData";
 
     private static string UserDirectory(Func<string, string?> environment, string xdgVariable, string underHome)
     {

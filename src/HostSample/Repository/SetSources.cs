@@ -196,9 +196,10 @@ internal sealed class SetSources : IDisposable
             return Invalid(name, tail.Position, $"it ends without {BackupManifest.FileName}: the backup that wrote it failed or the stream was cut");
         }
 
-        if (tail.TrailingZeros < 1024)
+        // Two whole zero blocks: a stream cut inside them still has the manifest, but is not a whole block count.
+        if (tail.TrailingZeros < 1024 || tail.Position % 512 != 0)
         {
-            return Invalid(name, tail.Position, "it has no end-of-archive blocks: the backup that wrote it failed or the stream was cut");
+            return Invalid(name, tail.Position, "it has no (whole) end-of-archive blocks: the backup that wrote it failed or the stream was cut");
         }
 
         return AddSet(directory, Path.Combine(directory, BackupManifest.FileName));
