@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Catalog;
+using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Files;
 using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Progress;
@@ -10,7 +11,9 @@ using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Composition;
 using EseBackupPlugin.Ese.Engine;
 using EseBackupPlugin.Ese.Engine.Copy;
+using EseBackupPlugin.Ese.Engine.Locking;
 using EseBackupPlugin.Ese.Engine.FormatBinding;
+using EseBackupPlugin.Ese.Engine.Progress;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Engine.Restore;
 using EseBackupPlugin.Ese.Engine.Staging;
@@ -43,6 +46,7 @@ public sealed class EsePlugin : IBackupPlugin, IStreamingBackupPlugin, ISampleTa
     private readonly EseFileVerifierService _fileVerifier = new();
     private readonly IBackupCatalog _catalog;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private int _disposed;
 
     /// <summary>Creates the plugin. The host passes its logging, the plugin's configuration section and its catalog.</summary>
@@ -66,6 +70,7 @@ public sealed class EsePlugin : IBackupPlugin, IStreamingBackupPlugin, ISampleTa
         var logs = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = logs.CreateLogger<EsePlugin>();
         _catalog = catalog ?? new InMemoryBackupCatalog();
+        _time = time;
         Options = options;
 
         var esent = new EsentInstanceSource(options.EsentInstances, logs.CreateLogger<EsentInstanceSource>(), time);
@@ -74,7 +79,13 @@ public sealed class EsePlugin : IBackupPlugin, IStreamingBackupPlugin, ISampleTa
         var vss = new VssSource(options.Vss, journal, logs.CreateLogger<VssSource>(), time);
         _sources =
         [
-            new FileSetSource(FormatFileProbe.Instance, options.FileSet, _catalog, time, logs.CreateLogger<FileSetSource>()),
+            new FileSetSource(
+                FormatFileProbe.Instance,
+                options.FileSet,
+                _catalog,
+                time,
+                logs.CreateLogger<FileSetSource>(),
+                new FileSetLocationMemory(Path.Combine(StateDirectory(options), "file-set-locations.txt"), time, logs.CreateLogger<FileSetLocationMemory>())),
             esent,
             vss,
         ];
@@ -139,7 +150,21 @@ public sealed class EsePlugin : IBackupPlugin, IStreamingBackupPlugin, ISampleTa
 
     private async Task<BackupTarget> WithLastBackupAsync(BackupTarget target, CancellationToken ct)
     {
-        var chain = await _catalog.GetChainAsync(target.Id, ct);
+        IReadOnlyList<CatalogEntry> chain;
+        try
+        {
+            chain = await _catalog.GetChainAsync(target.Id, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // The target exists whatever the catalog says; the host learns that its last backup could not be read.
+            _logger.LogWarning(ex, "The host's catalog could not read the chain of target {TargetId}.", target.Id);
+            return target with
+            {
+                Warnings = [.. target.Warnings, new PluginError(ErrorCodes.CatalogFailure, $"The host's catalog could not read the backup chain of target {target.Id}: {ex.Message}.") { TargetId = target.Id }],
+            };
+        }
+
         if (chain.Count == 0)
         {
             return target;
@@ -151,7 +176,7 @@ public sealed class EsePlugin : IBackupPlugin, IStreamingBackupPlugin, ISampleTa
 
     /// <inheritdoc />
     public Task<BackupResult> BackupAsync(BackupRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
-        => _engine.BackupAsync(request, progress, cancellationToken);
+        => ProgressPump.RunAsync(progress, _time, p => _engine.BackupAsync(request, p, cancellationToken));
 
     /// <inheritdoc />
     public Task<BackupResult> BackupToStreamAsync(BackupRequest request, Stream destination, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -171,11 +196,11 @@ public sealed class EsePlugin : IBackupPlugin, IStreamingBackupPlugin, ISampleTa
 
     /// <inheritdoc />
     public Task<VerifySetResult> VerifySetAsync(VerifySetRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
-        => _setVerifier.VerifyAsync(request, progress, cancellationToken);
+        => ProgressPump.RunAsync(progress, _time, p => _setVerifier.VerifyAsync(request, p, cancellationToken));
 
     /// <inheritdoc />
     public Task<RestoreResult> RestoreAsync(RestoreRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
-        => _restore.RestoreAsync(request, progress, cancellationToken);
+        => ProgressPump.RunAsync(progress, _time, p => _restore.RestoreAsync(request, p, cancellationToken));
 
     /// <inheritdoc />
     public Task<FileInspection> InspectFileAsync(string path, CancellationToken cancellationToken = default)
@@ -183,7 +208,7 @@ public sealed class EsePlugin : IBackupPlugin, IStreamingBackupPlugin, ISampleTa
 
     /// <inheritdoc />
     public Task<FileVerificationReport> VerifyFilesAsync(VerifyFilesRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
-        => _fileVerifier.VerifyAsync(request, progress, cancellationToken);
+        => ProgressPump.RunAsync(progress, _time, p => _fileVerifier.VerifyAsync(request, p, cancellationToken));
 
     /// <inheritdoc />
     public Task<SampleTarget> CreateSampleTargetAsync(SampleTargetRequest request, CancellationToken cancellationToken = default)
@@ -228,6 +253,14 @@ public sealed class EsePlugin : IBackupPlugin, IStreamingBackupPlugin, ISampleTa
         return options;
     }
 
-    private static string StateDirectory(EsePluginOptions options) =>
-        options.StateDirectory ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create) is { Length: > 0 } local ? local : Path.GetTempPath(), "esebackup");
+    /// <summary>
+    /// The plugin's own state (remembered target locations, the VSS snapshot journal when the host keeps none):
+    /// <c>EsePlugin:StateDirectory</c>, else <c>esebackup-state</c> beside the lock directory, which every process of
+    /// one installation already shares (the per-user application-data folder differed between a service and an
+    /// operator running the CLI, so neither saw what the other discovered).
+    /// </summary>
+    internal static string StateDirectory(EsePluginOptions options) =>
+        options.StateDirectory is { Length: > 0 } configured
+            ? Path.GetFullPath(configured)
+            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.Engine.LockDirectory ?? TargetLockManager.DefaultDirectory).TrimEnd(Path.DirectorySeparatorChar)) ?? Path.GetTempPath(), "esebackup-state");
 }

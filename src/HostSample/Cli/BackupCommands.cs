@@ -54,15 +54,15 @@ internal static class BackupCommands
                 return await CliApp.UsageAsync(env, $"--kind '{parse.GetValue(kind)}' is not one of: {JobLevels.Words}.");
             }
 
-            var (resolved, searchPaths, problem) = await HostWorkflow.ResolveTargetAsync(session, parse.GetValue(target)!, parse.GetValue(paths) ?? [], ct);
-            if (resolved is null)
+            var resolved = await HostWorkflow.ResolveTargetAsync(session, parse.GetValue(target)!, parse.GetValue(paths) ?? [], ct);
+            if (resolved.Error is { } problem)
             {
-                return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.TargetNotFound, problem!));
+                return await CliApp.ReportAsync(env, problem);
             }
 
-            var k = kindChoice is null ? HostWorkflow.DefaultKind(resolved)
+            var k = kindChoice is null ? HostWorkflow.DefaultKind(resolved.Target)
                 : kindChoice.Kind ?? (await JobLevels.ResolveAutoAsync(session, resolved, null, ct)).Kind;
-            var result = await RunBackupAsync(env, session, resolved, k, parse.GetValue(strategy), searchPaths, outValue, !parse.GetValue(noComplete), asJson || quiet, ct);
+            var result = await RunBackupAsync(env, session, resolved, k, parse.GetValue(strategy), outValue, !parse.GetValue(noComplete), asJson || quiet, ct);
             if (parse.GetValue(externalRef) is { } reference && result.SetId.Length > 0)
             {
                 session.Catalog.SetExternalRef(result.SetId, reference);
@@ -97,20 +97,19 @@ internal static class BackupCommands
 
     /// <summary>Runs one backup into the repository, a directory or standard output.</summary>
     public static async Task<BackupOutput> RunBackupAsync(
-        CliEnvironment env, CliSession session, Abstractions.Targets.BackupTarget target, BackupKind kind, string? strategy, IReadOnlyList<string> searchPaths,
-        string? outValue, bool complete, bool machine, CancellationToken ct)
+        CliEnvironment env, CliSession session, ResolvedTarget target, BackupKind kind, string? strategy, string? outValue, bool complete, bool machine, CancellationToken ct)
     {
         if (outValue == "-")
         {
             var stdout = env.OpenBinaryOut();
-            return await HostWorkflow.BackupAsync(session, target, kind, strategy, searchPaths, new SetDestination(null, stdout, false), null, ct);
+            return await HostWorkflow.BackupAsync(session, target.Id, kind, strategy, target.SearchPaths, new SetDestination(null, stdout, false), null, ct);
         }
 
         var destination = outValue is null
             ? (complete ? SetDestination.RepositoryCompleted : SetDestination.Repository)
             : new SetDestination(Path.GetFullPath(outValue), null, false);
         var output = await ProgressView.RunAsync(env, machine, $"{kind} backup",
-            p => HostWorkflow.BackupAsync(session, target, kind, strategy, searchPaths, destination, p, ct));
+            p => HostWorkflow.BackupAsync(session, target.Id, kind, strategy, target.SearchPaths, destination, p, ct));
         if (destination.IntoRepository && !complete && output.Manifest is { } staged && HostWorkflow.NeedsLiveSession(staged))
         {
             await env.Error.WriteLineAsync(
@@ -138,7 +137,14 @@ internal static class BackupCommands
 
         if (output.Error is { } error)
         {
-            return await CliApp.ReportAsync(env, error);
+            var code = await CliApp.ReportAsync(env, error);
+            if (error.Code == ErrorCodes.TargetNotFound)
+            {
+                await env.Error.WriteLineAsync(
+                    "hint: name the target's directory instead of its id, or add --path DIR (an id that 'esebackup discover --path DIR' listed stays usable without it, in later runs too).");
+            }
+
+            return code;
         }
 
         if (quiet)

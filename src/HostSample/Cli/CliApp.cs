@@ -40,6 +40,7 @@ internal static class CliApp
         root.Subcommands.Add(PruneCommand.Prune(env));
         root.Subcommands.Add(HookCommands.Hook(env));
         root.Subcommands.Add(DemoCommand.Demo(env));
+        VersionCommand.Install(root, env);
         return root;
     }
 

@@ -67,10 +67,10 @@ internal static class HookCommands
             }
 
             var targetArgument = parse.GetValue(target)!;
-            var (resolved, searchPaths, problem) = await HostWorkflow.ResolveTargetAsync(session, targetArgument, parse.GetValue(paths) ?? [], ct);
-            if (resolved is null)
+            var resolved = await HostWorkflow.ResolveTargetAsync(session, targetArgument, parse.GetValue(paths) ?? [], ct);
+            if (resolved.Error is { } problem)
             {
-                return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.TargetNotFound, problem!));
+                return await CliApp.ReportAsync(env, problem);
             }
 
             if (levelChoice.Note is { } note)
@@ -84,7 +84,7 @@ internal static class HookCommands
                 : levelChoice.Kind.Value;
 
             await FailPreviousAsync(env, session, targetArgument, ct);
-            var result = await BackupCommands.RunBackupAsync(env, session, resolved, chosen, parse.GetValue(strategy), searchPaths, outValue, complete: false, asJson || quiet, ct);
+            var result = await BackupCommands.RunBackupAsync(env, session, resolved, chosen, parse.GetValue(strategy), outValue, complete: false, asJson || quiet, ct);
             if (result.Error is null && result.SetId.Length > 0)
             {
                 new HookState(result.SetId, resolved.Id, targetArgument, CatalogCommands.Camel(chosen.ToString()), outValue, DateTimeOffset.UtcNow).Write(session.StateDirectory);

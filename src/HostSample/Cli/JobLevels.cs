@@ -42,11 +42,12 @@ internal static class JobLevels
     /// logging (no incremental is possible and nothing may truncate), full when the chain has no completed full, else
     /// the requested kind (incremental for plain auto).
     /// </summary>
-    public static async Task<(BackupKind Kind, string Why)> ResolveAutoAsync(CliSession session, BackupTarget target, BackupKind? requested, CancellationToken ct)
+    public static async Task<(BackupKind Kind, string Why)> ResolveAutoAsync(CliSession session, ResolvedTarget resolved, BackupKind? requested, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(session);
-        ArgumentNullException.ThrowIfNull(target);
-        if (target.Logs?.CircularLogging == true || (target.Kind == TargetKind.VssWriter && requested is null))
+        ArgumentNullException.ThrowIfNull(resolved);
+        var target = resolved.Target; // null for an id only the plugin knows: a file set, whose logging mode we then learn from its chain
+        if (target?.Logs?.CircularLogging == true || (target?.Kind == TargetKind.VssWriter && requested is null))
         {
             return (BackupKind.Copy, target.Logs?.CircularLogging == true ? "circular logging is on: copy" : "VSS writer target: copy unless a level asks for more");
         }
@@ -56,7 +57,7 @@ internal static class JobLevels
             return (requested.Value, "as requested");
         }
 
-        var chain = await session.Catalog.GetChainAsync(target.Id, ct);
+        var chain = await session.Catalog.GetChainAsync(resolved.Id, ct);
         return chain.Count == 0
             ? (BackupKind.Full, "the chain has no completed full: full")
             : (BackupKind.Incremental, "the chain has a completed full: incremental");

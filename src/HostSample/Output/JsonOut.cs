@@ -7,7 +7,7 @@ namespace EseBackupPlugin.HostSample.Output;
 /// <summary>Writes one JSON document to standard output.</summary>
 internal static class JsonOut
 {
-    public static async Task WriteAsync<T>(TextWriter output, T value, JsonTypeInfo<T> typeInfo)
+    private static async Task WriteRawAsync<T>(TextWriter output, T value, JsonTypeInfo<T> typeInfo)
     {
         await output.WriteLineAsync(JsonSerializer.Serialize(value, typeInfo));
         await output.FlushAsync();
@@ -23,6 +23,6 @@ internal static class JsonOut
         }
 
         env.JsonDocuments++;
-        await WriteAsync(env.Out, value, typeInfo);
+        await WriteRawAsync(env.Out, value, typeInfo);
     }
 }

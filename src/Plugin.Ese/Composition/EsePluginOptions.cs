@@ -23,7 +23,11 @@ internal sealed class EsePluginOptions
     /// <summary>VSS requester (<c>EsePlugin:Vss</c>).</summary>
     public VssSourceOptions Vss { get; set; } = new();
 
-    /// <summary>Directory for the plugin's own state (the VSS snapshot journal when the host keeps none).</summary>
+    /// <summary>
+    /// Directory for the plugin's own state: where file-set targets were discovered (so a target id works as a handle
+    /// in later runs) and the VSS snapshot journal when the host keeps none. Default: <c>esebackup-state</c> beside the
+    /// lock directory.
+    /// </summary>
     public string? StateDirectory { get; set; }
 
     /// <summary>Every problem with the bound values, each naming its setting.</summary>

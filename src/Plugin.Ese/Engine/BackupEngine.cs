@@ -58,21 +58,57 @@ internal sealed class BackupEngine : IAsyncDisposable
     /// <summary>Sets staged in this process and waiting for the host's verdict.</summary>
     public int PendingCount => _pending.Count;
 
-    /// <summary>Finds a target by id among every source's targets.</summary>
-    public async Task<(BackupTarget? Target, IBackupSource? Source)> FindTargetAsync(string targetId, IReadOnlyList<string> searchPaths, CancellationToken ct)
+    /// <summary>
+    /// Finds a target by id among every source's targets: under <paramref name="searchPaths"/>, where the source
+    /// remembers finding it and where the host's catalog last saw it. An id that cannot be used (it names several
+    /// copies) is an error.
+    /// </summary>
+    public async Task<(BackupTarget? Target, IBackupSource? Source, PluginError? Error)> FindTargetAsync(string targetId, IReadOnlyList<string> searchPaths, CancellationToken ct)
     {
+        var (seenAt, catalogError) = await CatalogLocationsAsync(targetId, ct);
+        var paths = searchPaths.Concat(seenAt).Distinct(StringComparer.Ordinal).ToList();
         foreach (var source in _sources.Where(s => s.Capabilities.Available && s.MayOwn(targetId)))
         {
-            await foreach (var t in source.DiscoverAsync(new DiscoveryRequest { Paths = searchPaths, Kinds = [source.Kind] }, ct))
+            var found = await source.FindAsync(targetId, paths, ct);
+            if (found.Target is { } target)
             {
-                if (string.Equals(t.Id, targetId, StringComparison.Ordinal))
-                {
-                    return (t, source);
-                }
+                return (target, source, null);
+            }
+
+            if (found.Error is { } error)
+            {
+                return (null, null, error);
             }
         }
 
-        return (null, null);
+        return (null, null, catalogError);
+    }
+
+    /// <summary>Where the host's catalog last saw the target (the location its newest set was made from).</summary>
+    private async Task<(IReadOnlyList<string> Locations, PluginError? Error)> CatalogLocationsAsync(string targetId, CancellationToken ct)
+    {
+        var (chain, error) = await ReadChainAsync(targetId, ct);
+        return chain is { Count: > 0 } && chain[^1].Manifest.Target.Location is { } l && Path.IsPathFullyQualified(l) && Directory.Exists(l)
+            ? ([l], null)
+            : ([], error);
+    }
+
+    /// <summary>The target's chain from the host's catalog, or a <see cref="ErrorCodes.CatalogFailure"/> naming what failed.</summary>
+    private async Task<(IReadOnlyList<CatalogEntry>? Chain, PluginError? Error)> ReadChainAsync(string targetId, CancellationToken ct)
+    {
+        try
+        {
+            return (await _catalog.GetChainAsync(targetId, ct), null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+        {
+            _logger.LogWarning(ex, "The host's catalog could not read the chain of target {TargetId}.", targetId);
+            return (null, new PluginError(ErrorCodes.CatalogFailure, $"The host's catalog could not read the backup chain of target {targetId}: {ex.Message}. Nothing was staged and no log was truncated.")
+            {
+                TargetId = targetId,
+                Details = new Dictionary<string, string>(StringComparer.Ordinal) { ["catalogCall"] = nameof(IBackupCatalog.GetChainAsync), ["exception"] = ex.GetType().Name },
+            });
+        }
     }
 
     /// <summary>Phase one, into a set directory in the request's staging directory.</summary>
@@ -90,18 +126,18 @@ internal sealed class BackupEngine : IAsyncDisposable
         var setId = request.SetId ?? NewSetId(started);
         _logger.LogInformation("Backup {SetId}: {Kind} of target {TargetId} into {Staging} begins.", setId, request.Kind, request.TargetId, request.StagingDirectory);
 
-        var staging = Path.GetFullPath(request.StagingDirectory);
-        if (!Directory.Exists(staging))
+        if (StagingRules.CheckPath(request.StagingDirectory, request.TargetId) is { } badPath)
         {
-            if (!request.CreateStagingDirectory)
-            {
-                return Fail(new PluginError(ErrorCodes.InvalidPath, $"Staging directory '{staging}' does not exist (set CreateStagingDirectory to create it).") { File = staging, TargetId = request.TargetId });
-            }
-
-            Directory.CreateDirectory(staging);
+            return Fail(badPath);
         }
 
-        var (target, source) = await FindTargetAsync(request.TargetId, request.SearchPaths, ct);
+        var staging = Path.GetFullPath(request.StagingDirectory);
+        var (target, source, lookupError) = await FindTargetAsync(request.TargetId, request.SearchPaths, ct);
+        if (lookupError is not null && target is null)
+        {
+            return Fail(lookupError);
+        }
+
         if (target is null || source is null)
         {
             if (request.Kind == BackupKind.Incremental && await ReplacedStreamAsync(request.TargetId, ct) is { } replaced)
@@ -109,7 +145,30 @@ internal sealed class BackupEngine : IAsyncDisposable
                 return Fail(replaced);
             }
 
-            return Fail(new PluginError(ErrorCodes.TargetNotFound, $"Target '{request.TargetId}' was not found by any source (searched the configured locations{(request.SearchPaths.Count > 0 ? " and " + string.Join(", ", request.SearchPaths) : string.Empty)}).") { TargetId = request.TargetId });
+            return Fail(new PluginError(ErrorCodes.TargetNotFound, $"Target '{request.TargetId}' was not found by any source (searched the configured locations, where it was discovered before{(request.SearchPaths.Count > 0 ? " and " + string.Join(", ", request.SearchPaths) : string.Empty)}).") { TargetId = request.TargetId });
+        }
+
+        if (StagingRules.CheckOutsideSource(staging, target) is { } insideSource)
+        {
+            return Fail(insideSource);
+        }
+
+        if (!Directory.Exists(staging))
+        {
+            if (!request.CreateStagingDirectory)
+            {
+                return Fail(new PluginError(ErrorCodes.InvalidPath, $"Staging directory '{staging}' does not exist (set CreateStagingDirectory to create it).") { File = staging, TargetId = target.Id });
+            }
+
+            try
+            {
+                _fileSystem.CreateDirectory(staging);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                var cannot = ErrorMapping.FromWriteFailure(ex, staging, target.Id);
+                return Fail(cannot with { Message = $"Creating staging directory '{staging}' failed: {cannot.Message}" });
+            }
         }
 
         if (!source.Capabilities.BackupKinds.Contains(request.Kind) || !target.SupportedBackupKinds.Contains(request.Kind))
@@ -128,7 +187,12 @@ internal sealed class BackupEngine : IAsyncDisposable
         try
         {
             _staging.RemoveLeftovers(staging);
-            var chain = await _catalog.GetChainAsync(target.Id, ct);
+            var (readChain, chainError) = await ReadChainAsync(target.Id, ct);
+            if (readChain is not { } chain)
+            {
+                return Fail(chainError!);
+            }
+
             if (request.Kind == BackupKind.Incremental && chain.Count == 0)
             {
                 return Fail(new PluginError(ErrorCodes.MissingFullBackup, $"An incremental backup of '{target.DisplayName}' needs a completed full backup first; the catalog has none for target {target.Id}.") { TargetId = target.Id });
@@ -150,6 +214,14 @@ internal sealed class BackupEngine : IAsyncDisposable
                     await session.AbortAsync(stageError);
                     Report(progress, ProgressPhase.Fail, staged.Files.Count, staged.Files.Count, staged.Bytes, staged.Bytes, null, stageError.Message);
                     return Fail(stageError);
+                }
+
+                // Whatever the source planned, a full or copy without a database restores nothing: never stage one.
+                if (request.Kind != BackupKind.Incremental && !staged.Files.Any(f => f.Role == FileRole.Database))
+                {
+                    var none = new PluginError(ErrorCodes.NoDatabasesToBackup, $"The {request.Kind} backup of '{target.DisplayName}' copied no database ({staged.Files.Count} other file(s)): it would restore nothing, so it was not staged.") { TargetId = target.Id };
+                    await session.AbortAsync(none);
+                    return Fail(none);
                 }
 
                 var outcome = await session.OnStagedAsync(new StagedSetInfo(work.WorkDirectory, staged.Files, 0), ct);
@@ -204,8 +276,9 @@ internal sealed class BackupEngine : IAsyncDisposable
                 }
             }
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            // The staging directory itself (its leftovers, the set's work directory): a write failure of that path.
             return Fail(ErrorMapping.FromWriteFailure(ex, staging, target.Id));
         }
         finally
@@ -231,8 +304,8 @@ internal sealed class BackupEngine : IAsyncDisposable
     /// </summary>
     private async Task<PluginError?> ReplacedStreamAsync(string targetId, CancellationToken ct)
     {
-        var chain = await _catalog.GetChainAsync(targetId, ct);
-        if (chain.Count == 0 || chain[^1].Manifest.Target is not { Location: { } location } identity)
+        var (chain, _) = await ReadChainAsync(targetId, ct);
+        if (chain is not { Count: > 0 } || chain[^1].Manifest.Target is not { Location: { } location } identity)
         {
             return null;
         }
@@ -344,6 +417,9 @@ internal sealed class BackupEngine : IAsyncDisposable
                 Database = v.Database,
                 Log = v.Log is { } log ? log with { WasCurrentLog = file.WasCurrentLog, ReplacesCopyInSetId = file.ReplacesCopyInSetId } : null,
                 Checkpoint = v.Checkpoint,
+
+                // Warnings (bytes beyond a checkpoint's or log's end, ...) did not fail the backup but belong to its record.
+                Findings = [.. v.Findings],
             });
             _logger.LogInformation("Staged {File} ({Role}, {Bytes} bytes, {Units} {Unit}s verified).", file.RelativePath, role, copied.Length, v.UnitsChecked, v.Unit);
         }
@@ -377,7 +453,7 @@ internal sealed class BackupEngine : IAsyncDisposable
             Files = staged.Files,
             LogRange = generations.Count > 0 ? new GenerationRange(generations.Min(), generations.Max()) : null,
             Truncation = outcome.Truncation,
-            Verification = new VerificationSummary(staged.Files.Count, staged.Pages, staged.Uninitialized, staged.LogUnits, 0),
+            Verification = new VerificationSummary(staged.Files.Count, staged.Pages, staged.Uninitialized, staged.LogUnits, staged.Files.Sum(f => f.Findings.Count)),
             VssBackupComponentsDocument = outcome.VssBackupComponentsDocument,
         };
     }
