@@ -209,6 +209,14 @@ internal sealed class BackupEngine : IAsyncDisposable
                     return Fail(stageError);
                 }
 
+                // Whatever the source planned, a full or copy without a database restores nothing: never stage one.
+                if (request.Kind != BackupKind.Incremental && !staged.Files.Any(f => f.Role == FileRole.Database))
+                {
+                    var none = new PluginError(ErrorCodes.NoDatabasesToBackup, $"The {request.Kind} backup of '{target.DisplayName}' copied no database ({staged.Files.Count} other file(s)): it would restore nothing, so it was not staged.") { TargetId = target.Id };
+                    await session.AbortAsync(none);
+                    return Fail(none);
+                }
+
                 var outcome = await session.OnStagedAsync(new StagedSetInfo(work.WorkDirectory, staged.Files, 0), ct);
                 var manifest = BuildManifest(setId, target, request.Kind, session.Strategy, chain, started, staged, outcome);
                 await WriteManifestAsync(work.WorkDirectory, manifest, ct);
@@ -410,6 +418,9 @@ internal sealed class BackupEngine : IAsyncDisposable
                 Database = v.Database,
                 Log = v.Log is { } log ? log with { WasCurrentLog = file.WasCurrentLog, ReplacesCopyInSetId = file.ReplacesCopyInSetId } : null,
                 Checkpoint = v.Checkpoint,
+
+                // Warnings (bytes beyond a checkpoint's or log's end, ...) did not fail the backup but belong to its record.
+                Findings = [.. v.Findings],
             });
             _logger.LogInformation("Staged {File} ({Role}, {Bytes} bytes, {Units} {Unit}s verified).", file.RelativePath, role, copied.Length, v.UnitsChecked, v.Unit);
         }
@@ -445,7 +456,7 @@ internal sealed class BackupEngine : IAsyncDisposable
             Files = staged.Files,
             LogRange = generations.Count > 0 ? new GenerationRange(generations.Min(), generations.Max()) : null,
             Truncation = outcome.Truncation,
-            Verification = new VerificationSummary(staged.Files.Count, staged.Pages, staged.Uninitialized, staged.LogUnits, 0),
+            Verification = new VerificationSummary(staged.Files.Count, staged.Pages, staged.Uninitialized, staged.LogUnits, staged.Files.Sum(f => f.Findings.Count)),
             VssBackupComponentsDocument = outcome.VssBackupComponentsDocument,
         };
     }

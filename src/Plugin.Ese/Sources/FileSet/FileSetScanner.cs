@@ -67,7 +67,7 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
                         queue.Enqueue((sub.FullName, depth + 1));
                     }
                 }
-                else if (entry is FileInfo { Length: > 0 } file)
+                else if (entry is FileInfo file)
                 {
                     if (count++ >= options.MaxFilesPerRoot)
                     {
@@ -81,12 +81,18 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
             }
         }
 
+        var outside = new List<ProbedFile>();
         foreach (var extra in alsoProbe ?? [])
         {
             var path = Path.GetFullPath(extra);
             if (seen.Add(path) && File.Exists(path))
             {
                 Add(path);
+                if (probed[^1].Kind is not (ProbedKind.Database or ProbedKind.Log or ProbedKind.Checkpoint))
+                {
+                    // A database known to belong to the set that is no longer one by its own bytes: still a file of the set.
+                    outside.Add(probed[^1]);
+                }
             }
         }
 
@@ -96,15 +102,17 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
         }
 
         var groups = Group(probed);
+        if (outside.Count > 0)
+        {
+            groups = [.. groups.Select(g => g with { Others = [.. g.Others, .. outside.Where(o => !g.Others.Contains(o))] })];
+        }
+
         return truncated ? [.. groups.Select(g => g with { ScanTruncated = true })] : groups;
 
         void Add(string path)
         {
-            var p = probe.Probe(path);
-            if (p.Kind is ProbedKind.Database or ProbedKind.Log or ProbedKind.Checkpoint or ProbedKind.Unreadable)
-            {
-                probed.Add(p);
-            }
+            // Every file is kept, ESE or not: a database destroyed beyond recognition is found later by its name.
+            probed.Add(probe.Probe(path));
         }
     }
 
@@ -114,6 +122,7 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
         var groups = new List<FileSetGroup>();
         var damaged = files.Where(f => f.Kind == ProbedKind.Log && f.LogSignature is null).ToList();
         var unreadable = files.Where(f => f.Kind == ProbedKind.Unreadable).ToList();
+        var others = files.Where(f => f.Kind is ProbedKind.NotEse or ProbedKind.Ignorable).ToList();
         foreach (var bySignature in files.Where(f => f.LogSignature is not null).GroupBy(f => f.LogSignature!, StringComparer.Ordinal))
         {
             var logs = bySignature.Where(f => f.Kind == ProbedKind.Log && f.Generation is not null).ToList();
@@ -125,7 +134,7 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
             if (logDirs.Count == 0)
             {
                 var dir = Path.GetDirectoryName(databases[0].Path)!;
-                groups.Add(new FileSetGroup(bySignature.Key, dir, databases, [], null));
+                groups.Add(new FileSetGroup(bySignature.Key, dir, databases, [], null) { Others = Below(others, dir) });
                 continue;
             }
 
@@ -146,12 +155,17 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
                 groups.Add(new FileSetGroup(bySignature.Key, dir, dbs, here, checkpoint)
                 {
                     Problems = [.. unreadable.Where(u => Path.GetDirectoryName(u.Path) == dir)],
+                    Others = [.. Below(others, dir), .. unreadable.Where(u => u.DamagedDatabase && Path.GetDirectoryName(u.Path) != dir && IsBelow(u.Path, dir))],
                 });
             }
         }
 
         return groups;
     }
+
+    private static List<ProbedFile> Below(List<ProbedFile> files, string dir) => [.. files.Where(f => IsBelow(f.Path, dir))];
+
+    private static bool IsBelow(string path, string dir) => path.StartsWith(dir + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     private static string? NearestLogDir(string databasePath, List<string> logDirs)
     {

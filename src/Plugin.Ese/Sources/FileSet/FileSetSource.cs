@@ -211,17 +211,8 @@ internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options,
                 $"'{target.Location}' holds more than {options.MaxFilesPerRoot:N0} files (EsePlugin:FileSet:MaxFilesPerRoot): the set cannot be planned completely. Raise the limit or move unrelated files away.") { TargetId = target.Id }));
         }
 
-        // A database discovery listed that is no longer part of the set (moved, replaced by another stream's) would
-        // silently drop out of a full backup: fail instead, naming it.
-        var lost = target.Databases.Select(d => Path.GetFullPath(d.Path)).Except(group.Databases.Select(d => d.Path), StringComparer.Ordinal).ToList();
-        if (lost.Count > 0)
-        {
-            return ValueTask.FromResult(SourceSessionStart.Failed(new PluginError(
-                ErrorCodes.MissingFileToBackup,
-                $"Database '{lost[0]}' of '{target.DisplayName}' is gone or no longer belongs to its log stream; discover the target again.") { TargetId = target.Id, File = lost[0] }));
-        }
-
-        var plan = FileSetPlanner.Plan(group, context.Kind, context.Chain, target.Id);
+        // The plan also checks the listed databases: damaged (still there, header unreadable) or gone, each named.
+        var plan = FileSetPlanner.Plan(group, context.Kind, context.Chain, target.Id, target.Databases.Select(d => d.Path));
         if (plan.Error is { } error)
         {
             return ValueTask.FromResult(SourceSessionStart.Failed(error));
