@@ -38,6 +38,7 @@ internal static class CliApp
         root.Subcommands.Add(BackupCommands.Restore(env));
         root.Subcommands.Add(CatalogCommands.Catalog(env));
         root.Subcommands.Add(DemoCommand.Demo(env));
+        VersionCommand.Install(root, env);
         return root;
     }
 

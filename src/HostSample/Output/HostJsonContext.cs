@@ -64,6 +64,7 @@ internal sealed record DemoOutput(
     UseStringEnumConverter = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     WriteIndented = true)]
+[JsonSerializable(typeof(EseBackupPlugin.HostSample.Plugins.BundleReport))]
 [JsonSerializable(typeof(PluginListing))]
 [JsonSerializable(typeof(BackupOutput))]
 [JsonSerializable(typeof(List<CatalogRowOutput>))]
