@@ -16,6 +16,7 @@ internal static class CatalogCommands
         var cmd = new Command("catalog", "Show the host's backup catalog.");
         cmd.Subcommands.Add(List(env));
         cmd.Subcommands.Add(Show(env));
+        cmd.Subcommands.Add(ChainCommand.Chain(env));
         return cmd;
     }
 
