@@ -154,7 +154,7 @@ internal static class BackupCommands
         else if (streamed)
         {
             // Standard output carries the tar stream: the human summary goes to standard error.
-            await env.Error.WriteLineAsync($"set {output.SetId}: {output.State} as a tar stream ({output.Manifest?.Files.Count} files, {output.Manifest?.Kind.ToString().ToLowerInvariant()}); complete it with 'esebackup complete {output.SetId} --succeeded' once stored");
+            await env.Error.WriteLineAsync($"set {output.SetId}: {output.State} as a tar stream ({output.Manifest?.Files.Count} files, {output.Manifest?.Kind.ToString().ToLowerInvariant()}); pending until the product reports it stored ('hook post', or 'complete {output.SetId} --succeeded')");
         }
         else if (output.Manifest is not null)
         {
