@@ -40,7 +40,7 @@ public class TargetHandleCliTests
         using (var other = new TempDir())
         {
             var unknown = await CliKit.RunAsync("backup", id, "--repository", other.Combine("repo"), "--config", CliKit.WriteConfig(other));
-            Assert.True(unknown.ExitCode == ExitCodes.Failed, unknown.ToString());
+            Assert.True(unknown.ExitCode == ExitCodes.NotFound, unknown.ToString());
             Assert.Contains("TargetNotFound", unknown.Error, StringComparison.Ordinal);
             Assert.Contains("hint:", unknown.Error, StringComparison.Ordinal);
             Assert.Contains("--path DIR", unknown.Error, StringComparison.Ordinal);
