@@ -33,7 +33,7 @@ namespace EseBackupPlugin.Ese;
 /// options, builds the sources (file sets everywhere; esent.dll instances and VSS writers where usable),
 /// the one engine they share, and the verification, restore and sample services.
 /// </summary>
-public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
+public sealed class EsePlugin : IBackupPlugin, IStreamingBackupPlugin, ISampleTargetProvider
 {
     /// <summary>The plugin id, as in plugin.json.</summary>
     public const string PluginId = "esebackup.ese";
@@ -177,6 +177,18 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
     /// <inheritdoc />
     public Task<BackupResult> BackupAsync(BackupRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
         => ProgressPump.RunAsync(progress, _time, p => _engine.BackupAsync(request, p, cancellationToken));
+
+    /// <inheritdoc />
+    public Task<BackupResult> BackupToStreamAsync(BackupRequest request, Stream destination, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        if (!destination.CanWrite)
+        {
+            throw new ArgumentException("The destination stream is not writable.", nameof(destination));
+        }
+
+        return _engine.BackupAsync(request, new SetStream(destination, destination is FileStream fs && Path.IsPathRooted(fs.Name) ? fs.Name : "the tar stream"), progress, cancellationToken);
+    }
 
     /// <inheritdoc />
     public Task<CompletionResult> CompleteBackupAsync(CompletionRequest request, CancellationToken cancellationToken = default)

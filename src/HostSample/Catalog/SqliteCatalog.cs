@@ -17,7 +17,7 @@ namespace EseBackupPlugin.HostSample.Catalog;
 internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisposable
 {
     /// <summary>Schema version stored in <c>PRAGMA user_version</c>.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     private readonly string _connectionString;
     private readonly Lock _gate = new();
@@ -30,6 +30,7 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     private SqliteCatalog(string databasePath, bool readOnly, bool immutable = false)
     {
         DatabasePath = Path.GetFullPath(databasePath);
+        Root = Path.GetDirectoryName(DatabasePath)!;
         IsReadOnly = readOnly;
         if (!readOnly)
         {
@@ -95,6 +96,9 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     /// <summary>True when opened with <see cref="OpenReadOnly"/>.</summary>
     public bool IsReadOnly { get; }
 
+    /// <summary>The repository the catalog lives in: set paths inside it are stored relative to it, so it can be moved.</summary>
+    public string Root { get; }
+
     private SqliteConnection Open()
     {
         var c = new SqliteConnection(_connectionString);
@@ -114,9 +118,10 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
         using var cmd = c.CreateCommand();
         cmd.CommandText = "PRAGMA user_version";
         var version = Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
-        if (version is < 1 or > SchemaVersion)
+        if (version != SchemaVersion)
         {
-            throw new CatalogFailureException("read the schema version", DatabasePath, $"Catalog '{DatabasePath}' has schema version {version}; this host reads version 1 to {SchemaVersion}.", null);
+            // Nothing is migrated by a command that only reads: an older catalog is upgraded by the next backup.
+            throw new CatalogFailureException("read the schema version", DatabasePath, $"Catalog '{DatabasePath}' has schema version {version}; this host reads version {SchemaVersion}{(version < SchemaVersion ? " (a backup with this host upgrades it; commands that only read never do)" : ": use a newer host")}.", null);
         }
     });
 
@@ -168,8 +173,73 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
                 """);
         }
 
+        if (version < 2)
+        {
+            // Version 2: the product's own id for a set (restic snapshot, borg archive, Bacula job), and set paths
+            // relative to the repository (rows written by version 1 held absolute ones).
+            Execute(c, tx, "ALTER TABLE sets ADD COLUMN external_ref TEXT; PRAGMA user_version = 2;");
+            RelativizeSetPaths(c, tx);
+        }
+
         tx.Commit();
     }
+
+    /// <summary>
+    /// Rewrites absolute set paths of sets stored in this repository as relative ones: a path under <see cref="Root"/>,
+    /// or one that ends in <c>sets/&lt;set id&gt;</c> (the repository's own layout, written where the repository used to be).
+    /// Paths elsewhere (<c>backup --out DIR</c>) stay absolute.
+    /// </summary>
+    private void RelativizeSetPaths(SqliteConnection c, SqliteTransaction tx)
+    {
+        var rows = new List<(string Id, string Path)>();
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = "SELECT set_id, set_path FROM sets WHERE set_path IS NOT NULL";
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                rows.Add((r.GetString(0), r.GetString(1)));
+            }
+        }
+
+        foreach (var (id, path) in rows)
+        {
+            var relative = StoredForm(path);
+            if (relative is not null && Path.IsPathRooted(relative) && IsRepositoryLayout(relative, id))
+            {
+                relative = "sets/" + id;
+            }
+
+            if (relative != path)
+            {
+                Execute(c, tx, "UPDATE sets SET set_path = $p WHERE set_id = $id", ("$p", relative), ("$id", id));
+            }
+        }
+    }
+
+    /// <summary>A path ending in <c>sets/&lt;set id&gt;</c>: where a repository stores its sets, wherever it was then.</summary>
+    private static bool IsRepositoryLayout(string path, string setId) =>
+        Path.TrimEndingDirectorySeparator(path).EndsWith(Path.DirectorySeparatorChar + Path.Combine("sets", setId), StringComparison.Ordinal);
+
+    /// <summary>How a set path is stored: relative (forward slashes) when it is in this repository, else absolute.</summary>
+    private string? StoredForm(string? path)
+    {
+        if (path is null || !Path.IsPathRooted(path))
+        {
+            return path;
+        }
+
+        var full = Path.GetFullPath(path);
+        var relative = Path.GetRelativePath(Root, full);
+        return !relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relative)
+            ? relative.Replace(Path.DirectorySeparatorChar, '/')
+            : full;
+    }
+
+    /// <summary>A stored set path as a full path: relative ones are resolved against <see cref="Root"/>.</summary>
+    private string? Resolve(string? stored) =>
+        stored is null ? null : Path.IsPathRooted(stored) ? stored : Path.GetFullPath(Path.Combine(Root, stored.Replace('/', Path.DirectorySeparatorChar)));
 
     // ---- The plugin's port ------------------------------------------------------------------------
 
@@ -249,7 +319,40 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     /// <summary>Records that the host stored a staged set at <paramref name="setPath"/>.</summary>
     public void MarkStored(string setId, string setPath) => WithTransaction("record that the set was stored", (c, tx) => Execute(c, tx,
         "UPDATE sets SET state = 'Stored', stored_at = $at, set_path = $p WHERE set_id = $id AND state = 'Staged'",
-        ("$at", Iso(DateTimeOffset.UtcNow)), ("$p", setPath), ("$id", setId)));
+        ("$at", Iso(DateTimeOffset.UtcNow)), ("$p", StoredForm(setPath)), ("$id", setId)));
+
+    /// <summary>
+    /// Records that a staged set went outside the repository for another product to store: a directory
+    /// (<paramref name="setPath"/>) or a tar stream (<see langword="null"/>). Completion is pending.
+    /// </summary>
+    public void MarkExported(string setId, string? setPath) => WithTransaction("record that the set was exported", (c, tx) => Execute(c, tx,
+        "UPDATE sets SET state = 'Exported', stored_at = $at, set_path = $p WHERE set_id = $id AND state = 'Staged'",
+        ("$at", Iso(DateTimeOffset.UtcNow)), ("$p", StoredForm(setPath)), ("$id", setId)));
+
+    /// <summary>Records the storing product's own id of the set (restic snapshot, borg archive, Bacula job id).</summary>
+    public bool SetExternalRef(string setId, string externalRef) => WithTransaction("record the set's external reference", (c, tx) => Execute(c, tx,
+        "UPDATE sets SET external_ref = $r WHERE set_id = $id", ("$r", externalRef), ("$id", setId))) > 0;
+
+    /// <summary>
+    /// Records an existing set found on disk (<c>catalog import</c>) as stored and restorable. It joins no chain: whether
+    /// it was ever completed is not in its manifest. Returns false when the catalog already knows the set.
+    /// </summary>
+    public bool Import(BackupManifest manifest, string setPath)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return WithTransaction("import the set", (c, tx) => Execute(c, tx, """
+            INSERT INTO sets (set_id, target_id, target_name, kind, state, chain_id, previous_set_id, sequence, started_at, staged_at, stored_at, set_path, manifest_json)
+            VALUES ($id, $target, $name, $kind, 'Stored', $chain, $prev, $seq, $start, $at, $now, $p, $m)
+            ON CONFLICT(set_id) DO NOTHING
+            """,
+            ("$id", manifest.SetId), ("$target", manifest.Target.Id), ("$name", manifest.Target.DisplayName),
+            ("$kind", manifest.Kind.ToString()), ("$chain", manifest.Chain.ChainId), ("$prev", manifest.Chain.PreviousSetId),
+            ("$seq", manifest.Chain.Sequence), ("$start", Iso(manifest.StartedAt)), ("$at", Iso(manifest.FinishedAt)),
+            ("$now", Iso(DateTimeOffset.UtcNow)), ("$p", StoredForm(setPath)), ("$m", ManifestText(manifest)))) > 0;
+    }
+
+    /// <summary>Forgets a set (prune).</summary>
+    public void Delete(string setId) => WithTransaction("forget the set", (c, tx) => Execute(c, tx, "DELETE FROM sets WHERE set_id = $id", ("$id", setId)));
 
     /// <summary>
     /// Records a failure of a run; <paramref name="setPath"/> when the repository holds the set all the same (also on a row
@@ -259,9 +362,9 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
         """
         UPDATE sets SET state = 'Failed', error = $e, completed_at = $at,
             set_path = COALESCE($p, set_path), stored_at = CASE WHEN $p IS NULL THEN stored_at ELSE COALESCE(stored_at, $at) END
-        WHERE set_id = $id AND (state IN ('Running', 'Staged', 'Stored') OR ($p IS NOT NULL AND state = 'Failed' AND set_path IS NULL))
+        WHERE set_id = $id AND (state IN ('Running', 'Staged', 'Stored', 'Exported') OR ($p IS NOT NULL AND state = 'Failed' AND set_path IS NULL))
         """,
-        ("$e", error), ("$at", Iso(DateTimeOffset.UtcNow)), ("$p", setPath), ("$id", setId)));
+        ("$e", error), ("$at", Iso(DateTimeOffset.UtcNow)), ("$p", StoredForm(setPath)), ("$id", setId)));
 
     /// <summary>The message a set stored by a run that ended before completing it carries (<see cref="RecoverAbandonedRuns"/>).</summary>
     public const string StoredNeverCompleted =
@@ -453,7 +556,7 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
         cmd.CommandText = """
             SELECT set_id, target_id, target_name, kind, state, chain_id, previous_set_id, sequence, started_at,
                    staged_at, stored_at, completed_at, set_path, manifest_json, truncation_json, error, owner_pid,
-                   owner_started
+                   owner_started, external_ref
             FROM sets
             """ + " " + where;
         foreach (var (name, value) in args)
@@ -478,18 +581,25 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
                 Time(r, 9),
                 Time(r, 10),
                 Time(r, 11),
-                Str(r, 12),
+                Resolve(Str(r, 12)),
                 Str(r, 13) is { } m ? ManifestJson.Deserialize(System.Text.Encoding.UTF8.GetBytes(m), $"{DatabasePath}#{r.GetString(0)}") : null,
                 Str(r, 14) is { } t ? JsonSerializer.Deserialize(t, ContractJsonContext.Default.TruncationReport) : null,
                 Str(r, 15),
                 r.IsDBNull(16) ? null : r.GetInt32(16),
-                Time(r, 17)));
+                Time(r, 17),
+                Str(r, 18)));
         }
 
         return rows;
     }
 
-    private void WithTransaction(string step, Action<SqliteConnection, SqliteTransaction> work) => Guarded(step, () =>
+    private void WithTransaction(string step, Action<SqliteConnection, SqliteTransaction> work) => WithTransaction(step, (c, tx) =>
+    {
+        work(c, tx);
+        return 0;
+    });
+
+    private T WithTransaction<T>(string step, Func<SqliteConnection, SqliteTransaction, T> work) => Guarded(step, () =>
     {
         if (IsReadOnly)
         {
@@ -505,8 +615,9 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
                 throw fault;
             }
 
-            work(c, tx);
+            var result = work(c, tx);
             tx.Commit();
+            return result;
         }
     });
 

@@ -138,7 +138,7 @@ internal static class HostWorkflow
     }
 
     /// <summary>Phase one, storage and (unless <paramref name="complete"/> is false) phase two.</summary>
-    public static async Task<BackupOutput> BackupAsync(
+    public static Task<BackupOutput> BackupAsync(
         CliSession session,
         string targetId,
         BackupKind kind,
@@ -147,31 +147,61 @@ internal static class HostWorkflow
         bool complete,
         IProgress<OperationProgress>? progress,
         CancellationToken ct)
+        => BackupAsync(session, targetId, kind, strategy, searchPaths, complete ? SetDestination.RepositoryCompleted : SetDestination.Repository, progress, ct);
+
+    /// <summary>
+    /// Phase one into <paramref name="destination"/>. Into the repository: stored, then completed when asked. Into a
+    /// directory of the caller's or a tar stream: left pending (exported) for the product that stores it to report.
+    /// </summary>
+    public static async Task<BackupOutput> BackupAsync(
+        CliSession session,
+        string targetId,
+        BackupKind kind,
+        string? strategy,
+        IReadOnlyList<string> searchPaths,
+        SetDestination destination,
+        IProgress<OperationProgress>? progress,
+        CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(destination);
         await RecoverAbandonedRunsAsync(session, ct);
         var plugin = session.Plugin.Plugin;
+        if (destination.Stream is not null && plugin is not IStreamingBackupPlugin)
+        {
+            return new BackupOutput(string.Empty, "failed", null, null, null, new PluginError(
+                ErrorCodes.PlatformNotSupported, $"Plugin '{plugin.Info.Id}' cannot write a set as a stream (it does not implement IStreamingBackupPlugin in this process model); use --out DIR."));
+        }
+
         var setId = NewSetId();
         session.Catalog.BeginRun(setId, targetId, kind);
         HostTestHooks.Reached(HostTestHooks.RunRecorded);
+        var request = new BackupRequest(targetId, kind, destination.Directory ?? session.Repository.StagingDirectory)
+        {
+            SetId = setId,
+            CreateStagingDirectory = true,
+            Strategy = strategy,
+            SearchPaths = searchPaths,
+        };
 
         BackupResult result;
         try
         {
-            result = await plugin.BackupAsync(
-                new BackupRequest(targetId, kind, session.Repository.StagingDirectory)
-                {
-                    SetId = setId,
-                    CreateStagingDirectory = true,
-                    Strategy = strategy,
-                    SearchPaths = searchPaths,
-                },
-                progress,
-                ct);
+            result = destination.Stream is { } stream
+                ? await ((IStreamingBackupPlugin)plugin).BackupToStreamAsync(request, stream, progress, ct)
+                : await plugin.BackupAsync(request, progress, ct);
         }
         catch (OperationCanceledException)
         {
             session.Catalog.MarkFailed(setId, "Cancelled.");
             throw;
+        }
+
+        if (result.Succeeded && result.Manifest is not null && !destination.IntoRepository)
+        {
+            // Phase one is done and the set is somewhere the host does not keep: the product that stores it reports.
+            // Recorded only when the catalog can: a set exported but not recorded is still the caller's, and settled like any other.
+            session.Catalog.MarkExported(setId, result.SetDirectory);
+            return new BackupOutput(setId, "exported", result.SetDirectory, result.Manifest, result.EngineTruncation, null);
         }
 
         if (!result.Succeeded || result.Manifest is null || result.SetDirectory is null)
@@ -213,7 +243,7 @@ internal static class HostWorkflow
         }
 
         HostTestHooks.Reached(HostTestHooks.StoredRecorded);
-        if (!complete)
+        if (!destination.Complete)
         {
             return new BackupOutput(setId, "stored", stored, result.Manifest, result.EngineTruncation, null);
         }
@@ -275,6 +305,19 @@ internal static class HostWorkflow
             return error with { Message = $"{error.Message} Recording the failure failed too: {ex.Message}" };
         }
     }
+}
+
+/// <summary>Where <c>backup</c> puts a set.</summary>
+/// <param name="Directory">A directory of the caller's (<c>--out DIR</c>): the set appears there as <c>&lt;set id&gt;/</c>.</param>
+/// <param name="Stream">A tar stream (<c>--out -</c>).</param>
+/// <param name="Complete">Into the repository only: complete right after storing.</param>
+internal sealed record SetDestination(string? Directory, Stream? Stream, bool Complete)
+{
+    public static SetDestination Repository { get; } = new(null, null, false);
+
+    public static SetDestination RepositoryCompleted { get; } = new(null, null, true);
+
+    public bool IntoRepository => Directory is null && Stream is null;
 }
 
 /// <summary>A target as the command line named it.</summary>

@@ -159,6 +159,12 @@ public static class ErrorCodes
     public static ErrorCode CatalogFailure { get; } = Own(nameof(CatalogFailure), ErrorCategory.Io, transient: true);
 
     /// <summary>
+    /// The out-of-process worker running the plugin exited (crashed or was killed) while a call was pending. Nothing
+    /// was truncated; the partial set is removed by the next worker. Retrying with a new worker may succeed.
+    /// </summary>
+    public static ErrorCode WorkerExited { get; } = Own(nameof(WorkerExited), ErrorCategory.Internal, transient: true);
+
+    /// <summary>
     /// A full or copy backup found no database to copy: a set of logs and a checkpoint alone restores nothing, so it is
     /// refused instead of stored.
     /// </summary>

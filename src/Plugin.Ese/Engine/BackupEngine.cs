@@ -111,8 +111,15 @@ internal sealed class BackupEngine : IAsyncDisposable
         }
     }
 
-    /// <summary>Phase one.</summary>
-    public async Task<BackupResult> BackupAsync(BackupRequest request, IProgress<OperationProgress>? progress, CancellationToken ct)
+    /// <summary>Phase one, into a set directory in the request's staging directory.</summary>
+    public Task<BackupResult> BackupAsync(BackupRequest request, IProgress<OperationProgress>? progress, CancellationToken ct)
+        => BackupAsync(request, null, progress, ct);
+
+    /// <summary>
+    /// Phase one. With <paramref name="stream"/>, the set is written to it as a tar stream (see <see cref="TarSetTarget"/>)
+    /// and the staging directory only serves as scratch space; otherwise it is staged as a set directory.
+    /// </summary>
+    public async Task<BackupResult> BackupAsync(BackupRequest request, SetStream? stream, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         var started = _time.GetUtcNow();
@@ -170,7 +177,7 @@ internal sealed class BackupEngine : IAsyncDisposable
             return Fail(new PluginError(ErrorCodes.InvalidBackup, $"A {request.Kind} backup of '{target.DisplayName}' is not possible{why}.") { TargetId = target.Id });
         }
 
-        var targetLock = _locks.TryAcquire(target.Id);
+        var targetLock = _locks.TryAcquire(target.Id, target.Location);
         if (targetLock is null)
         {
             return Fail(new PluginError(ErrorCodes.BackupInProgress, $"Another backup of '{target.DisplayName}' ({target.Id}) is running on this machine.") { TargetId = target.Id });
@@ -188,10 +195,10 @@ internal sealed class BackupEngine : IAsyncDisposable
 
             if (request.Kind == BackupKind.Incremental && chain.Count == 0)
             {
-                return Fail(new PluginError(ErrorCodes.InvalidBackup, $"An incremental backup of '{target.DisplayName}' needs a completed full backup first; the catalog has none for target {target.Id}.") { TargetId = target.Id });
+                return Fail(new PluginError(ErrorCodes.MissingFullBackup, $"An incremental backup of '{target.DisplayName}' needs a completed full backup first; the catalog has none for target {target.Id}.") { TargetId = target.Id });
             }
 
-            using var work = _staging.Begin(staging, setId);
+            using var work = OpenTarget(staging, setId, stream);
             var start = await source.BeginAsync(new SourceBackupContext(target, request.Kind, request.Strategy, chain, setId, work.WorkDirectory) { Progress = progress }, ct);
             if (start.Session is not { } session)
             {
@@ -201,7 +208,7 @@ internal sealed class BackupEngine : IAsyncDisposable
             var sessionHandedOver = false;
             try
             {
-                var staged = await StageFilesAsync(session, target, work.WorkDirectory, progress, ct);
+                var staged = await StageFilesAsync(session, target, work, progress, ct);
                 if (staged.Error is { } stageError)
                 {
                     await session.AbortAsync(stageError);
@@ -219,10 +226,8 @@ internal sealed class BackupEngine : IAsyncDisposable
 
                 var outcome = await session.OnStagedAsync(new StagedSetInfo(work.WorkDirectory, staged.Files, 0), ct);
                 var manifest = BuildManifest(setId, target, request.Kind, session.Strategy, chain, started, staged, outcome);
-                await WriteManifestAsync(work.WorkDirectory, manifest, ct);
-                ct.ThrowIfCancellationRequested();
-                work.Commit();
-                _logger.LogInformation("Backup {SetId}: staged {Files} files ({Bytes} bytes) in {Directory}.", setId, staged.Files.Count, staged.Bytes, work.FinalDirectory);
+                await work.PublishAsync(manifest, ct);
+                _logger.LogInformation("Backup {SetId}: staged {Files} files ({Bytes} bytes) in {Directory}.", setId, staged.Files.Count, staged.Bytes, work.SetDirectory ?? stream?.Name);
 
                 try
                 {
@@ -244,11 +249,13 @@ internal sealed class BackupEngine : IAsyncDisposable
                     return Fail(catalogError);
                 }
 
+                // Only now may a stream end well: its consumer must never hold a valid archive of a set nobody recorded.
+                await work.SealAsync(ct);
                 _pending.Add(new PendingBackup(setId, session, targetLock));
                 sessionHandedOver = true;
                 keepLock = true;
                 Report(progress, ProgressPhase.Complete, staged.Files.Count, staged.Files.Count, staged.Bytes, staged.Bytes, null, null);
-                return new BackupResult { Manifest = manifest, SetDirectory = work.FinalDirectory, EngineTruncation = outcome.EngineTruncation };
+                return new BackupResult { Manifest = manifest, SetDirectory = work.SetDirectory, EngineTruncation = outcome.EngineTruncation };
             }
             catch (OperationCanceledException)
             {
@@ -327,7 +334,15 @@ internal sealed class BackupEngine : IAsyncDisposable
 
     private sealed record StagedFiles(List<ManifestFile> Files, long Bytes, long Pages, long Uninitialized, long LogUnits, PluginError? Error);
 
-    private async Task<StagedFiles> StageFilesAsync(ISourceSession session, BackupTarget target, string workDirectory, IProgress<OperationProgress>? progress, CancellationToken ct)
+    private ISetTarget OpenTarget(string staging, string setId, SetStream? stream)
+    {
+        var work = _staging.Begin(staging, setId);
+        return stream is null
+            ? new DirectorySetTarget(work, _fileSystem, _copier)
+            : new TarSetTarget(work, stream.Stream, stream.Name, _copier, _time.GetUtcNow());
+    }
+
+    private async Task<StagedFiles> StageFilesAsync(ISourceSession session, BackupTarget target, ISetTarget setTarget, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
         var files = new List<ManifestFile>();
         long bytes = 0, pages = 0, uninitialized = 0, logUnits = 0;
@@ -345,37 +360,26 @@ internal sealed class BackupEngine : IAsyncDisposable
             }
 
             var display = file.SourcePath ?? file.StagedPath ?? file.RelativePath;
-            var destination = Path.Combine(workDirectory, file.RelativePath.Replace('/', Path.DirectorySeparatorChar));
+            var destination = Path.Combine(setTarget.WorkDirectory, file.RelativePath.Replace('/', Path.DirectorySeparatorChar));
             CopiedFile copied;
             var doneBefore = bytes;
             try
             {
                 await using var reader = await file.OpenAsync(ct);
-                if (file.StagedPath is null)
-                {
-                    // Through the staging seam, and reported as a write failure of that folder if it fails.
-                    var folder = Path.GetDirectoryName(destination)!;
-                    try
-                    {
-                        _fileSystem.CreateDirectory(folder);
-                    }
-                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                    {
-                        throw new CopyWriteException(folder, ex);
-                    }
-                }
-
-                copied = await _copier.CopyAsync(
+                copied = await setTarget.CopyAsync(
+                    file,
                     reader,
                     display,
-                    Path.GetFileName(file.SourcePath ?? file.StagedPath ?? file.RelativePath),
-                    file.StagedPath is null ? destination : null,
                     n =>
                     {
                         doneBefore += n;
                         Report(progress, ProgressPhase.Progress, files.Count, estimate?.Files ?? 0, doneBefore, estimate?.Bytes ?? 0, display, null, stopwatch);
                     },
                     ct);
+            }
+            catch (CopyCorruptionException ex)
+            {
+                return new StagedFiles(files, bytes, pages, uninitialized, logUnits, ErrorMapping.FromCorruption(ex.Verification, display, target.Id, file.Generation));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PluginException)
             {
@@ -392,12 +396,7 @@ internal sealed class BackupEngine : IAsyncDisposable
                 return new StagedFiles(files, bytes, pages, uninitialized, logUnits, ErrorMapping.FromCorruption(copied.Verification, display, target.Id, file.Generation));
             }
 
-            if (file.StagedPath is not null && !PathsEqual(file.StagedPath, destination))
-            {
-                // Written by the source's engine inside the work directory under its own name: put it in place.
-                _fileSystem.CreateDirectory(Path.GetDirectoryName(destination)!);
-                _fileSystem.MoveFile(file.StagedPath, destination, overwrite: false);
-            }
+            setTarget.Accept(file);
 
             var v = copied.Verification;
             var role = v.Role == FileRole.Other ? file.Role : v.Role;
@@ -427,8 +426,6 @@ internal sealed class BackupEngine : IAsyncDisposable
 
         return new StagedFiles(files, bytes, pages, uninitialized, logUnits, null);
     }
-
-    private static bool PathsEqual(string a, string b) => string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
 
     private BackupManifest BuildManifest(string setId, BackupTarget target, BackupKind kind, string strategy, IReadOnlyList<CatalogEntry> chain, DateTimeOffset started, StagedFiles staged, StagedOutcome outcome)
     {
@@ -461,29 +458,6 @@ internal sealed class BackupEngine : IAsyncDisposable
         };
     }
 
-    private async Task WriteManifestAsync(string workDirectory, BackupManifest manifest, CancellationToken ct)
-    {
-        // Written last, flushed, then renamed into place: a set directory with a manifest is a whole set. Through the
-        // staging seam like every other staged byte, so that a full disk here is handled (and testable) like anywhere else.
-        var temp = Path.Combine(workDirectory, BackupManifest.FileName + ".tmp");
-        var final = Path.Combine(workDirectory, BackupManifest.FileName);
-        var bytes = Abstractions.Json.ManifestJson.Serialize(manifest);
-        try
-        {
-            await using (var stream = _fileSystem.CreateFile(temp, bytes.Length))
-            {
-                await stream.WriteAsync(bytes, ct);
-                _fileSystem.FlushToDisk(stream);
-            }
-
-            _fileSystem.MoveFile(temp, final, overwrite: false);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new CopyWriteException(final, ex);
-        }
-    }
-
     /// <summary>Phase two.</summary>
     public async Task<CompletionResult> CompleteAsync(CompletionRequest request, CancellationToken ct)
     {
@@ -497,7 +471,7 @@ internal sealed class BackupEngine : IAsyncDisposable
             if (session is null)
             {
                 var source = _sources.FirstOrDefault(s => s.Kind == manifest.Target.Kind);
-                ownLock = _locks.TryAcquire(manifest.Target.Id);
+                ownLock = _locks.TryAcquire(manifest.Target.Id, manifest.Target.Location);
                 if (ownLock is null)
                 {
                     return new CompletionResult

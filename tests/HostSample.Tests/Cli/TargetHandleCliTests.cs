@@ -117,6 +117,24 @@ public class TargetHandleCliTests
     }
 
     [Fact]
+    public async Task A_repository_whose_staging_is_a_file_is_a_clear_error_naming_it()
+    {
+        using var temp = new TempDir();
+        var source = temp.Combine("data");
+        await SamplePlugin.CreateAsync(source, databaseBytes: 1L << 20, generations: 3, seed: 75);
+        var repo = temp.Combine("repo");
+        Directory.CreateDirectory(repo);
+        await File.WriteAllTextAsync(Path.Combine(repo, "staging"), "not a directory");
+
+        var run = await CliKit.RunAsync("backup", source, "--repository", repo, "--config", CliKit.WriteConfig(temp));
+
+        Assert.True(run.ExitCode == ExitCodes.Failed, run.ToString());
+        Assert.Contains(Path.Combine(repo, "staging"), run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("does not exist", run.Error, StringComparison.Ordinal);
+        Assert.Equal("not a directory", await File.ReadAllTextAsync(Path.Combine(repo, "staging")));
+    }
+
+    [Fact]
     public async Task A_read_only_repository_is_a_clear_error_naming_it()
     {
         using var temp = new TempDir();

@@ -48,4 +48,15 @@ public class SharedAssembliesTests
         var options = context.LoadFromAssemblyName(new AssemblyName("Microsoft.Extensions.Options"));
         Assert.Same(context, System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(options));
     }
+
+    [Fact]
+    public void The_msbuild_copy_of_the_list_matches_the_contract()
+    {
+        // Bundle and host layout drop shared assemblies by SharedAssemblies.props; it must say what the code says.
+        var props = System.Xml.Linq.XDocument.Load(Path.Combine(TestSupport.RepoRoot, "src", "Plugin.Abstractions", "SharedAssemblies.props"));
+        var fromProps = props.Descendants("EseSharedAssembly")
+            .Select(e => (Name: (string)e.Attribute("Include")!, Floor: Version.Parse((string)e.Attribute("MinimumVersion")!)))
+            .ToList();
+        Assert.Equal(SharedAssemblies.All.Select(a => (a.Name, a.MinimumVersion)), fromProps);
+    }
 }

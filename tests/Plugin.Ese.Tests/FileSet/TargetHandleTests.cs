@@ -79,6 +79,29 @@ public class TargetHandleTests
     }
 
     [Fact]
+    public async Task With_the_plugins_state_lost_the_host_catalog_still_leads_to_the_target()
+    {
+        using var temp = new TempDirectory();
+        var source = CreateSource(temp, "data");
+        var catalog = new InMemoryBackupCatalog();
+        string id;
+        await using (var first = new EngineHarness(temp, catalog: catalog))
+        {
+            id = Assert.Single(await DiscoverAsync(first.Plugin, source)).Id;
+            await CompleteAsync(first, await BackupByIdAsync(first, id, BackupKind.Full));
+        }
+
+        // A new state directory (a reinstalled host, another node of a cluster): the location comes from the catalog,
+        // which recorded where the chain's last set was made.
+        Directory.Delete(temp.Combine("state"), recursive: true);
+        SyntheticEseSet.AppendLogs(source, 1);
+        await using var later = new EngineHarness(temp, catalog: catalog);
+        var incremental = await BackupByIdAsync(later, id, BackupKind.Incremental);
+        await CompleteAsync(later, incremental);
+        Assert.Equal(source, incremental.Manifest!.Target.Location);
+    }
+
+    [Fact]
     public async Task Without_discovery_an_unknown_id_is_not_found_and_the_error_says_where_it_looked()
     {
         using var temp = new TempDirectory();
