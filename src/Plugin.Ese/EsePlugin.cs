@@ -14,6 +14,7 @@ using EseBackupPlugin.Ese.Engine.FormatBinding;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Engine.Restore;
 using EseBackupPlugin.Ese.Engine.Staging;
+using EseBackupPlugin.Ese.Engine.TwoPhase;
 using EseBackupPlugin.Ese.Engine.Verification;
 using EseBackupPlugin.Ese.Sources.Esent;
 using EseBackupPlugin.Ese.Sources.FileSet;
@@ -72,9 +73,10 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
         // The ids of our VSS snapshot sets live in the host's catalog when it offers that, else in a file of our own.
         var journal = _catalog as ISnapshotSetCatalog ?? new FileVssSnapshotSetJournal(Path.Combine(StateDirectory(options), "vss-snapshot-sets.json"));
         var vss = new VssSource(options.Vss, journal, logs.CreateLogger<VssSource>(), time);
+        var guarded = new GuardedCatalog(_catalog);
         _sources =
         [
-            new FileSetSource(FormatFileProbe.Instance, options.FileSet, _catalog, time, logs.CreateLogger<FileSetSource>()),
+            new FileSetSource(FormatFileProbe.Instance, options.FileSet, guarded, time, logs.CreateLogger<FileSetSource>()),
             esent,
             vss,
         ];
@@ -89,7 +91,7 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
 
         var copier = new OnePassCopier(fileSystem, FormatStreamVerifierFactory.Instance, options.Engine.BufferSize, options.Engine.BufferCount);
         var producer = new ProducerStamp(PluginId, Version, ContractVersion.Current.ToString(2));
-        _engine = new BackupEngine(_sources, copier, _catalog, fileSystem, options.Engine, producer, time, logs.CreateLogger<BackupEngine>());
+        _engine = new BackupEngine(_sources, copier, guarded, fileSystem, options.Engine, new SetJournal(StateDirectory(options)), producer, time, logs.CreateLogger<BackupEngine>());
         _setVerifier = new SetVerifier(copier);
         _restore = new RestoreEngine(copier, fileSystem, new EsentRestorerAdapter(new EsentRestorer(options.EsentInstances, logs.CreateLogger<EsentRestorer>())), logs.CreateLogger<RestoreEngine>());
     }
@@ -139,7 +141,18 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
 
     private async Task<BackupTarget> WithLastBackupAsync(BackupTarget target, CancellationToken ct)
     {
-        var chain = await _catalog.GetChainAsync(target.Id, ct);
+        IReadOnlyList<CatalogEntry> chain;
+        try
+        {
+            chain = await _catalog.GetChainAsync(target.Id, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // The last backup is a courtesy of discovery; a failing catalog must not hide the target.
+            _logger.LogWarning(ex, "The host's catalog could not give the chain of {TargetId}.", target.Id);
+            return target;
+        }
+
         if (chain.Count == 0)
         {
             return target;
@@ -156,6 +169,10 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
     /// <inheritdoc />
     public Task<CompletionResult> CompleteBackupAsync(CompletionRequest request, CancellationToken cancellationToken = default)
         => _engine.CompleteAsync(request, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<CompletionResult> AbandonBackupAsync(string setId, CancellationToken cancellationToken = default)
+        => _engine.AbandonAsync(setId, cancellationToken);
 
     /// <inheritdoc />
     public Task<VerifySetResult> VerifySetAsync(VerifySetRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -216,6 +233,7 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
         return options;
     }
 
-    private static string StateDirectory(EsePluginOptions options) =>
+    /// <summary>The plugin's state directory: <c>EsePlugin:StateDirectory</c>, else <c>esebackup</c> in local application data.</summary>
+    internal static string StateDirectory(EsePluginOptions options) =>
         options.StateDirectory ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create) is { Length: > 0 } local ? local : Path.GetTempPath(), "esebackup");
 }

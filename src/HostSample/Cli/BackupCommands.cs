@@ -92,23 +92,25 @@ internal static class BackupCommands
                 return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"No staged or stored set '{parse.GetValue(set)}' in catalog '{session.Catalog.DatabasePath}'."));
             }
 
-            if (row.State is HostSetState.Completed or HostSetState.Failed or HostSetState.Abandoned)
+            var ok = parse.GetValue(succeeded);
+            if (ok && row.State is HostSetState.Failed or HostSetState.Abandoned)
             {
-                return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.AlreadyCompleted, $"Set '{row.SetId}' is already {row.State.ToString().ToLowerInvariant()}."));
+                return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.AlreadyCompleted, $"Set '{row.SetId}' is already {row.State.ToString().ToLowerInvariant()}: the first verdict stands."));
             }
 
             // Only a set the repository holds may complete with success: completing lets the plugin truncate logs,
-            // and a set that was staged but never stored (the run died or storing failed) protects nothing.
-            if (parse.GetValue(succeeded) && (row.State != HostSetState.Stored || row.SetPath is null))
+            // and a set that was staged but never stored (the run died or storing failed) protects nothing. A set
+            // completed before is asked again: the plugin answers with its recorded report (and re-delivers it to
+            // this catalog when recording it had failed).
+            if (ok && (row.State is not (HostSetState.Stored or HostSetState.Completed) || row.SetPath is null))
             {
                 return await CliApp.ReportAsync(env, new PluginError(
                     ErrorCodes.SetNotFound,
                     $"Set '{row.SetId}' is {row.State.ToString().ToLowerInvariant()}, not stored in repository '{session.Settings.Repository}': it cannot complete as succeeded. Complete it with --failed (nothing is truncated) and back up again."));
             }
 
-            var ok = parse.GetValue(succeeded);
             var result = await session.Plugin.Plugin.CompleteBackupAsync(new CompletionRequest(row.Manifest, ok), ct);
-            if (!ok && result.Truncation is null)
+            if (!ok && result.Truncation is null && result.Error?.Code.Name is not nameof(ErrorCodes.AlreadyCompleted) && row.State is not HostSetState.Completed)
             {
                 // The plugin records a completion it reports through the catalog itself; this covers one it could not.
                 session.Catalog.MarkFailed(row.SetId, "The host reported that it could not store the set.");
@@ -135,6 +137,34 @@ internal static class BackupCommands
             }
 
             return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    public static Command Abandon(CliEnvironment env)
+    {
+        var set = new Argument<string>("SET-ID") { Description = "A staged set (backed up with --no-complete) to give up on." };
+        var json = CliApp.JsonOption();
+        var cmd = new Command("abandon", "End a staged set without success: every log is kept, the target is released, the set is recorded as failed.") { set, json };
+        CliApp.Handle(cmd, env, async (parse, session, ct) =>
+        {
+            var row = session.Catalog.Find(parse.GetValue(set)!);
+            if (row is null)
+            {
+                return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"No set '{parse.GetValue(set)}' in catalog '{session.Catalog.DatabasePath}'."));
+            }
+
+            var result = await session.Plugin.Plugin.AbandonBackupAsync(row.SetId, ct);
+            if (parse.GetValue(json))
+            {
+                await JsonOut.WriteAsync(env.Out, result, ContractJsonContext.Default.CompletionResult);
+            }
+            else
+            {
+                ResultView.Truncation(env, result.Truncation);
+            }
+
+            return result.Error is { } e ? await CliApp.ReportAsync(env, e) : ExitCodes.Ok;
         });
         return cmd;
     }

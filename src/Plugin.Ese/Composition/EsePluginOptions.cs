@@ -23,7 +23,10 @@ internal sealed class EsePluginOptions
     /// <summary>VSS requester (<c>EsePlugin:Vss</c>).</summary>
     public VssSourceOptions Vss { get; set; } = new();
 
-    /// <summary>Directory for the plugin's own state (the VSS snapshot journal when the host keeps none).</summary>
+    /// <summary>
+    /// Directory for the plugin's own state: the journal of staged sets (<c>sets/</c>) and the VSS snapshot journal when
+    /// the host keeps none. Default: <c>esebackup</c> in the user's local application data folder.
+    /// </summary>
     public string? StateDirectory { get; set; }
 
     /// <summary>Every problem with the bound values, each naming its setting.</summary>
@@ -38,6 +41,11 @@ internal sealed class EsePluginOptions
         if (Engine.BufferCount is < 3 or > 64)
         {
             problems.Add($"EsePlugin:Engine:BufferCount must be between 3 and 64 (is {Engine.BufferCount}).");
+        }
+
+        if (Engine.StagedSetLease < TimeSpan.FromMinutes(1) || Engine.StagedSetLease > TimeSpan.FromDays(365))
+        {
+            problems.Add($"EsePlugin:Engine:StagedSetLease must be between 00:01:00 and 365.00:00:00 (is {Engine.StagedSetLease}).");
         }
 
         if (FileSet.MaxDepth is < 0 or > 64)

@@ -80,8 +80,11 @@ public sealed class CliInProcessInstanceTests : IDisposable
 
         await _cli.RunExpectingAsync(ExitCodes.Ok, "verify-set", fullId);
         await _cli.RunExpectingAsync(ExitCodes.Ok, "verify-set", incId);
-        var completeAgain = await _cli.RunExpectingAsync(ExitCodes.Failed, "complete", fullId, "--succeeded");
-        Assert.Contains("AlreadyCompleted", completeAgain.Error, StringComparison.Ordinal);
+        // The first verdict wins: the same verdict again prints the recorded report, the other one is refused.
+        var completeAgain = await _cli.RunExpectingAsync(ExitCodes.Ok, "complete", fullId, "--succeeded");
+        Assert.Contains("DoneByEngine", completeAgain.Out, StringComparison.Ordinal);
+        var conflicting = await _cli.RunExpectingAsync(ExitCodes.Failed, "complete", fullId, "--failed");
+        Assert.Contains("AlreadyCompleted", conflicting.Error, StringComparison.Ordinal);
 
         // Files only: the layout ESE's restore expects, and every file verifies.
         var files = _scratch.Combine("restore-files");
