@@ -15,7 +15,7 @@ public static class ContractVersion
     public const string Id = "EseBackupPlugin.Contract";
 
     /// <summary>The version of the contract this assembly defines.</summary>
-    public static Version Current { get; } = new(1, 0);
+    public static Version Current { get; } = new(1, 1);
 
     /// <summary>Contract versions this assembly can serve (one per major version still honoured).</summary>
     public static IReadOnlyList<Version> Supported { get; } = [Current];

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Catalog;
+using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Files;
 using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Progress;
@@ -10,7 +11,9 @@ using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Composition;
 using EseBackupPlugin.Ese.Engine;
 using EseBackupPlugin.Ese.Engine.Copy;
+using EseBackupPlugin.Ese.Engine.Locking;
 using EseBackupPlugin.Ese.Engine.FormatBinding;
+using EseBackupPlugin.Ese.Engine.Progress;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Engine.Restore;
 using EseBackupPlugin.Ese.Engine.Staging;
@@ -31,7 +34,7 @@ namespace EseBackupPlugin.Ese;
 /// options, builds the sources (file sets everywhere; esent.dll instances and VSS writers where usable),
 /// the one engine they share, and the verification, restore and sample services.
 /// </summary>
-public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
+public sealed class EsePlugin : IBackupPlugin, IStreamingBackupPlugin, ISampleTargetProvider
 {
     /// <summary>The plugin id, as in plugin.json.</summary>
     public const string PluginId = "esebackup.ese";
@@ -44,6 +47,7 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
     private readonly EseFileVerifierService _fileVerifier = new();
     private readonly IBackupCatalog _catalog;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private int _disposed;
 
     /// <summary>Creates the plugin. The host passes its logging, the plugin's configuration section and its catalog.</summary>
@@ -67,6 +71,7 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
         var logs = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = logs.CreateLogger<EsePlugin>();
         _catalog = catalog ?? new InMemoryBackupCatalog();
+        _time = time;
         Options = options;
 
         var esent = new EsentInstanceSource(options.EsentInstances, logs.CreateLogger<EsentInstanceSource>(), time);
@@ -76,7 +81,13 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
         var guarded = new GuardedCatalog(_catalog);
         _sources =
         [
-            new FileSetSource(FormatFileProbe.Instance, options.FileSet, guarded, time, logs.CreateLogger<FileSetSource>()),
+            new FileSetSource(
+                FormatFileProbe.Instance,
+                options.FileSet,
+                guarded,
+                time,
+                logs.CreateLogger<FileSetSource>(),
+                new FileSetLocationMemory(Path.Combine(StateDirectory(options), "file-set-locations.txt"), time, logs.CreateLogger<FileSetLocationMemory>())),
             esent,
             vss,
         ];
@@ -148,9 +159,12 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
         {
-            // The last backup is a courtesy of discovery; a failing catalog must not hide the target.
-            _logger.LogWarning(ex, "The host's catalog could not give the chain of {TargetId}.", target.Id);
-            return target;
+            // The target exists whatever the catalog says; the host learns that its last backup could not be read.
+            _logger.LogWarning(ex, "The host's catalog could not read the chain of target {TargetId}.", target.Id);
+            return target with
+            {
+                Warnings = [.. target.Warnings, new PluginError(ErrorCodes.CatalogFailure, $"The host's catalog could not read the backup chain of target {target.Id}: {ex.Message}.") { TargetId = target.Id }],
+            };
         }
 
         if (chain.Count == 0)
@@ -164,7 +178,19 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
 
     /// <inheritdoc />
     public Task<BackupResult> BackupAsync(BackupRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
-        => _engine.BackupAsync(request, progress, cancellationToken);
+        => ProgressPump.RunAsync(progress, _time, p => _engine.BackupAsync(request, p, cancellationToken));
+
+    /// <inheritdoc />
+    public Task<BackupResult> BackupToStreamAsync(BackupRequest request, Stream destination, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        if (!destination.CanWrite)
+        {
+            throw new ArgumentException("The destination stream is not writable.", nameof(destination));
+        }
+
+        return _engine.BackupAsync(request, new SetStream(destination, destination is FileStream fs && Path.IsPathRooted(fs.Name) ? fs.Name : "the tar stream"), progress, cancellationToken);
+    }
 
     /// <inheritdoc />
     public Task<CompletionResult> CompleteBackupAsync(CompletionRequest request, CancellationToken cancellationToken = default)
@@ -176,11 +202,11 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
 
     /// <inheritdoc />
     public Task<VerifySetResult> VerifySetAsync(VerifySetRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
-        => _setVerifier.VerifyAsync(request, progress, cancellationToken);
+        => ProgressPump.RunAsync(progress, _time, p => _setVerifier.VerifyAsync(request, p, cancellationToken));
 
     /// <inheritdoc />
     public Task<RestoreResult> RestoreAsync(RestoreRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
-        => _restore.RestoreAsync(request, progress, cancellationToken);
+        => ProgressPump.RunAsync(progress, _time, p => _restore.RestoreAsync(request, p, cancellationToken));
 
     /// <inheritdoc />
     public Task<FileInspection> InspectFileAsync(string path, CancellationToken cancellationToken = default)
@@ -188,7 +214,7 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
 
     /// <inheritdoc />
     public Task<FileVerificationReport> VerifyFilesAsync(VerifyFilesRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
-        => _fileVerifier.VerifyAsync(request, progress, cancellationToken);
+        => ProgressPump.RunAsync(progress, _time, p => _fileVerifier.VerifyAsync(request, p, cancellationToken));
 
     /// <inheritdoc />
     public Task<SampleTarget> CreateSampleTargetAsync(SampleTargetRequest request, CancellationToken cancellationToken = default)
@@ -233,7 +259,14 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
         return options;
     }
 
-    /// <summary>The plugin's state directory: <c>EsePlugin:StateDirectory</c>, else <c>esebackup</c> in local application data.</summary>
+    /// <summary>
+    /// The plugin's own state (remembered target locations, the VSS snapshot journal when the host keeps none):
+    /// <c>EsePlugin:StateDirectory</c>, else <c>esebackup-state</c> beside the lock directory, which every process of
+    /// one installation already shares (the per-user application-data folder differed between a service and an
+    /// operator running the CLI, so neither saw what the other discovered).
+    /// </summary>
     internal static string StateDirectory(EsePluginOptions options) =>
-        options.StateDirectory ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create) is { Length: > 0 } local ? local : Path.GetTempPath(), "esebackup");
+        options.StateDirectory is { Length: > 0 } configured
+            ? Path.GetFullPath(configured)
+            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.Engine.LockDirectory ?? TargetLockManager.DefaultDirectory).TrimEnd(Path.DirectorySeparatorChar)) ?? Path.GetTempPath(), "esebackup-state");
 }

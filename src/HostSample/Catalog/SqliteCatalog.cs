@@ -17,7 +17,7 @@ namespace EseBackupPlugin.HostSample.Catalog;
 internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisposable
 {
     /// <summary>Schema version stored in <c>PRAGMA user_version</c>.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     private readonly string _connectionString;
     private readonly Lock _gate = new();
@@ -25,6 +25,7 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     public SqliteCatalog(string databasePath)
     {
         DatabasePath = Path.GetFullPath(databasePath);
+        Root = Path.GetDirectoryName(DatabasePath)!;
         Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
         _connectionString = new SqliteConnectionStringBuilder
         {
@@ -37,6 +38,9 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     }
 
     public string DatabasePath { get; }
+
+    /// <summary>The repository the catalog lives in: set paths inside it are stored relative to it, so it can be moved.</summary>
+    public string Root { get; }
 
     private SqliteConnection Open()
     {
@@ -94,8 +98,73 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
                 """);
         }
 
+        if (version < 2)
+        {
+            // Version 2: the product's own id for a set (restic snapshot, borg archive, Bacula job), and set paths
+            // relative to the repository (rows written by version 1 held absolute ones).
+            Execute(c, tx, "ALTER TABLE sets ADD COLUMN external_ref TEXT; PRAGMA user_version = 2;");
+            RelativizeSetPaths(c, tx);
+        }
+
         tx.Commit();
     }
+
+    /// <summary>
+    /// Rewrites absolute set paths of sets stored in this repository as relative ones: a path under <see cref="Root"/>,
+    /// or one that ends in <c>sets/&lt;set id&gt;</c> (the repository's own layout, written where the repository used to be).
+    /// Paths elsewhere (<c>backup --out DIR</c>) stay absolute.
+    /// </summary>
+    private void RelativizeSetPaths(SqliteConnection c, SqliteTransaction tx)
+    {
+        var rows = new List<(string Id, string Path)>();
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = "SELECT set_id, set_path FROM sets WHERE set_path IS NOT NULL";
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                rows.Add((r.GetString(0), r.GetString(1)));
+            }
+        }
+
+        foreach (var (id, path) in rows)
+        {
+            var relative = StoredForm(path);
+            if (relative is not null && Path.IsPathRooted(relative) && IsRepositoryLayout(relative, id))
+            {
+                relative = "sets/" + id;
+            }
+
+            if (relative != path)
+            {
+                Execute(c, tx, "UPDATE sets SET set_path = $p WHERE set_id = $id", ("$p", relative), ("$id", id));
+            }
+        }
+    }
+
+    /// <summary>A path ending in <c>sets/&lt;set id&gt;</c>: where a repository stores its sets, wherever it was then.</summary>
+    private static bool IsRepositoryLayout(string path, string setId) =>
+        Path.TrimEndingDirectorySeparator(path).EndsWith(Path.DirectorySeparatorChar + Path.Combine("sets", setId), StringComparison.Ordinal);
+
+    /// <summary>How a set path is stored: relative (forward slashes) when it is in this repository, else absolute.</summary>
+    private string? StoredForm(string? path)
+    {
+        if (path is null || !Path.IsPathRooted(path))
+        {
+            return path;
+        }
+
+        var full = Path.GetFullPath(path);
+        var relative = Path.GetRelativePath(Root, full);
+        return !relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relative)
+            ? relative.Replace(Path.DirectorySeparatorChar, '/')
+            : full;
+    }
+
+    /// <summary>A stored set path as a full path: relative ones are resolved against <see cref="Root"/>.</summary>
+    private string? Resolve(string? stored) =>
+        stored is null ? null : Path.IsPathRooted(stored) ? stored : Path.GetFullPath(Path.Combine(Root, stored.Replace('/', Path.DirectorySeparatorChar)));
 
     // ---- The plugin's port ------------------------------------------------------------------------
 
@@ -196,11 +265,44 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     /// <summary>Records that the host stored a staged set at <paramref name="setPath"/>.</summary>
     public void MarkStored(string setId, string setPath) => WithTransaction((c, tx) => Execute(c, tx,
         "UPDATE sets SET state = 'Stored', stored_at = $at, set_path = $p WHERE set_id = $id AND state = 'Staged'",
-        ("$at", Iso(DateTimeOffset.UtcNow)), ("$p", setPath), ("$id", setId)));
+        ("$at", Iso(DateTimeOffset.UtcNow)), ("$p", StoredForm(setPath)), ("$id", setId)));
+
+    /// <summary>
+    /// Records that a staged set went outside the repository for another product to store: a directory
+    /// (<paramref name="setPath"/>) or a tar stream (<see langword="null"/>). Completion is pending.
+    /// </summary>
+    public void MarkExported(string setId, string? setPath) => WithTransaction((c, tx) => Execute(c, tx,
+        "UPDATE sets SET state = 'Exported', stored_at = $at, set_path = $p WHERE set_id = $id AND state = 'Staged'",
+        ("$at", Iso(DateTimeOffset.UtcNow)), ("$p", StoredForm(setPath)), ("$id", setId)));
+
+    /// <summary>Records the storing product's own id of the set (restic snapshot, borg archive, Bacula job id).</summary>
+    public bool SetExternalRef(string setId, string externalRef) => WithTransaction((c, tx) => Execute(c, tx,
+        "UPDATE sets SET external_ref = $r WHERE set_id = $id", ("$r", externalRef), ("$id", setId))) > 0;
+
+    /// <summary>
+    /// Records an existing set found on disk (<c>catalog import</c>) as stored and restorable. It joins no chain: whether
+    /// it was ever completed is not in its manifest. Returns false when the catalog already knows the set.
+    /// </summary>
+    public bool Import(BackupManifest manifest, string setPath)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return WithTransaction((c, tx) => Execute(c, tx, """
+            INSERT INTO sets (set_id, target_id, target_name, kind, state, chain_id, previous_set_id, sequence, started_at, staged_at, stored_at, set_path, manifest_json)
+            VALUES ($id, $target, $name, $kind, 'Stored', $chain, $prev, $seq, $start, $at, $now, $p, $m)
+            ON CONFLICT(set_id) DO NOTHING
+            """,
+            ("$id", manifest.SetId), ("$target", manifest.Target.Id), ("$name", manifest.Target.DisplayName),
+            ("$kind", manifest.Kind.ToString()), ("$chain", manifest.Chain.ChainId), ("$prev", manifest.Chain.PreviousSetId),
+            ("$seq", manifest.Chain.Sequence), ("$start", Iso(manifest.StartedAt)), ("$at", Iso(manifest.FinishedAt)),
+            ("$now", Iso(DateTimeOffset.UtcNow)), ("$p", StoredForm(setPath)), ("$m", ManifestText(manifest)))) > 0;
+    }
+
+    /// <summary>Forgets a set (prune).</summary>
+    public void Delete(string setId) => WithTransaction((c, tx) => Execute(c, tx, "DELETE FROM sets WHERE set_id = $id", ("$id", setId)));
 
     /// <summary>Records a failure of a run.</summary>
     public void MarkFailed(string setId, string error) => WithTransaction((c, tx) => Execute(c, tx,
-        "UPDATE sets SET state = 'Failed', error = $e, completed_at = $at WHERE set_id = $id AND state IN ('Running', 'Staged', 'Stored')",
+        "UPDATE sets SET state = 'Failed', error = $e, completed_at = $at WHERE set_id = $id AND state IN ('Running', 'Staged', 'Stored', 'Exported')",
         ("$e", error), ("$at", Iso(DateTimeOffset.UtcNow)), ("$id", setId)));
 
     /// <summary>
@@ -370,7 +472,7 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
         cmd.CommandText = """
             SELECT set_id, target_id, target_name, kind, state, chain_id, previous_set_id, sequence, started_at,
                    staged_at, stored_at, completed_at, set_path, manifest_json, truncation_json, error, owner_pid,
-                   owner_started
+                   owner_started, external_ref
             FROM sets
             """ + " " + where;
         foreach (var (name, value) in args)
@@ -395,25 +497,33 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
                 Time(r, 9),
                 Time(r, 10),
                 Time(r, 11),
-                Str(r, 12),
+                Resolve(Str(r, 12)),
                 Str(r, 13) is { } m ? ManifestJson.Deserialize(System.Text.Encoding.UTF8.GetBytes(m), $"{DatabasePath}#{r.GetString(0)}") : null,
                 Str(r, 14) is { } t ? JsonSerializer.Deserialize(t, ContractJsonContext.Default.TruncationReport) : null,
                 Str(r, 15),
                 r.IsDBNull(16) ? null : r.GetInt32(16),
-                Time(r, 17)));
+                Time(r, 17),
+                Str(r, 18)));
         }
 
         return rows;
     }
 
-    private void WithTransaction(Action<SqliteConnection, SqliteTransaction> work)
+    private void WithTransaction(Action<SqliteConnection, SqliteTransaction> work) => WithTransaction((c, tx) =>
+    {
+        work(c, tx);
+        return 0;
+    });
+
+    private T WithTransaction<T>(Func<SqliteConnection, SqliteTransaction, T> work)
     {
         lock (_gate)
         {
             using var c = Open();
             using var tx = c.BeginTransaction();
-            work(c, tx);
+            var result = work(c, tx);
             tx.Commit();
+            return result;
         }
     }
 

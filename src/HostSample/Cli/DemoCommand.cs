@@ -69,7 +69,7 @@ internal static class DemoCommand
             Say($"   target {Markup.Escape(target.Id)}: {Markup.Escape(target.DisplayName)}, logs {Markup.Escape(string.Join(", ", target.Logs?.Present.Select(r => r.ToString()) ?? []))}");
 
             Say("[bold]3. Full backup[/] (stage + verify + hash, store, complete → truncate)");
-            var full = await ProgressView.RunAsync(env, asJson, "full backup", p => HostWorkflow.BackupAsync(session, target, BackupKind.Full, null, [source], complete: true, p, ct));
+            var full = await ProgressView.RunAsync(env, asJson, "full backup", p => HostWorkflow.BackupAsync(session, target.Id, BackupKind.Full, null, [source], complete: true, p, ct));
             if (full.Error is { } fe)
             {
                 return await CliApp.ReportAsync(env, fe);
@@ -86,7 +86,7 @@ internal static class DemoCommand
             Say($"   logs now {advanced.Logs}, checkpoint at {advanced.CheckpointGeneration}");
 
             Say("[bold]5. Incremental backup[/] (new logs only)");
-            var incr = await ProgressView.RunAsync(env, asJson, "incremental backup", p => HostWorkflow.BackupAsync(session, target, BackupKind.Incremental, null, [source], complete: true, p, ct));
+            var incr = await ProgressView.RunAsync(env, asJson, "incremental backup", p => HostWorkflow.BackupAsync(session, target.Id, BackupKind.Incremental, null, [source], complete: true, p, ct));
             if (incr.Error is { } ie)
             {
                 return await CliApp.ReportAsync(env, ie);
@@ -119,7 +119,7 @@ internal static class DemoCommand
 
             if (asJson)
             {
-                await JsonOut.WriteAsync(env.Out, new DemoOutput(work, sample, target.Id, full, advanced, incr, verifyIncr, restore, match), HostJsonContext.Default.DemoOutput);
+                await JsonOut.WriteAsync(env, new DemoOutput(work, sample, target.Id, full, advanced, incr, verifyIncr, restore, match), HostJsonContext.Default.DemoOutput);
             }
             else
             {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EseBackupPlugin.HostSample.Output;
+using EseBackupPlugin.HostSample.Plugins;
 using Spectre.Console;
 
 namespace EseBackupPlugin.HostSample.Cli;
@@ -10,9 +11,15 @@ internal static class PluginCommands
     public static Command Plugins(CliEnvironment env)
     {
         var json = CliApp.JsonOption();
-        var cmd = new Command("plugins", "Load the plugin named by plugin.json and show its identity and capabilities.") { json };
+        var bundle = new Option<string?>("--plugin-dir") { Description = "Check a plugin bundle folder instead (plugin.json, entry type, contract, references, no shared assembly shipped)." };
+        var cmd = new Command("plugins", "Load the plugin named by plugin.json and show its identity and capabilities.") { json, bundle };
         CliApp.Handle(cmd, env, async (parse, session, ct) =>
         {
+            if (parse.GetValue(bundle) is { } dir)
+            {
+                return await ValidateBundleAsync(env, dir, parse.GetValue(json));
+            }
+
             var loaded = session.Plugin;
             var info = loaded.Plugin.Info;
             var listing = new PluginListing(
@@ -27,7 +34,7 @@ internal static class PluginCommands
                 info);
             if (parse.GetValue(json))
             {
-                await JsonOut.WriteAsync(env.Out, listing, HostJsonContext.Default.PluginListing);
+                await JsonOut.WriteAsync(env, listing, HostJsonContext.Default.PluginListing);
                 return ExitCodes.Ok;
             }
 
@@ -51,5 +58,28 @@ internal static class PluginCommands
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    private static async Task<int> ValidateBundleAsync(CliEnvironment env, string directory, bool json)
+    {
+        var report = BundleValidator.Validate(directory);
+        if (json)
+        {
+            await JsonOut.WriteAsync(env, report, HostJsonContext.Default.BundleReport);
+        }
+        else
+        {
+            env.Console.MarkupLine($"plugin bundle {Markup.Escape(report.Directory)}");
+            var table = new Table().AddColumns("check", "result", "detail");
+            foreach (var c in report.Checks)
+            {
+                table.AddRow(c.Name, c.Passed ? "[green]ok[/]" : "[red]FAILED[/]", Markup.Escape(c.Detail));
+            }
+
+            env.Console.Write(table);
+            env.Console.MarkupLine(report.Valid ? "The bundle is valid: a host can load it as it is." : "[red]The bundle is not valid.[/]");
+        }
+
+        return report.Valid ? ExitCodes.Ok : ExitCodes.PluginLoad;
     }
 }

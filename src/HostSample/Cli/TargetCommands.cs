@@ -31,7 +31,7 @@ internal static class TargetCommands
             var targets = await HostWorkflow.DiscoverAsync(session, request, ct);
             if (parse.GetValue(json))
             {
-                await JsonOut.WriteAsync(env.Out, targets, ContractJsonContext.Default.ListBackupTarget);
+                await JsonOut.WriteAsync(env, targets, ContractJsonContext.Default.ListBackupTarget);
                 return ExitCodes.Ok;
             }
 
@@ -47,7 +47,9 @@ internal static class TargetCommands
                 var logs = t.Logs is null ? "-" : string.Join(", ", t.Logs.Present.Select(r => r.ToString())) + (t.Logs.Missing.Count > 0 ? $" (missing {string.Join(", ", t.Logs.Missing)})" : string.Empty) + (t.Logs.CircularLogging ? " circular" : string.Empty);
                 var dbs = string.Join("\n", t.Databases.Select(d => $"{Path.GetFileName(d.Path)} {d.State} {d.PageSize / 1024}K" + (d.RequiredLogRange is { } r ? $" needs {r}" : string.Empty)));
                 var last = t.LastBackup is { } lb ? $"{lb.Kind} {lb.CompletedAt?.ToString("u", CultureInfo.InvariantCulture)} {lb.SetId}" : "-";
-                table.AddRow(Markup.Escape(t.Id), t.Kind.ToString(), Markup.Escape(t.DisplayName), Markup.Escape(dbs), Markup.Escape(logs), string.Join(",", t.SupportedBackupKinds), Markup.Escape(last));
+                // The location tells apart two copies of one log stream, whose ids differ only in a location hash.
+                var name = t.Location is { } where && where != t.DisplayName ? $"{t.DisplayName}\n{where}" : t.DisplayName;
+                table.AddRow(Markup.Escape(t.Id), t.Kind.ToString(), Markup.Escape(name), Markup.Escape(dbs), Markup.Escape(logs), string.Join(",", t.SupportedBackupKinds), Markup.Escape(last));
             }
 
             env.Console.Write(table);

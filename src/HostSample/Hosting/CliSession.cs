@@ -44,7 +44,8 @@ internal sealed class CliSession : IAsyncDisposable
         LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b
             .SetMinimumLevel(level)
             .AddProvider(new TextWriterLoggerProvider(error)));
-        var repository = new BackupRepository(Settings.Repository); // only paths: nothing is created yet
+        var repository = new BackupRepository(Settings.Repository!); // only paths: nothing is created yet
+        StateDirectory = Settings.StateDirectory ?? Path.Combine(repository.Root, "state");
         _repository = new Lazy<BackupRepository>(() =>
         {
             repository.EnsureCreated();
@@ -63,6 +64,9 @@ internal sealed class CliSession : IAsyncDisposable
     public ILoggerFactory LoggerFactory { get; }
 
     public BackupRepository Repository => _repository.Value;
+
+    /// <summary>Where hooks remember pending sets (not created until a hook writes there).</summary>
+    public string StateDirectory { get; }
 
     public SqliteCatalog Catalog => _catalog.Value;
 

@@ -32,11 +32,12 @@ internal static class HostWorkflow
     }
 
     /// <summary>
-    /// Resolves a target given as a directory (exactly one target must be found in it) or as an id (or a
-    /// unique id prefix), looking in the configured roots, <paramref name="extraPaths"/> and where the
-    /// catalog last saw the target.
+    /// Resolves a target given as a directory (exactly one target must be found in it) or as an id (or a unique id
+    /// prefix), looking in the configured roots, <paramref name="extraPaths"/> and where the catalog last saw the
+    /// target. An id none of those places holds is passed on as it is: the plugin remembers where it discovered its
+    /// targets (a <c>discover --path DIR</c> of an earlier run), so it may still know it.
     /// </summary>
-    public static async Task<(BackupTarget? Target, IReadOnlyList<string> SearchPaths, string? Problem)> ResolveTargetAsync(
+    public static async Task<ResolvedTarget> ResolveTargetAsync(
         CliSession session, string targetArgument, IReadOnlyList<string> extraPaths, CancellationToken ct)
     {
         if (Directory.Exists(targetArgument))
@@ -46,9 +47,9 @@ internal static class HostWorkflow
             var inDir = found.Where(t => t.Location is not null && IsUnder(t.Location, dir)).ToList();
             return inDir.Count switch
             {
-                1 => (inDir[0], [dir], null),
-                0 => (null, [], $"No ESE file set found in '{dir}'."),
-                _ => (null, [], $"'{dir}' holds {inDir.Count} targets; name one by id: {string.Join(", ", inDir.Select(t => t.Id))}."),
+                1 => new ResolvedTarget(inDir[0].Id, inDir[0], [dir], null),
+                0 => new ResolvedTarget(targetArgument, null, [], new PluginError(ErrorCodes.TargetNotFound, $"No ESE file set found in '{dir}'.") { File = dir }),
+                _ => new ResolvedTarget(targetArgument, null, [], new PluginError(ErrorCodes.InvalidParameter, $"'{dir}' holds {inDir.Count} targets; name one by id: {Describe(inDir)}.") { File = dir }),
             };
         }
 
@@ -70,11 +71,16 @@ internal static class HostWorkflow
 
         return matches.Count switch
         {
-            1 => (matches[0], paths, null),
-            0 => (null, paths, $"No target '{targetArgument}' found (searched the configured roots{(paths.Count > 0 ? " and " + string.Join(", ", paths) : string.Empty)}). Run 'esebackup discover --path DIR'."),
-            _ => (null, paths, $"'{targetArgument}' matches {matches.Count} targets: {string.Join(", ", matches.Select(t => t.Id))}."),
+            1 => new ResolvedTarget(matches[0].Id, matches[0], paths, null),
+            0 => new ResolvedTarget(targetArgument, null, paths, null),
+            _ => new ResolvedTarget(targetArgument, null, paths, new PluginError(
+                ErrorCodes.InvalidParameter,
+                $"'{targetArgument}' matches {matches.Count} targets: {Describe(matches)}. Name one by its full id.")),
         };
     }
+
+    private static string Describe(IEnumerable<BackupTarget> targets) =>
+        string.Join(", ", targets.Select(t => t.Location is { } l ? $"{t.Id} (at '{l}')" : t.Id));
 
     private static bool IsUnder(string path, string dir)
     {
@@ -87,11 +93,8 @@ internal static class HostWorkflow
     /// The backup kind when the user names none: copy for VSS writer targets (issue 6: a full or incremental makes the
     /// application's writer truncate its logs, which another backup product may rely on), full for every other target.
     /// </summary>
-    public static BackupKind DefaultKind(BackupTarget target)
-    {
-        ArgumentNullException.ThrowIfNull(target);
-        return target.Kind == TargetKind.VssWriter ? BackupKind.Copy : BackupKind.Full;
-    }
+    public static BackupKind DefaultKind(BackupTarget? target) =>
+        target?.Kind == TargetKind.VssWriter ? BackupKind.Copy : BackupKind.Full; // an id only the plugin knows is a file set
 
     /// <summary>
     /// True when only the process that staged the set can complete it (the plugin's live session truncates in
@@ -116,39 +119,68 @@ internal static class HostWorkflow
     }
 
     /// <summary>Phase one, storage and (unless <paramref name="complete"/> is false) phase two.</summary>
-    public static async Task<BackupOutput> BackupAsync(
+    public static Task<BackupOutput> BackupAsync(
         CliSession session,
-        BackupTarget target,
+        string targetId,
         BackupKind kind,
         string? strategy,
         IReadOnlyList<string> searchPaths,
         bool complete,
         IProgress<OperationProgress>? progress,
         CancellationToken ct)
+        => BackupAsync(session, targetId, kind, strategy, searchPaths, complete ? SetDestination.RepositoryCompleted : SetDestination.Repository, progress, ct);
+
+    /// <summary>
+    /// Phase one into <paramref name="destination"/>. Into the repository: stored, then completed when asked. Into a
+    /// directory of the caller's or a tar stream: left pending (exported) for the product that stores it to report.
+    /// </summary>
+    public static async Task<BackupOutput> BackupAsync(
+        CliSession session,
+        string targetId,
+        BackupKind kind,
+        string? strategy,
+        IReadOnlyList<string> searchPaths,
+        SetDestination destination,
+        IProgress<OperationProgress>? progress,
+        CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(destination);
         RecoverAbandonedRuns(session);
         var plugin = session.Plugin.Plugin;
+        if (destination.Stream is not null && plugin is not IStreamingBackupPlugin)
+        {
+            return new BackupOutput(string.Empty, "failed", null, null, null, new PluginError(
+                ErrorCodes.PlatformNotSupported, $"Plugin '{plugin.Info.Id}' cannot write a set as a stream (it does not implement IStreamingBackupPlugin in this process model); use --out DIR."));
+        }
+
         var setId = NewSetId();
-        session.Catalog.BeginRun(setId, target.Id, kind);
+        session.Catalog.BeginRun(setId, targetId, kind);
+        var request = new BackupRequest(targetId, kind, destination.Directory ?? session.Repository.StagingDirectory)
+        {
+            SetId = setId,
+            CreateStagingDirectory = true,
+            Strategy = strategy,
+            SearchPaths = searchPaths,
+        };
 
         BackupResult result;
         try
         {
-            result = await plugin.BackupAsync(
-                new BackupRequest(target.Id, kind, session.Repository.StagingDirectory)
-                {
-                    SetId = setId,
-                    CreateStagingDirectory = true,
-                    Strategy = strategy,
-                    SearchPaths = searchPaths,
-                },
-                progress,
-                ct);
+            result = destination.Stream is { } stream
+                ? await ((IStreamingBackupPlugin)plugin).BackupToStreamAsync(request, stream, progress, ct)
+                : await plugin.BackupAsync(request, progress, ct);
         }
         catch (OperationCanceledException)
         {
             session.Catalog.MarkFailed(setId, "Cancelled.");
             throw;
+        }
+
+        if (result.Succeeded && result.Manifest is not null && !destination.IntoRepository)
+        {
+            // Phase one is done and the set is somewhere the host does not keep: the product that stores it reports.
+            session.Catalog.MarkExported(setId, result.SetDirectory);
+            return new BackupOutput(setId, "exported", result.SetDirectory, result.Manifest, result.EngineTruncation, null);
         }
 
         if (!result.Succeeded || result.Manifest is null || result.SetDirectory is null)
@@ -172,7 +204,7 @@ internal static class HostWorkflow
             return new BackupOutput(setId, "failed", null, result.Manifest, failed.Truncation, new PluginError(ErrorCodes.DiskIO, $"Storing set {setId} in the repository failed: {ex.Message}"));
         }
 
-        if (!complete)
+        if (!destination.Complete)
         {
             return new BackupOutput(setId, "stored", stored, result.Manifest, result.EngineTruncation, null);
         }
@@ -181,3 +213,23 @@ internal static class HostWorkflow
         return new BackupOutput(setId, completion.Error is null ? "completed" : "stored", stored, result.Manifest, completion.Truncation, completion.Error);
     }
 }
+
+/// <summary>Where <c>backup</c> puts a set.</summary>
+/// <param name="Directory">A directory of the caller's (<c>--out DIR</c>): the set appears there as <c>&lt;set id&gt;/</c>.</param>
+/// <param name="Stream">A tar stream (<c>--out -</c>).</param>
+/// <param name="Complete">Into the repository only: complete right after storing.</param>
+internal sealed record SetDestination(string? Directory, Stream? Stream, bool Complete)
+{
+    public static SetDestination Repository { get; } = new(null, null, false);
+
+    public static SetDestination RepositoryCompleted { get; } = new(null, null, true);
+
+    public bool IntoRepository => Directory is null && Stream is null;
+}
+
+/// <summary>A target as the command line named it.</summary>
+/// <param name="Id">The id to back up.</param>
+/// <param name="Target">The target, when the host's own discovery found it (else only the plugin may know the id).</param>
+/// <param name="SearchPaths">Where the host looked, passed on to the plugin.</param>
+/// <param name="Error">Why the argument names no single target.</param>
+internal sealed record ResolvedTarget(string Id, BackupTarget? Target, IReadOnlyList<string> SearchPaths, PluginError? Error);

@@ -8,20 +8,11 @@ namespace EseBackupPlugin.HostSample.Plugins;
 /// <c>.deps.json</c>), so two plugins may carry different versions of a library. Only the assemblies whose
 /// types cross the boundary are shared with the host: the contract, and the Microsoft.Extensions
 /// abstractions the entry type's constructor receives (logging, configuration, DI). Sharing them is what
-/// makes the host's <c>ILoggerFactory</c> the same type as the one the plugin asks for.
+/// makes the host's <c>ILoggerFactory</c> the same type as the one the plugin asks for. The list is the
+/// contract's own (<see cref="Abstractions.SharedAssemblies"/>), so host, bundle check and docs cannot disagree.
 /// </summary>
 internal sealed class PluginLoadContext : AssemblyLoadContext
 {
-    /// <summary>Assemblies resolved from the host, never from the plugin folder.</summary>
-    public static readonly IReadOnlySet<string> SharedAssemblies = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-    {
-        typeof(Abstractions.IBackupPlugin).Assembly.GetName().Name!,
-        "Microsoft.Extensions.Logging.Abstractions",
-        "Microsoft.Extensions.Configuration.Abstractions",
-        "Microsoft.Extensions.DependencyInjection.Abstractions",
-        "Microsoft.Extensions.Primitives",
-    };
-
     private readonly AssemblyDependencyResolver _resolver;
 
     public PluginLoadContext(string pluginAssemblyPath)
@@ -32,7 +23,7 @@ internal sealed class PluginLoadContext : AssemblyLoadContext
 
     protected override Assembly? Load(AssemblyName assemblyName)
     {
-        if (assemblyName.Name is { } name && SharedAssemblies.Contains(name))
+        if (assemblyName.Name is { } name && Abstractions.SharedAssemblies.IsShared(name))
         {
             // Returning null defers to the default context: host and plugin see one copy of the type.
             return null;

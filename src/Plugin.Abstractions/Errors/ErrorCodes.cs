@@ -167,6 +167,18 @@ public static class ErrorCodes
     /// <summary>The host's catalog could not be read or written.</summary>
     public static ErrorCode CatalogFailure { get; } = Own(nameof(CatalogFailure), ErrorCategory.Io, transient: true);
 
+    /// <summary>
+    /// The out-of-process worker running the plugin exited (crashed or was killed) while a call was pending. Nothing
+    /// was truncated; the partial set is removed by the next worker. Retrying with a new worker may succeed.
+    /// </summary>
+    public static ErrorCode WorkerExited { get; } = Own(nameof(WorkerExited), ErrorCategory.Internal, transient: true);
+
+    /// <summary>
+    /// A full or copy backup found no database to copy: a set of logs and a checkpoint alone restores nothing, so it is
+    /// refused instead of stored.
+    /// </summary>
+    public static ErrorCode NoDatabasesToBackup { get; } = Own(nameof(NoDatabasesToBackup), ErrorCategory.Missing);
+
     /// <summary>Every code above, by <see cref="ErrorCode.Name"/>.</summary>
     public static FrozenDictionary<string, ErrorCode> All { get; } = typeof(ErrorCodes)
         .GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)

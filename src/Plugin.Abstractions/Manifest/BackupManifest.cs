@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using EseBackupPlugin.Abstractions.Files;
 using EseBackupPlugin.Abstractions.Targets;
 
 namespace EseBackupPlugin.Abstractions.Manifest;
@@ -139,6 +140,12 @@ public sealed record ManifestFile(string Path, FileRole Role, long Size, string 
 
     /// <summary>Checkpoint facts, for <see cref="FileRole.Checkpoint"/>.</summary>
     public CheckpointFacts? Checkpoint { get; init; }
+
+    /// <summary>
+    /// What verification noticed about this file that did not fail the backup (warnings such as bytes beyond a checkpoint's
+    /// or log's end); a file with corruption never reaches a manifest.
+    /// </summary>
+    public IReadOnlyList<Finding> Findings { get; init; } = [];
 }
 
 /// <summary>ESE facts about a database file that matter for restore.</summary>
@@ -212,5 +219,5 @@ public sealed record CheckpointFacts(long CheckpointGeneration)
 /// <param name="PagesVerified">Database pages whose checksum matched.</param>
 /// <param name="UninitializedPages">All-zero database pages (not checksummed, as ESE does).</param>
 /// <param name="LogUnitsVerified">Log segments or checksum records verified.</param>
-/// <param name="Findings">Problems found (a successful backup has none).</param>
+/// <param name="Findings">Warnings found (a successful backup has no corruption; each warning is also listed on its file).</param>
 public sealed record VerificationSummary(long FilesVerified, long PagesVerified, long UninitializedPages, long LogUnitsVerified, int Findings);

@@ -54,8 +54,17 @@ public sealed record OperationProgress(OperationKind Operation, ProgressPhase Ph
     /// <summary>The file being processed.</summary>
     public string? CurrentFile { get; init; }
 
-    /// <summary>Throughput so far, in bytes per second.</summary>
+    /// <summary>Throughput, in bytes per second, over the last few seconds (0 until it can be measured).</summary>
     public double BytesPerSecond { get; init; }
+
+    /// <summary>Seconds since the operation began. Added in contract 1.1 (0 from older plugins).</summary>
+    public double ElapsedSeconds { get; init; }
+
+    /// <summary>
+    /// Estimated seconds until the operation ends, from the bytes left and <see cref="BytesPerSecond"/>;
+    /// <see langword="null"/> while the total or the rate is unknown. Added in contract 1.1.
+    /// </summary>
+    public double? EstimatedSecondsRemaining { get; init; }
 
     /// <summary>A short note (for example the failure message on <see cref="ProgressPhase.Fail"/>).</summary>
     public string? Message { get; init; }

@@ -24,8 +24,9 @@ internal sealed class EsePluginOptions
     public VssSourceOptions Vss { get; set; } = new();
 
     /// <summary>
-    /// Directory for the plugin's own state: the journal of staged sets (<c>sets/</c>) and the VSS snapshot journal when
-    /// the host keeps none. Default: <c>esebackup</c> in the user's local application data folder.
+    /// Directory for the plugin's own state: the journal of staged sets (<c>sets/</c>), where file-set targets were
+    /// discovered (so a target id works as a handle in later runs) and the VSS snapshot journal when the host keeps none.
+    /// Default: <c>esebackup-state</c> beside the lock directory.
     /// </summary>
     public string? StateDirectory { get; set; }
 

@@ -64,43 +64,86 @@ internal sealed class BackupEngine : IAsyncDisposable
     /// <summary>The two-phase state machine (for tests and diagnostics).</summary>
     internal StagedSets Sets => _sets;
 
-    /// <summary>Finds a target by id among every source's targets.</summary>
-    public async Task<(BackupTarget? Target, IBackupSource? Source)> FindTargetAsync(string targetId, IReadOnlyList<string> searchPaths, CancellationToken ct)
+    /// <summary>
+    /// Finds a target by id among every source's targets: under <paramref name="searchPaths"/>, where the source
+    /// remembers finding it and where the host's catalog last saw it. An id that cannot be used (it names several
+    /// copies) is an error.
+    /// </summary>
+    public async Task<(BackupTarget? Target, IBackupSource? Source, PluginError? Error)> FindTargetAsync(string targetId, IReadOnlyList<string> searchPaths, CancellationToken ct)
     {
+        var (seenAt, catalogError) = await CatalogLocationsAsync(targetId, ct);
+        var paths = searchPaths.Concat(seenAt).Distinct(StringComparer.Ordinal).ToList();
         foreach (var source in _sources.Where(s => s.Capabilities.Available && s.MayOwn(targetId)))
         {
-            await foreach (var t in source.DiscoverAsync(new DiscoveryRequest { Paths = searchPaths, Kinds = [source.Kind] }, ct))
+            var found = await source.FindAsync(targetId, paths, ct);
+            if (found.Target is { } target)
             {
-                if (string.Equals(t.Id, targetId, StringComparison.Ordinal))
-                {
-                    return (t, source);
-                }
+                return (target, source, null);
+            }
+
+            if (found.Error is { } error)
+            {
+                return (null, null, error);
             }
         }
 
-        return (null, null);
+        return (null, null, catalogError);
     }
 
-    /// <summary>Phase one.</summary>
-    public async Task<BackupResult> BackupAsync(BackupRequest request, IProgress<OperationProgress>? progress, CancellationToken ct)
+    /// <summary>Where the host's catalog last saw the target (the location its newest set was made from).</summary>
+    private async Task<(IReadOnlyList<string> Locations, PluginError? Error)> CatalogLocationsAsync(string targetId, CancellationToken ct)
+    {
+        var (chain, error) = await ReadChainAsync(targetId, ct);
+        return chain is { Count: > 0 } && chain[^1].Manifest.Target.Location is { } l && Path.IsPathFullyQualified(l) && Directory.Exists(l)
+            ? ([l], null)
+            : ([], error);
+    }
+
+    /// <summary>The target's chain from the host's catalog, or a <see cref="ErrorCodes.CatalogFailure"/> naming what failed.</summary>
+    private async Task<(IReadOnlyList<CatalogEntry>? Chain, PluginError? Error)> ReadChainAsync(string targetId, CancellationToken ct)
+    {
+        try
+        {
+            return (await _catalog.GetChainAsync(targetId, ct), null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+        {
+            _logger.LogWarning(ex, "The host's catalog could not read the chain of target {TargetId}.", targetId);
+            return (null, new PluginError(ErrorCodes.CatalogFailure, $"The host's catalog could not read the backup chain of target {targetId}: {ex.Message}. Nothing was staged and no log was truncated.")
+            {
+                TargetId = targetId,
+                Details = new Dictionary<string, string>(StringComparer.Ordinal) { ["catalogCall"] = nameof(IBackupCatalog.GetChainAsync), ["exception"] = ex.GetType().Name },
+            });
+        }
+    }
+
+    /// <summary>Phase one, into a set directory in the request's staging directory.</summary>
+    public Task<BackupResult> BackupAsync(BackupRequest request, IProgress<OperationProgress>? progress, CancellationToken ct)
+        => BackupAsync(request, null, progress, ct);
+
+    /// <summary>
+    /// Phase one. With <paramref name="stream"/>, the set is written to it as a tar stream (see <see cref="TarSetTarget"/>)
+    /// and the staging directory only serves as scratch space; otherwise it is staged as a set directory.
+    /// </summary>
+    public async Task<BackupResult> BackupAsync(BackupRequest request, SetStream? stream, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         var started = _time.GetUtcNow();
         var setId = request.SetId ?? NewSetId(started);
         _logger.LogInformation("Backup {SetId}: {Kind} of target {TargetId} into {Staging} begins.", setId, request.Kind, request.TargetId, request.StagingDirectory);
 
-        var staging = Path.GetFullPath(request.StagingDirectory);
-        if (!Directory.Exists(staging))
+        if (StagingRules.CheckPath(request.StagingDirectory, request.TargetId) is { } badPath)
         {
-            if (!request.CreateStagingDirectory)
-            {
-                return Fail(new PluginError(ErrorCodes.InvalidPath, $"Staging directory '{staging}' does not exist (set CreateStagingDirectory to create it).") { File = staging, TargetId = request.TargetId });
-            }
-
-            Directory.CreateDirectory(staging);
+            return Fail(badPath);
         }
 
-        var (target, source) = await FindTargetAsync(request.TargetId, request.SearchPaths, ct);
+        var staging = Path.GetFullPath(request.StagingDirectory);
+        var (target, source, lookupError) = await FindTargetAsync(request.TargetId, request.SearchPaths, ct);
+        if (lookupError is not null && target is null)
+        {
+            return Fail(lookupError);
+        }
+
         if (target is null || source is null)
         {
             try
@@ -115,7 +158,30 @@ internal sealed class BackupEngine : IAsyncDisposable
                 return Fail(ex.Error);
             }
 
-            return Fail(new PluginError(ErrorCodes.TargetNotFound, $"Target '{request.TargetId}' was not found by any source (searched the configured locations{(request.SearchPaths.Count > 0 ? " and " + string.Join(", ", request.SearchPaths) : string.Empty)}).") { TargetId = request.TargetId });
+            return Fail(new PluginError(ErrorCodes.TargetNotFound, $"Target '{request.TargetId}' was not found by any source (searched the configured locations, where it was discovered before{(request.SearchPaths.Count > 0 ? " and " + string.Join(", ", request.SearchPaths) : string.Empty)}).") { TargetId = request.TargetId });
+        }
+
+        if (StagingRules.CheckOutsideSource(staging, target) is { } insideSource)
+        {
+            return Fail(insideSource);
+        }
+
+        if (!Directory.Exists(staging))
+        {
+            if (!request.CreateStagingDirectory)
+            {
+                return Fail(new PluginError(ErrorCodes.InvalidPath, $"Staging directory '{staging}' does not exist (set CreateStagingDirectory to create it).") { File = staging, TargetId = target.Id });
+            }
+
+            try
+            {
+                _fileSystem.CreateDirectory(staging);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                var cannot = ErrorMapping.FromWriteFailure(ex, staging, target.Id);
+                return Fail(cannot with { Message = $"Creating staging directory '{staging}' failed: {cannot.Message}" });
+            }
         }
 
         if (!source.Capabilities.BackupKinds.Contains(request.Kind) || !target.SupportedBackupKinds.Contains(request.Kind))
@@ -124,11 +190,11 @@ internal sealed class BackupEngine : IAsyncDisposable
             return Fail(new PluginError(ErrorCodes.InvalidBackup, $"A {request.Kind} backup of '{target.DisplayName}' is not possible{why}.") { TargetId = target.Id });
         }
 
-        var targetLock = _locks.TryAcquire(target.Id);
+        var targetLock = _locks.TryAcquire(target.Id, target.Location);
         if (targetLock is null && await _sets.ReleaseExpiredAsync(target.Id))
         {
             // A set staged earlier in this process outlived its lease: it was released, so this backup may proceed.
-            targetLock = _locks.TryAcquire(target.Id);
+            targetLock = _locks.TryAcquire(target.Id, target.Location);
         }
 
         if (targetLock is null)
@@ -140,13 +206,18 @@ internal sealed class BackupEngine : IAsyncDisposable
         try
         {
             _staging.RemoveLeftovers(staging);
-            var chain = await _catalog.GetChainAsync(target.Id, ct);
-            if (request.Kind == BackupKind.Incremental && chain.Count == 0)
+            var (readChain, chainError) = await ReadChainAsync(target.Id, ct);
+            if (readChain is not { } chain)
             {
-                return Fail(new PluginError(ErrorCodes.InvalidBackup, $"An incremental backup of '{target.DisplayName}' needs a completed full backup first; the catalog has none for target {target.Id}.") { TargetId = target.Id });
+                return Fail(chainError!);
             }
 
-            using var work = _staging.Begin(staging, setId);
+            if (request.Kind == BackupKind.Incremental && chain.Count == 0)
+            {
+                return Fail(new PluginError(ErrorCodes.MissingFullBackup, $"An incremental backup of '{target.DisplayName}' needs a completed full backup first; the catalog has none for target {target.Id}.") { TargetId = target.Id });
+            }
+
+            using var work = OpenTarget(staging, setId, stream);
             var start = await source.BeginAsync(new SourceBackupContext(target, request.Kind, request.Strategy, chain, setId, work.WorkDirectory) { Progress = progress }, ct);
             if (start.Session is not { } session)
             {
@@ -163,7 +234,7 @@ internal sealed class BackupEngine : IAsyncDisposable
             var sessionHandedOver = false;
             try
             {
-                var staged = await StageFilesAsync(session, target, work.WorkDirectory, progress, ct);
+                var staged = await StageFilesAsync(session, target, work, progress, ct);
                 if (staged.Error is { } stageError)
                 {
                     await session.AbortAsync(stageError);
@@ -171,12 +242,18 @@ internal sealed class BackupEngine : IAsyncDisposable
                     return Fail(stageError);
                 }
 
+                // Whatever the source planned, a full or copy without a database restores nothing: never stage one.
+                if (request.Kind != BackupKind.Incremental && !staged.Files.Any(f => f.Role == FileRole.Database))
+                {
+                    var none = new PluginError(ErrorCodes.NoDatabasesToBackup, $"The {request.Kind} backup of '{target.DisplayName}' copied no database ({staged.Files.Count} other file(s)): it would restore nothing, so it was not staged.") { TargetId = target.Id };
+                    await session.AbortAsync(none);
+                    return Fail(none);
+                }
+
                 var outcome = await session.OnStagedAsync(new StagedSetInfo(work.WorkDirectory, staged.Files, 0), ct);
                 var manifest = BuildManifest(setId, target, request.Kind, session.Strategy, chain, started, staged, outcome);
-                await WriteManifestAsync(work.WorkDirectory, manifest, ct);
-                ct.ThrowIfCancellationRequested();
-                work.Commit();
-                _logger.LogInformation("Backup {SetId}: staged {Files} files ({Bytes} bytes) in {Directory}.", setId, staged.Files.Count, staged.Bytes, work.FinalDirectory);
+                await work.PublishAsync(manifest, ct);
+                _logger.LogInformation("Backup {SetId}: staged {Files} files ({Bytes} bytes) in {Directory}.", setId, staged.Files.Count, staged.Bytes, work.SetDirectory ?? stream?.Name);
                 try
                 {
                     // The plugin's own record comes first: from here on the set is known to be ours, whatever the catalog does.
@@ -212,11 +289,23 @@ internal sealed class BackupEngine : IAsyncDisposable
                     return Fail(catalogError);
                 }
 
+                // Only now may a stream end well: its consumer must never hold a valid archive of a set nobody recorded.
+                try
+                {
+                    await work.SealAsync(ct);
+                }
+                catch
+                {
+                    // A stream that did not end well holds no set: the journal must not claim one.
+                    _sets.Withdraw(setId);
+                    throw;
+                }
+
                 _sets.Hold(setId, target.Id, session, targetLock);
                 sessionHandedOver = true;
                 keepLock = true;
                 Report(progress, ProgressPhase.Complete, staged.Files.Count, staged.Files.Count, staged.Bytes, staged.Bytes, null, null);
-                return new BackupResult { Manifest = manifest, SetDirectory = work.FinalDirectory, EngineTruncation = outcome.EngineTruncation };
+                return new BackupResult { Manifest = manifest, SetDirectory = work.SetDirectory, EngineTruncation = outcome.EngineTruncation };
             }
             catch (OperationCanceledException)
             {
@@ -237,8 +326,9 @@ internal sealed class BackupEngine : IAsyncDisposable
                 }
             }
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            // The staging directory itself (its leftovers, the set's work directory): a write failure of that path.
             return Fail(ErrorMapping.FromWriteFailure(ex, staging, target.Id));
         }
         catch (PluginException ex)
@@ -269,8 +359,8 @@ internal sealed class BackupEngine : IAsyncDisposable
     /// </summary>
     private async Task<PluginError?> ReplacedStreamAsync(string targetId, CancellationToken ct)
     {
-        var chain = await _catalog.GetChainAsync(targetId, ct);
-        if (chain.Count == 0 || chain[^1].Manifest.Target is not { Location: { } location } identity)
+        var (chain, _) = await ReadChainAsync(targetId, ct);
+        if (chain is not { Count: > 0 } || chain[^1].Manifest.Target is not { Location: { } location } identity)
         {
             return null;
         }
@@ -299,7 +389,15 @@ internal sealed class BackupEngine : IAsyncDisposable
 
     private sealed record StagedFiles(List<ManifestFile> Files, long Bytes, long Pages, long Uninitialized, long LogUnits, PluginError? Error);
 
-    private async Task<StagedFiles> StageFilesAsync(ISourceSession session, BackupTarget target, string workDirectory, IProgress<OperationProgress>? progress, CancellationToken ct)
+    private ISetTarget OpenTarget(string staging, string setId, SetStream? stream)
+    {
+        var work = _staging.Begin(staging, setId);
+        return stream is null
+            ? new DirectorySetTarget(work, _fileSystem, _copier)
+            : new TarSetTarget(work, stream.Stream, stream.Name, _copier, _time.GetUtcNow());
+    }
+
+    private async Task<StagedFiles> StageFilesAsync(ISourceSession session, BackupTarget target, ISetTarget setTarget, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
         var files = new List<ManifestFile>();
         long bytes = 0, pages = 0, uninitialized = 0, logUnits = 0;
@@ -317,37 +415,26 @@ internal sealed class BackupEngine : IAsyncDisposable
             }
 
             var display = file.SourcePath ?? file.StagedPath ?? file.RelativePath;
-            var destination = Path.Combine(workDirectory, file.RelativePath.Replace('/', Path.DirectorySeparatorChar));
+            var destination = Path.Combine(setTarget.WorkDirectory, file.RelativePath.Replace('/', Path.DirectorySeparatorChar));
             CopiedFile copied;
             var doneBefore = bytes;
             try
             {
                 await using var reader = await file.OpenAsync(ct);
-                if (file.StagedPath is null)
-                {
-                    // Through the staging seam, and reported as a write failure of that folder if it fails.
-                    var folder = Path.GetDirectoryName(destination)!;
-                    try
-                    {
-                        _fileSystem.CreateDirectory(folder);
-                    }
-                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                    {
-                        throw new CopyWriteException(folder, ex);
-                    }
-                }
-
-                copied = await _copier.CopyAsync(
+                copied = await setTarget.CopyAsync(
+                    file,
                     reader,
                     display,
-                    Path.GetFileName(file.SourcePath ?? file.StagedPath ?? file.RelativePath),
-                    file.StagedPath is null ? destination : null,
                     n =>
                     {
                         doneBefore += n;
                         Report(progress, ProgressPhase.Progress, files.Count, estimate?.Files ?? 0, doneBefore, estimate?.Bytes ?? 0, display, null, stopwatch);
                     },
                     ct);
+            }
+            catch (CopyCorruptionException ex)
+            {
+                return new StagedFiles(files, bytes, pages, uninitialized, logUnits, ErrorMapping.FromCorruption(ex.Verification, display, target.Id, file.Generation));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PluginException)
             {
@@ -364,12 +451,7 @@ internal sealed class BackupEngine : IAsyncDisposable
                 return new StagedFiles(files, bytes, pages, uninitialized, logUnits, ErrorMapping.FromCorruption(copied.Verification, display, target.Id, file.Generation));
             }
 
-            if (file.StagedPath is not null && !PathsEqual(file.StagedPath, destination))
-            {
-                // Written by the source's engine inside the work directory under its own name: put it in place.
-                _fileSystem.CreateDirectory(Path.GetDirectoryName(destination)!);
-                _fileSystem.MoveFile(file.StagedPath, destination, overwrite: false);
-            }
+            setTarget.Accept(file);
 
             var v = copied.Verification;
             var role = v.Role == FileRole.Other ? file.Role : v.Role;
@@ -390,14 +472,15 @@ internal sealed class BackupEngine : IAsyncDisposable
                 Database = v.Database,
                 Log = v.Log is { } log ? log with { WasCurrentLog = file.WasCurrentLog, ReplacesCopyInSetId = file.ReplacesCopyInSetId } : null,
                 Checkpoint = v.Checkpoint,
+
+                // Warnings (bytes beyond a checkpoint's or log's end, ...) did not fail the backup but belong to its record.
+                Findings = [.. v.Findings],
             });
             _logger.LogInformation("Staged {File} ({Role}, {Bytes} bytes, {Units} {Unit}s verified).", file.RelativePath, role, copied.Length, v.UnitsChecked, v.Unit);
         }
 
         return new StagedFiles(files, bytes, pages, uninitialized, logUnits, null);
     }
-
-    private static bool PathsEqual(string a, string b) => string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
 
     private BackupManifest BuildManifest(string setId, BackupTarget target, BackupKind kind, string strategy, IReadOnlyList<CatalogEntry> chain, DateTimeOffset started, StagedFiles staged, StagedOutcome outcome)
     {
@@ -425,32 +508,9 @@ internal sealed class BackupEngine : IAsyncDisposable
             Files = staged.Files,
             LogRange = generations.Count > 0 ? new GenerationRange(generations.Min(), generations.Max()) : null,
             Truncation = outcome.Truncation,
-            Verification = new VerificationSummary(staged.Files.Count, staged.Pages, staged.Uninitialized, staged.LogUnits, 0),
+            Verification = new VerificationSummary(staged.Files.Count, staged.Pages, staged.Uninitialized, staged.LogUnits, staged.Files.Sum(f => f.Findings.Count)),
             VssBackupComponentsDocument = outcome.VssBackupComponentsDocument,
         };
-    }
-
-    private async Task WriteManifestAsync(string workDirectory, BackupManifest manifest, CancellationToken ct)
-    {
-        // Written last, flushed, then renamed into place: a set directory with a manifest is a whole set. Through the
-        // staging seam like every other staged byte, so that a full disk here is handled (and testable) like anywhere else.
-        var temp = Path.Combine(workDirectory, BackupManifest.FileName + ".tmp");
-        var final = Path.Combine(workDirectory, BackupManifest.FileName);
-        var bytes = Abstractions.Json.ManifestJson.Serialize(manifest);
-        try
-        {
-            await using (var stream = _fileSystem.CreateFile(temp, bytes.Length))
-            {
-                await stream.WriteAsync(bytes, ct);
-                _fileSystem.FlushToDisk(stream);
-            }
-
-            _fileSystem.MoveFile(temp, final, overwrite: false);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new CopyWriteException(final, ex);
-        }
     }
 
     /// <summary>Phase two (see <see cref="StagedSets"/>).</summary>

@@ -13,7 +13,13 @@ internal static class ErrorMapping
     private const int ErrorDiskFull = unchecked((int)0x80070070);
     private const int ErrorHandleDiskFull = unchecked((int)0x80070027);
 
+    private const int ErofsUnix = 30;
+    private const int ErrorWriteProtect = unchecked((int)0x80070013);
+
     public static bool IsDiskFull(IOException ex) => ex.HResult is EnospcUnix or ErrorDiskFull or ErrorHandleDiskFull;
+
+    /// <summary>EROFS / ERROR_WRITE_PROTECT: retrying will not help until someone makes the place writable.</summary>
+    public static bool IsReadOnly(IOException ex) => ex.HResult is ErofsUnix or ErrorWriteProtect;
 
     /// <summary>A write-side I/O failure in staging or a restore destination.</summary>
     public static PluginError FromWriteFailure(Exception ex, string path, string? targetId = null) => ex switch
@@ -21,6 +27,7 @@ internal static class ErrorMapping
         // The copier names the file it failed to write; report the underlying error for that file.
         CopyWriteException { InnerException: { } inner } w => FromWriteFailure(inner, w.Path, targetId),
         IOException io when IsDiskFull(io) => new PluginError(ErrorCodes.DiskFull, $"The disk holding '{path}' is full: {io.Message}") { File = path, TargetId = targetId },
+        IOException io when IsReadOnly(io) => new PluginError(ErrorCodes.PermissionDenied, $"'{path}' is on a read-only file system: {io.Message}") { File = path, TargetId = targetId },
         UnauthorizedAccessException => new PluginError(ErrorCodes.PermissionDenied, $"Access to '{path}' was denied: {ex.Message}") { File = path, TargetId = targetId },
         _ => new PluginError(ErrorCodes.DiskIO, $"Writing '{path}' failed: {ex.Message}") { File = path, TargetId = targetId },
     };

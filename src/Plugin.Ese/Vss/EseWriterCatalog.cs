@@ -57,7 +57,7 @@ internal static class EseWriterCatalog
             Names = ["EseRecoveryWriter"],
             FileGroupFilesAreDatabases = true,
         },
-        new("mssearch", new Guid("CD3F2362-8BEF-46C7-9181-D62844CDC062"), "Windows Search", false) { Names = ["MSSearch Service Writer"] },
+        new("mssearch", new Guid("CD3F2362-8BEF-46C7-9181-D62844CDC0B2"), "Windows Search", false) { Names = ["MSSearch Service Writer"] },
         new("dfsr", null, "DFS Replication", false) { Names = ["DFS Replication service writer"] },
     ];
 

@@ -81,6 +81,14 @@ internal static class VssFailures
             ["hresult"] = VssHResults.Hex(hr),
             ["retryable"] = VssHResults.IsRetryable(hr) ? "true" : "false",
         };
+        if (VssHResults.EseErrorOf(hr) is { } jetError)
+        {
+            // ESE's number and name, so that an operator can search them (the writer's own engine failed).
+            var ese = Errors.EseErrorTable.Get(jetError);
+            details["eseError"] = jetError.ToString(CultureInfo.InvariantCulture);
+            details["eseName"] = ese.Name;
+        }
+
         foreach (var (key, value) in extra)
         {
             details[key] = value;

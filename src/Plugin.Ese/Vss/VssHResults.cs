@@ -77,6 +77,14 @@ internal static class VssHResults
     /// <summary>ESE errors wrapped by ESE-based writers: MAKE_HRESULT(SEVERITY_ERROR, 0xE5E, err).</summary>
     private const int FacilityEseMask = unchecked((int)0x8E5E0000);
 
+    /// <summary>
+    /// ESE's own writer (eseshadow's <c>CallEse</c>) passes the negative JET error itself as MAKE_HRESULT's code. The
+    /// macro ORs the three parts as unsigned longs, so the sign extension of the error covers severity and facility:
+    /// -1018 becomes 0xFFFFFC06, which is the error itself read as an int. No real facility is 0x7FF, so an HRESULT
+    /// whose upper sixteen bits are all set can only be such a wrapped error.
+    /// </summary>
+    private const int SignExtendedMask = unchecked((int)0xFFFF0000);
+
     private static readonly FrozenDictionary<int, string> Names = typeof(VssHResults)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
         .Where(f => f.IsLiteral && f.FieldType == typeof(int))
@@ -103,14 +111,29 @@ internal static class VssHResults
             return name;
         }
 
-        if ((hr & unchecked((int)0xFFFF0000)) == FacilityEseMask)
+        if (EseErrorOf(hr) is { } jetError)
         {
-            // The low 16 bits are the (negative) JET error number.
-            var jetError = (short)(hr & 0xFFFF);
             return "FACILITY_ESE(" + jetError.ToString(CultureInfo.InvariantCulture) + ")";
         }
 
         return Hex(hr);
+    }
+
+    /// <summary>
+    /// The JET error an ESE-based writer wrapped in <paramref name="hr"/>: either MAKE_HRESULT(1, 0xE5E, err) with the
+    /// error's low sixteen bits in the code, or the same macro given the negative error, which sign-extends over
+    /// severity and facility (<see cref="SignExtendedMask"/>). <see langword="null"/> for every other HRESULT.
+    /// </summary>
+    public static int? EseErrorOf(int hr)
+    {
+        var upper = hr & unchecked((int)0xFFFF0000);
+        if (upper == FacilityEseMask)
+        {
+            // The low 16 bits are the (negative) JET error number.
+            return (short)(hr & 0xFFFF);
+        }
+
+        return upper == SignExtendedMask ? hr : null;
     }
 
     /// <summary>"0x8004230F" style.</summary>

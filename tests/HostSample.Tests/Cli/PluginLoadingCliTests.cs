@@ -21,13 +21,13 @@ public class PluginLoadingCliTests
         Assert.Equal(Path.Combine(TestSupport.PluginFolder, "plugin.json"), listing.ManifestPath);
         Assert.Equal((string)pluginJson["id"]!, listing.Id);
         Assert.Equal((string)pluginJson["version"]!, listing.Version);
-        Assert.Equal("1.0", listing.NegotiatedContractVersion);
+        Assert.Equal(Abstractions.ContractVersion.Current.ToString(2), listing.NegotiatedContractVersion);
 
         // The info block comes from the plugin object itself, not from plugin.json.
         var info = listing.Info;
         Assert.Equal("esebackup.ese", info.Id);
         Assert.Equal(listing.Version, info.Version);
-        Assert.Equal("1.0", info.ContractVersion);
+        Assert.Equal(Abstractions.ContractVersion.Current.ToString(2), info.ContractVersion);
         Assert.True(info.Capabilities.CanVerifySets && info.Capabilities.CanRestore && info.Capabilities.CanInspectFiles);
         var fileSet = Assert.Single(info.Capabilities.TargetKinds, k => k.Kind == Abstractions.Targets.TargetKind.FileSet);
         Assert.True(fileSet.Available);
@@ -112,7 +112,16 @@ public class PluginLoadingCliTests
                 Assert.True(run.Error.Contains(e, StringComparison.Ordinal), $"{broken}: the message does not say '{e}': {run.Error}");
             }
 
-            Assert.Empty(run.Out);
+            if (command.Contains("--json") || extra.Contains("--json"))
+            {
+                // The JSON rule: exactly one document, the error one.
+                Assert.Equal(ExitCodes.PluginLoad, run.Json["exitCode"]!.GetValue<int>());
+                Assert.Equal("PluginLoadFailed", run.Json["error"]!["code"]!["name"]!.GetValue<string>());
+            }
+            else
+            {
+                Assert.Empty(run.Out);
+            }
         }
     }
 }

@@ -20,7 +20,7 @@ public class PluginManifestReaderTests
         Assert.Equal("EseBackupPlugin.Ese.dll", m.Entry.Assembly);
         Assert.Equal("EsePlugin", m.ConfigurationSection);
         Assert.Contains(m.ProcessModels, p => p.Kind == "inProcess" && p.IsDefault);
-        Assert.Equal(new Version(1, 0), PluginManifestReader.CheckCompatibility(m, [new Version(1, 0)]));
+        Assert.Equal(Abstractions.ContractVersion.Current, PluginManifestReader.CheckCompatibility(m, [new Version(1, 0)]));
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public class PluginManifestReaderTests
     public void Contract_id_and_versions_must_be_compatible()
     {
         var m = PluginManifestReader.Parse(
-            TestSupport.RepoPluginJson().ToJsonString().Replace("\"1.0\"", "\"2.0\"", StringComparison.Ordinal),
+            WithContractVersions("2.0"),
             Path.Combine(Path.GetTempPath(), "p", "plugin.json"));
         var ex = Assert.Throws<PluginLoadException>(() => PluginManifestReader.CheckCompatibility(m, [new Version(1, 0)]));
         Assert.Equal(PluginLoadErrorKind.IncompatibleContract, ex.Kind);
@@ -112,7 +112,7 @@ public class PluginManifestReaderTests
     public void A_newer_minor_version_negotiates_down_to_the_shared_major()
     {
         var m = PluginManifestReader.Parse(
-            TestSupport.RepoPluginJson().ToJsonString().Replace("[\"1.0\"]", "[\"1.0\",\"1.4\",\"2.0\"]", StringComparison.Ordinal),
+            WithContractVersions("1.0", "1.4", "2.0"),
             Path.Combine(Path.GetTempPath(), "p", "plugin.json"));
         Assert.Equal(new Version(1, 4), PluginManifestReader.CheckCompatibility(m, [new Version(1, 0)]));
     }
@@ -125,5 +125,12 @@ public class PluginManifestReaderTests
         var m = PluginManifestReader.Parse(json.ToJsonString(), Path.Combine(Path.GetTempPath(), "p", "plugin.json"));
         var ex = Assert.Throws<PluginLoadException>(() => PluginManifestReader.CheckCompatibility(m, [new Version(1, 0)]));
         Assert.Equal(PluginLoadErrorKind.PlatformNotSupported, ex.Kind);
+    }
+
+    private static string WithContractVersions(params string[] versions)
+    {
+        var json = TestSupport.RepoPluginJson();
+        json["contract"]!["versions"] = new JsonArray([.. versions.Select(v => (JsonNode)v)]);
+        return json.ToJsonString();
     }
 }

@@ -16,10 +16,15 @@
  *     VSS_E_BAD_STATE, and everything called is logged (FakeVss_GetLog).
  * What it is not: VSS. No COM marshalling, no real freeze, no providers, no security.
  *
- * CreateVssBackupComponents is exported only under its C++-decorated x64 name (not the *Internal
- * name), so the requester's fallback lookup is what binds it. The linker reads "@@" in a symbol name
- * as a version tag, so the function is compiled under a placeholder of the same length and the same
- * GNU hash, and the build replaces the placeholder in the finished library (patch_export_name.c).
+ * CreateVssBackupComponents is exported under both names Windows' vssapi.dll has: the flat
+ * CreateVssBackupComponentsInternal (what vsbackup.h's inline CreateVssBackupComponents calls, and
+ * what the requester binds first) and the C++-decorated x64 name (the fallback, which the tests
+ * resolve from this library too). The linker reads "@@" in a symbol name as a version tag, so the
+ * decorated one is compiled under a placeholder of the same length and the same GNU hash, and the
+ * build replaces the placeholder in the finished library (patch_export_name.c).
+ *
+ * Query answers S_FALSE with no enumerator when no snapshot matches, as VSS does (the VShadow sample
+ * returns at S_FALSE without touching the enumerator), so the requester's handling of it runs here.
  */
 #define _XOPEN_SOURCE 700
 #include <dirent.h>
@@ -1464,6 +1469,11 @@ static HRESULT bc_query(bc_obj *self, GUID queried, int32_t queried_type, int32_
             e->count++;
         }
     }
+    if (e->count == 0) {
+        free(e);
+        *out = NULL;
+        return S_FALSE;
+    }
     g_live_objects++;
     *out = e;
     return S_OK;
@@ -1524,11 +1534,23 @@ static void init_bc_vtbl(void)
 
 /* ------------------------------------------------------------------ exports */
 
+static HRESULT create_backup_components(void **out, const char *export_name);
+
 HRESULT fake_create_backup_components(void **out) __asm__("fake_vss_decorated_create_placeholder__________________Divqtyl");
 
 EXPORT HRESULT fake_create_backup_components(void **out)
 {
-    logf_("CreateVssBackupComponents");
+    return create_backup_components(out, "decorated");
+}
+
+EXPORT HRESULT CreateVssBackupComponentsInternal(void **out)
+{
+    return create_backup_components(out, "Internal");
+}
+
+static HRESULT create_backup_components(void **out, const char *export_name)
+{
+    logf_("CreateVssBackupComponents export=%s", export_name);
     int call_ = bump("CreateVssBackupComponents");
     const fault *f = fault_for("CreateVssBackupComponents", call_);
     if (out == NULL) {

@@ -24,6 +24,7 @@ internal sealed class FaultyStagingFileSystem : IStagingFileSystem
 {
     public const int Enospc = 28;
     public const int Eio = 5;
+    public const int Erofs = 30;
 
     private readonly IStagingFileSystem _real = PhysicalStagingFileSystem.Instance;
     private readonly Lock _gate = new();
@@ -83,7 +84,7 @@ internal sealed class FaultyStagingFileSystem : IStagingFileSystem
     }
 
     private IOException Fault(string path) =>
-        new(_errno == Enospc ? $"No space left on device : '{path}'" : $"Input/output error : '{path}'", _errno);
+        new(_errno switch { Enospc => $"No space left on device : '{path}'", Erofs => $"Read-only file system : '{path}'", _ => $"Input/output error : '{path}'" }, _errno);
 
     public Stream CreateFile(string path, long preallocationSize)
     {

@@ -41,7 +41,7 @@ public class IncrementalRulesTests
 
         // No backup at all.
         var first = await h.BackupAsync(target, BackupKind.Incremental);
-        Assert.Equal(ErrorCodes.InvalidBackup, first.Error?.Code);
+        Assert.Equal(ErrorCodes.MissingFullBackup, first.Error?.Code);
         Assert.Contains("needs a completed full backup", first.Error!.Message, StringComparison.Ordinal);
 
         // A full the host did not store (completed with failure) does not count.
@@ -49,11 +49,11 @@ public class IncrementalRulesTests
         Assert.True(full.Succeeded);
         var failed = await h.Plugin.CompleteBackupAsync(new CompletionRequest(full.Manifest!, Succeeded: false));
         Assert.Equal(TruncationStatus.Skipped, failed.Truncation!.Status);
-        Assert.Equal(ErrorCodes.InvalidBackup, (await h.BackupAsync(target, BackupKind.Incremental)).Error?.Code);
+        Assert.Equal(ErrorCodes.MissingFullBackup, (await h.BackupAsync(target, BackupKind.Incremental)).Error?.Code);
 
         // Nor does a copy, completed with success: copies never start a chain.
         await h.BackupAndCompleteAsync(target, BackupKind.Copy);
-        Assert.Equal(ErrorCodes.InvalidBackup, (await h.BackupAsync(target, BackupKind.Incremental)).Error?.Code);
+        Assert.Equal(ErrorCodes.MissingFullBackup, (await h.BackupAsync(target, BackupKind.Incremental)).Error?.Code);
         Assert.Empty(await h.Catalog.GetChainAsync(target.Id));
         Assert.Equal(4, Directory.EnumerateFiles(set.Directory, "*.log").Count());
         Assert.DoesNotContain(h.StagingEntries(), e => e.StartsWith('.'));

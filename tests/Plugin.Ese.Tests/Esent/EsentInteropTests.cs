@@ -399,13 +399,25 @@ public sealed class EsentInteropTests : FakeEsentTestBase
         Assert.Equal(["SRU00021.log", "SRUDB.dat", "SRUDB.pat"], Directory.EnumerateFiles(Path.Combine(atomic, "new")).Select(Path.GetFileName).Order());
         Assert.False(Directory.Exists(Path.Combine(atomic, "old")), "the previous backup is removed after a successful rotation");
 
-        // non-atomic incremental into a fresh directory: ESE compares log names in that directory
-        Assert.Equal(-515, backup.BackupInstance(instance, Temp.Combine("inc1"), JetBackupGrbit.Incremental, null, out _));
-        var inc = Temp.Combine("inc2");
+        // non-atomic incremental into a fresh, empty directory: ESE looks at the database headers, not at that directory
+        // (backup.cxx's log-name check of the target directory, -515, has no caller that passes a directory)
+        var inc = Temp.Combine("inc1");
         Directory.CreateDirectory(inc);
-        File.WriteAllBytes(Path.Combine(inc, "SRU00022.log"), []);
         Assert.Equal(0, backup.BackupInstance(instance, inc, JetBackupGrbit.Incremental, null, out _));
-        Assert.True(new FileInfo(Path.Combine(inc, "SRU00023.log")).Length == 65536);
+        Assert.Equal(["SRU00022.log"], Directory.EnumerateFiles(inc).Select(Path.GetFileName));
+        Assert.Equal(65536, new FileInfo(Path.Combine(inc, "SRU00022.log")).Length);
+
+        // the real incremental check: the oldest log on disk may not lie more than one generation above the newest one
+        // the headers' last full or incremental recorded (22). A streaming backup that ends with Abort rolls the log
+        // (23 archived) and records nothing; with 23 gone, the next incremental's oldest log is 24: -569.
+        Assert.Equal(0, backup.BeginExternalBackup(instance, JetBackupGrbit.None));
+        Assert.Equal(0, backup.GetLogInfo(instance, out _));
+        Assert.Equal(0, backup.EndExternalBackup(instance, JetBackupEndGrbit.Abort));
+        File.Delete(Path.Combine(SetDirectory, "SRU00023.log"));
+        var gap = Temp.Combine("inc2");
+        Directory.CreateDirectory(gap);
+        Assert.Equal(-569, backup.BackupInstance(instance, gap, JetBackupGrbit.Incremental, null, out _));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(gap));
 
         Assert.Equal(0, backup.BeginExternalBackup(instance, JetBackupGrbit.None));
         Assert.Equal(-505, backup.BackupInstance(instance, Temp.Combine("busy"), JetBackupGrbit.Atomic, null, out _));

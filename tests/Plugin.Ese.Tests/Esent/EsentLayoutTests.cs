@@ -244,4 +244,24 @@ public class EsentLayoutTests
         Assert.Equal(new DateTime(2022, 3, 10, 21, 10, 0, DateTimeKind.Utc).AddMilliseconds(0x21 | (6 << 7)), value!.Value.UtcDateTime);
         Assert.Null(default(JetLogTime).ToDateTimeOffset());
     }
+
+    [Fact]
+    public void Log_time_without_the_utc_bit_is_the_writing_machines_local_time()
+    {
+        // fTimeIsUTC is bit 0 of bFiller1 (jethdr.w); the same bytes with it clear are a wall-clock time of the zone
+        // the engine ran in, not UTC.
+        var zone = TimeZoneInfo.CreateCustomTimeZone("esebackup-test+05:30", TimeSpan.FromMinutes(330), "test", "test");
+        var utc = new JetLogTime { Second = 0, Minute = 0x0a, Hour = 0x15, Day = 0x0a, Month = 3, YearSince1900 = 0x7a, Filler1 = 0x43, Filler2 = 0x0c };
+        var local = utc with { Filler1 = 0x42 };
+        Assert.True(utc.IsUtc);
+        Assert.False(local.IsUtc);
+
+        var asUtc = utc.ToDateTimeOffset(zone)!.Value;
+        var asLocal = local.ToDateTimeOffset(zone)!.Value;
+        Assert.Equal(TimeSpan.Zero, asUtc.Offset);
+        Assert.Equal(TimeSpan.FromMinutes(330), asLocal.Offset);
+        Assert.Equal(asUtc.DateTime, asLocal.DateTime); // the same wall-clock fields
+        Assert.Equal(asUtc.UtcDateTime - TimeSpan.FromMinutes(330), asLocal.UtcDateTime); // a different moment
+        Assert.Equal(asUtc.Millisecond, asLocal.Millisecond); // the flag is not part of the milliseconds
+    }
 }

@@ -78,6 +78,44 @@ public sealed class PluginEsentTests : FakeEsentTestBase
     }
 
     [FakeEsentFact]
+    public async Task Two_instances_over_copies_of_one_log_stream_get_ids_naming_their_log_folders()
+    {
+        // A test restore of the same set opened beside production: one log signature, two instances.
+        var copy = CopySet(SetName, Temp.Combine("test-restore"));
+        var settings = new Dictionary<string, string?>
+        {
+            ["EsentInstances:NativeLibraryDirectory"] = AppContext.BaseDirectory,
+            ["EsentInstances:FileSets:0:Directory"] = SetDirectory,
+            ["EsentInstances:FileSets:0:BaseName"] = "SRU",
+            ["EsentInstances:FileSets:1:Directory"] = copy,
+            ["EsentInstances:FileSets:1:BaseName"] = "SRU",
+            ["Engine:LockDirectory"] = Temp.Combine("locks"),
+            ["StateDirectory"] = Temp.Combine("state"),
+        };
+        await using var plugin = new EsePlugin(null, new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), _catalog);
+
+        var targets = await DiscoverAsync(plugin, TargetKind.InProcessInstance);
+
+        Assert.Equal(2, targets.Count);
+        Assert.NotEqual(targets[0].Id, targets[1].Id);
+        var bare = targets[0].Id.Split('@')[0];
+        Assert.All(targets, t => Assert.StartsWith(bare + "@", t.Id, StringComparison.Ordinal));
+        var production = Assert.Single(targets, t => t.Logs!.Directory.TrimEnd('/') == SetDirectory);
+        Assert.Contains(production.Warnings, w => w.Message.Contains(copy, StringComparison.Ordinal));
+
+        var refused = await plugin.BackupAsync(new BackupRequest(bare, BackupKind.Full, Staging) { CreateStagingDirectory = true });
+        Assert.Equal(ErrorCodes.InvalidParameter, refused.Error!.Code);
+        Assert.Contains(SetDirectory, refused.Error.Message, StringComparison.Ordinal);
+        Assert.Contains(copy, refused.Error.Message, StringComparison.Ordinal);
+
+        var full = await BackupAsync(plugin, production.Id, BackupKind.Full, EsentStrategies.Streaming);
+        Assert.Equal(production.Id, full.Manifest!.Target.Id);
+        Assert.All(full.Manifest.Files.Where(f => f.SourcePath is not null), f => Assert.StartsWith(SetDirectory, f.SourcePath!, StringComparison.Ordinal));
+        var completion = await plugin.CompleteBackupAsync(new CompletionRequest(full.Manifest, Succeeded: false));
+        Assert.Null(completion.Error);
+    }
+
+    [FakeEsentFact]
     public async Task Discovery_opens_the_configured_file_set_and_dispose_terminates_it()
     {
         var plugin = CreatePlugin();

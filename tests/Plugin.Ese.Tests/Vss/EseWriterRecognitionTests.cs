@@ -86,10 +86,30 @@ public class EseWriterRecognitionTests
     [InlineData("6F5B15B5-DA24-4D88-B737-63063E3A1F86", "Certificate Authority", "certsvc")]
     [InlineData("5382579C-98DF-47A7-AC6C-98A6D7106E09", "TermServLicensing", "rdlicensing")]
     [InlineData("BCEDCF69-E5B4-49ED-9723-7BE9F7CD0992", "EseRecoveryWriter", "ese-recovery")]
-    [InlineData("CD3F2362-8BEF-46C7-9181-D62844CDC062", "MSSearch Service Writer", "mssearch")]
+    [InlineData("CD3F2362-8BEF-46C7-9181-D62844CDC0B2", "MSSearch Service Writer", "mssearch")]
     public void Known_ese_writers_are_recognised(string id, string name, string key)
     {
         Assert.Equal(key, EseWriterCatalog.Recognize(new Guid(id), name)?.Key);
+    }
+
+    [Fact]
+    public void Every_writer_id_matches_the_reference_table()
+    {
+        // The ids are pinned to reference §12 itself, not to a second hand-typed copy (the search writer's id once
+        // ended in C062 instead of C0B2, so it was recognised only by its name).
+        var reference = VssReference.EseWriterIds();
+        Assert.NotEmpty(reference);
+        foreach (var writer in EseWriterCatalog.Known.Where(k => k.WriterId is not null))
+        {
+            var row = reference.Where(r => r.Value == writer.WriterId).Select(r => r.Key).FirstOrDefault();
+            Assert.True(row is not null, $"writer '{writer.Key}' has id {writer.WriterId}, which reference §12 does not list");
+            Assert.True(writer.MatchesName(row!.Replace("(instanceN)", "(instance1)", StringComparison.Ordinal)), $"reference §12 gives {writer.WriterId} to '{row}', not to '{writer.Key}'");
+        }
+
+        foreach (var (name, id) in reference)
+        {
+            Assert.True(EseWriterCatalog.Recognize(id, "a name nobody uses") is not null, $"'{name}' ({id}) is not recognised by its id");
+        }
     }
 
     [Theory]
@@ -105,7 +125,7 @@ public class EseWriterRecognitionTests
     [Fact]
     public void Search_writer_is_ese_based_but_never_a_target()
     {
-        var wm = Fragment("ntds-backup-locations.fragment.xml", new Guid("CD3F2362-8BEF-46C7-9181-D62844CDC062"), "MSSearch Service Writer");
+        var wm = Fragment("ntds-backup-locations.fragment.xml", new Guid("CD3F2362-8BEF-46C7-9181-D62844CDC0B2"), "MSSearch Service Writer");
         Assert.NotNull(EseWriterCatalog.Recognize(wm));
         Assert.Empty(VssTargetFactory.CreateTargets(wm));
     }

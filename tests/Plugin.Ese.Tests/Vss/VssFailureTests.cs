@@ -150,6 +150,24 @@ public sealed class VssFailureTests
     }
 
     [FakeVssFact]
+    public async Task An_ese_error_the_writer_wrapped_with_sign_extension_is_named_with_eses_number()
+    {
+        // ESE's writer builds MAKE_HRESULT(SEVERITY_ERROR, 0xE5E, err) with the negative err: -1018 arrives as 0xFFFFFC06.
+        using var world = new FakeVssWorld();
+        var hr = unchecked((int)0xFFFFFC06);
+        VssFake.SetWriterFailure(world.EseWriter, "DoSnapshotSet", VssWriterState.FailedAtFreeze, hr);
+
+        var result = await BeginAsync(world);
+
+        AssertVssFailure(result.Error, "NTDS", "DoSnapshotSet", "FACILITY_ESE(-1018)");
+        Assert.Equal("-1018", result.Error!.Details!["eseError"]);
+        Assert.Equal("JET_errReadVerifyFailure", result.Error.Details["eseName"]);
+        Assert.Equal(hr, result.Error.NativeStatus);
+        Assert.Equal(1, FakeVssLibrary.Count("AbortBackup"));
+        VssSourceTests.AssertNothingLeaked();
+    }
+
+    [FakeVssFact]
     public async Task Another_writer_failing_only_warns()
     {
         using var world = new FakeVssWorld();

@@ -140,6 +140,39 @@ public sealed class VssInteropLayoutTests
         Assert.Equal("VSS_E_BAD_STATE (0x80042301)", VssHResults.Describe(VssHResults.VSS_E_BAD_STATE));
     }
 
+    [Theory]
+    [InlineData(-1018)]
+    [InlineData(-569)]
+    [InlineData(-1811)]
+    [InlineData(-1003)]
+    public void Ese_errors_wrapped_by_writers_decode_in_both_forms(int jetError)
+    {
+        // MAKE_HRESULT(sev, fac, code) is ((unsigned long)sev << 31) | ((unsigned long)fac << 16) | (unsigned long)code.
+        // With the negative err ESE's writer passes, the sign extension of code covers severity and facility.
+        static int MakeHResult(uint severity, uint facility, long code) => unchecked((int)(uint)((severity << 31) | (facility << 16) | (ulong)code));
+        var signExtended = MakeHResult(1, 0xE5E, jetError);
+        var masked = MakeHResult(1, 0xE5E, jetError & 0xFFFF);
+        Assert.Equal(jetError, signExtended);
+        Assert.Equal(jetError, VssHResults.EseErrorOf(signExtended));
+        Assert.Equal(jetError, VssHResults.EseErrorOf(masked));
+        Assert.Equal($"FACILITY_ESE({jetError})", VssHResults.NameOf(signExtended));
+        Assert.Equal($"FACILITY_ESE({jetError})", VssHResults.NameOf(masked));
+
+        // A writer failing with it reports ESE's number and name.
+        var error = VssFailures.Writer("PrepareForBackup", new VssWriterStatus(Guid.NewGuid(), Guid.NewGuid(), "NTDS", VssWriterState.FailedAtPrepareBackup, signExtended), "t1");
+        Assert.Equal(jetError.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Details!["eseError"]);
+        Assert.StartsWith("JET_err", error.Details["eseName"], StringComparison.Ordinal);
+        Assert.Contains($"FACILITY_ESE({jetError})", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(unchecked((int)0x80042301))]
+    [InlineData(unchecked((int)0x80070005))]
+    [InlineData(unchecked((int)0x8000FFFF))]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void Other_hresults_are_not_ese_errors(int hr) => Assert.Null(VssHResults.EseErrorOf(hr));
+
     [Fact]
     public void Writer_state_names_follow_the_sdk()
     {

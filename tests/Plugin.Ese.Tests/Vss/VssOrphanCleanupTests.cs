@@ -67,6 +67,44 @@ public sealed class VssOrphanCleanupTests
     }
 
     [FakeVssFact]
+    public async Task With_no_snapshot_on_the_machine_query_answers_s_false_and_every_record_is_resolved_as_gone()
+    {
+        // VSS's Query answers S_FALSE (not S_OK with an empty enumerator) when there is no shadow copy at all; the
+        // records of sets that no longer exist are then simply forgotten.
+        using var world = new FakeVssWorld(otherWriters: false);
+        var gone = Guid.NewGuid();
+        await world.Journal.RecordSnapshotSetAsync(DeadOwner(gone), CancellationToken.None);
+        Assert.Equal(0, FakeVssLibrary.LiveSnapshotSets);
+
+        var result = await VssOrphanCleaner.RunAsync(VssFake.Api, world.Journal, new HashSet<Guid>(), VssOrphanCleaner.IsProcessAlive, NullLogger.Instance, CancellationToken.None);
+
+        Assert.Empty(result.Errors);
+        Assert.Equal([gone], result.AlreadyGone);
+        Assert.Empty(result.Deleted);
+        Assert.Equal(1, FakeVssLibrary.Count("Query"));
+        Assert.Empty(await world.Journal.GetSnapshotSetsAsync(CancellationToken.None));
+
+        // The interop's own view of that answer: S_FALSE and no snapshot, nothing to release.
+        var api = VssFake.Api;
+        var (hr, count) = await api.InvokeAsync(
+            () =>
+            {
+                Assert.Equal(0, api.CreateBackupComponents(out var components));
+                using (components)
+                {
+                    Assert.Equal(0, components!.InitializeForBackup());
+                    Assert.Equal(0, components.SetContext(VssSnapshotContext.All));
+                    var queried = components.QuerySnapshots(out var snapshots);
+                    return (queried, snapshots.Count);
+                }
+            },
+            CancellationToken.None);
+        Assert.Equal(1, hr); // S_FALSE
+        Assert.Equal(0, count);
+        VssSourceTests.AssertNothingLeaked();
+    }
+
+    [FakeVssFact]
     public async Task A_set_recorded_by_this_process_for_a_live_session_is_never_deleted()
     {
         using var world = new FakeVssWorld(otherWriters: false);

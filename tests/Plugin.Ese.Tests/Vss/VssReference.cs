@@ -73,6 +73,10 @@ internal static partial class VssReference
         return OffsetRow().Matches(table).ToDictionary(m => m.Groups["field"].Value, m => int.Parse(m.Groups["offset"].Value, CultureInfo.InvariantCulture));
     }
 
+    /// <summary>The §12 table of ESE-based writers: reported writer name (backticks removed) to writer id, for rows that give one.</summary>
+    public static IReadOnlyDictionary<string, Guid> EseWriterIds() =>
+        WriterRow().Matches(Section("## 12. ESE-based writers")).ToDictionary(m => m.Groups["name"].Value, m => Guid.Parse(m.Groups["id"].Value), StringComparer.Ordinal);
+
     /// <summary>A sentence of the reference, to pin stated sizes.</summary>
     public static bool Says(string text) => Text.Value.Contains(text, StringComparison.Ordinal);
 
@@ -103,6 +107,9 @@ internal static partial class VssReference
 
     [GeneratedRegex(@"^\|\s*`(?<name>(VSS|E|RPC)_[A-Z_]+)`\s*\|\s*(?<value>0x[0-9A-Fa-f]{8})\s*\|", RegexOptions.Multiline)]
     private static partial Regex HResultRow();
+
+    [GeneratedRegex(@"^\|\s*`(?<name>[^`]+)`[^|]*\|\s*(?<id>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})", RegexOptions.Multiline)]
+    private static partial Regex WriterRow();
 
     [GeneratedRegex(@"^\|\s*(?<offset>\d+)\s*\|\s*(?<field>m_\w+)\s*\|", RegexOptions.Multiline)]
     private static partial Regex OffsetRow();

@@ -7,6 +7,7 @@ using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Tests.Support;
 using EseBackupPlugin.Ese.Vss;
+using EseBackupPlugin.Ese.Windows.Vss;
 
 namespace EseBackupPlugin.Ese.Tests.Vss;
 
@@ -289,8 +290,26 @@ public sealed class VssSourceTests
         Assert.Equal(1, FakeVssLibrary.SecurityCalls);
         var args = FakeVssLibrary.SecurityArguments;
         Assert.Equal((-1, 6u, 3u, 0x20u, 0u), args);
-        // The fake exports CreateVssBackupComponents only under its decorated x64 name: the fallback bound it.
-        Assert.Equal("?CreateVssBackupComponents@@YAJPEAPEAVIVssBackupComponents@@@Z", VssFake.CreateExportBound);
+        // The fake exports both names Windows' vssapi.dll has; the requester binds the one Windows binds first.
+        Assert.Equal("CreateVssBackupComponentsInternal", VssFake.CreateExportBound);
+        Assert.Contains("CreateVssBackupComponents export=Internal", FakeVssLibrary.LogLines);
+        Assert.DoesNotContain("CreateVssBackupComponents export=decorated", FakeVssLibrary.LogLines);
+    }
+
+    [FakeVssFact]
+    public void Without_the_internal_export_the_decorated_name_is_bound_from_the_same_library()
+    {
+        // The fallback order, run against the real fake library with the first name hidden (older vssapi.dll builds).
+        var library = System.Runtime.InteropServices.NativeLibrary.Load(Path.Combine(AppContext.BaseDirectory, "vssapi.dll"));
+        nint Lookup(string name) => System.Runtime.InteropServices.NativeLibrary.TryGetExport(library, name, out var a) ? a : 0;
+        var names = VssNative.CreateBackupComponentsExports(System.Runtime.InteropServices.Architecture.X64);
+
+        var first = VssNative.ResolveFirst(names, Lookup);
+        var fallback = VssNative.ResolveFirst(names, n => n == "CreateVssBackupComponentsInternal" ? 0 : Lookup(n));
+
+        Assert.Equal("CreateVssBackupComponentsInternal", first!.Value.Name);
+        Assert.Equal("?CreateVssBackupComponents@@YAJPEAPEAVIVssBackupComponents@@@Z", fallback!.Value.Name);
+        Assert.NotEqual(first.Value.Address, fallback.Value.Address);
     }
 
     [FakeVssFact]

@@ -1,5 +1,6 @@
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Catalog;
+using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Targets;
 
 namespace EseBackupPlugin.Ese.Engine.Ports;
@@ -26,6 +27,24 @@ internal interface IBackupSource
     IAsyncEnumerable<BackupTarget> DiscoverAsync(DiscoveryRequest request, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Finds one target by id for a backup, looking also under <paramref name="searchPaths"/>. Sources that remember
+    /// where they found targets look there too. Neither a target nor an error: not found.
+    /// </summary>
+    async ValueTask<TargetLookup> FindAsync(string targetId, IReadOnlyList<string> searchPaths, CancellationToken cancellationToken)
+    {
+        var found = new List<BackupTarget>();
+        await foreach (var t in DiscoverAsync(new DiscoveryRequest { Paths = searchPaths, Kinds = [Kind] }, cancellationToken))
+        {
+            found.Add(t);
+        }
+
+        return TargetCopies.Match(targetId, found, PlaceOf);
+    }
+
+    /// <summary>Where a target's copy lives, which tells apart two copies of one ESE identity (its log directory).</summary>
+    static string? PlaceOf(BackupTarget target) => target.Logs?.Directory ?? target.Location;
+
+    /// <summary>
     /// Starts a backup of one target. The session yields the files to stage, in order, and later
     /// completes (phase two) or aborts. Failures that are known up front (incremental without a full,
     /// circular logging, a gap in generations) are returned as errors in <see cref="SourceSessionStart"/>.
@@ -40,6 +59,11 @@ internal interface IBackupSource
     ValueTask<ISourceSession?> ResumeForCompletionAsync(Abstractions.Manifest.BackupManifest manifest, CancellationToken cancellationToken)
         => ValueTask.FromResult<ISourceSession?>(null);
 }
+
+/// <summary>The outcome of looking a target up by id.</summary>
+/// <param name="Target">The target, when found.</param>
+/// <param name="Error">Why the id cannot be used (for example, it names several copies).</param>
+internal sealed record TargetLookup(BackupTarget? Target, PluginError? Error);
 
 /// <summary>Everything a source needs to plan one backup.</summary>
 /// <param name="Target">The target, as discovered.</param>

@@ -229,7 +229,7 @@ internal sealed class StagedSets : IAsyncDisposable
         {
             if (session is null)
             {
-                targetLock = _locks.TryAcquire(entry.TargetId);
+                targetLock = _locks.TryAcquire(entry.TargetId, manifest.Target.Location);
                 if (targetLock is null)
                 {
                     return Refused(ErrorCodes.BackupInProgress, $"Another backup of target {entry.TargetId} is running; complete set {entry.SetId} when it has finished.", entry, null);

@@ -23,11 +23,12 @@ namespace EseBackupPlugin.Ese.Sources.Esent;
 /// <item>Full = <c>JET_bitBackupAtomic</c>: ESE writes into <c>&lt;dir&gt;/temp</c> and renames it to
 /// <c>&lt;dir&gt;/new</c> only on success. Incremental = <c>JET_bitBackupIncremental</c>, non-atomic
 /// (atomic incremental loses the directory's parent in the ESE source, reference §7).</item>
-/// <item>A non-atomic incremental refuses (<c>JET_errInvalidLogSequence</c>) when the oldest log on disk
-/// is more than one generation above the newest log in the target directory, and it only looks at file
-/// <em>names</em>. A fresh directory has none, so the session puts an empty file named after the
-/// chain's newest generation there first (the previous set's last log, as ESE expects to find it), and
-/// removes it afterwards unless ESE overwrote it with the real log.</item>
+/// <item>A non-atomic incremental goes into a fresh, empty directory. ESE decides whether it may continue the
+/// chain from the database headers alone: every attached database needs a recorded full backup
+/// (<c>JET_errMissingFullBackup</c>, -560), and the oldest log on disk may not be more than one generation above
+/// the newest one the headers' full or incremental backup records (<c>JET_errMissingFileToBackup</c>, -569).
+/// Nothing in the target directory takes part: <c>backup.cxx</c> has a check of log names in that directory
+/// (<c>JET_errInvalidLogSequence</c>, -515), but its only caller passes no directory, so it never runs.</item>
 /// <item>Copy backups are impossible through this call (it always truncates): they are refused up front.</item>
 /// <item>ESE truncates the logs itself before returning, so the truncation is reported during phase
 /// one (<see cref="StagedOutcome.EngineTruncation"/>, performed by ESE, mode "during backup"): the
@@ -167,7 +168,6 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
 
             Directory.CreateDirectory(_directory);
             var before = EsentTruncation.ListLogsBefore(info);
-            var marker = incremental ? CreateIncrementalMarker() : null;
             var grbit = incremental ? JetBackupGrbit.Incremental : JetBackupGrbit.Atomic;
             var sink = new EsentStatusToProgress(Context.Progress, $"JetBackupInstance ({Kind}) of {info.Label}");
 
@@ -192,10 +192,6 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
             }
 
             _running = false;
-            if (marker is not null && File.Exists(marker) && new FileInfo(marker).Length == 0)
-            {
-                File.Delete(marker);
-            }
 
             _removed = EsentTruncation.Removed(before);
             if (err >= 0 && cancellationToken.IsCancellationRequested)
@@ -251,20 +247,6 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
         {
             _running = false;
         }
-    }
-
-    /// <summary>The empty stand-in for the chain's newest log; see the remarks.</summary>
-    private string? CreateIncrementalMarker()
-    {
-        var last = Context.Backup.Chain.Count > 0 ? Context.Backup.Chain[^1].Manifest.LogRange : null;
-        if (last is null)
-        {
-            return null;
-        }
-
-        var path = Path.Combine(_directory, Context.Info.ArchivedLogName(last.High));
-        File.WriteAllBytes(path, []);
-        return path;
     }
 
     private List<SourceFile> Classify(string directory)

@@ -3,6 +3,7 @@ using System.Text;
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Progress;
+using EseBackupPlugin.Ese.Engine;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Errors;
 using EseBackupPlugin.Ese.Format;
@@ -201,7 +202,9 @@ internal sealed class EsentInstanceBackend
             return SourceSessionStart.Failed(listError);
         }
 
-        var info = instances.FirstOrDefault(i => string.Equals(i.Id, context.Target.Id, StringComparison.Ordinal));
+        // A copy of one identity among several carries an id qualified by its log directory (TargetCopies).
+        var info = instances.FirstOrDefault(i => string.Equals(i.Id, context.Target.Id, StringComparison.Ordinal))
+            ?? instances.FirstOrDefault(i => i.Id == TargetCopies.IdentityOf(context.Target.Id) && TargetCopies.QualifiedId(i.Id, i.LogDirectory) == context.Target.Id);
         if (info is null)
         {
             return SourceSessionStart.Failed(new PluginError(ErrorCodes.TargetNotFound, $"No ESE instance of this process has id {context.Target.Id} ({context.Target.DisplayName}); it may have been terminated.") { TargetId = context.Target.Id });

@@ -5,6 +5,7 @@ using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Progress;
 using EseBackupPlugin.Abstractions.Targets;
+using EseBackupPlugin.Ese.Engine;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Windows.Esent;
 using Microsoft.Extensions.Logging;
@@ -100,10 +101,12 @@ internal sealed class EsentInstanceSource : IBackupSource, IAsyncDisposable
             _logger.LogWarning("Listing ESE instances failed: {Error}", error);
         }
 
-        foreach (var instance in instances)
+        // Two instances over copies of one log stream (production and a test restore) have one identity: their ids
+        // name their log directories then, never "the first one listed wins".
+        foreach (var target in TargetCopies.QualifyDuplicates([.. instances.Select(i => i.ToTarget())], IBackupSource.PlaceOf))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return instance.ToTarget();
+            yield return target;
         }
     }
 

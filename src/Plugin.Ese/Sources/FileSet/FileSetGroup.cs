@@ -11,6 +11,12 @@ internal sealed record FileSetGroup(string LogSignature, string Location, IReadO
     /// <summary>ESE-looking files in the set's directory that could not be read or identified (damaged headers).</summary>
     public IReadOnlyList<ProbedFile> Problems { get; init; } = [];
 
+    /// <summary>
+    /// The other files in the set's directory tree (not ESE by their own bytes, flush maps, reserve logs, empty files): where a
+    /// database whose headers are destroyed still sits, found by name through the set's other witnesses.
+    /// </summary>
+    public IReadOnlyList<ProbedFile> Others { get; init; } = [];
+
     /// <summary>The scan stopped at <c>FileSet:MaxFilesPerRoot</c>: files of this set may be missing from it.</summary>
     public bool ScanTruncated { get; init; }
 
@@ -36,27 +42,25 @@ internal sealed record FileSetGroup(string LogSignature, string Location, IReadO
     /// <summary>Generations present as contiguous ranges.</summary>
     public IReadOnlyList<GenerationRange> PresentRanges => Ranges(ByGeneration.Keys.Order());
 
-    /// <summary>Generations missing between the oldest and newest present.</summary>
+    /// <summary>
+    /// Generations missing between the oldest and newest present, as ranges between neighbours present: never sized by the
+    /// distance between two generations (a header claiming generation 2147483647 must not allocate two billion entries).
+    /// </summary>
     public IReadOnlyList<GenerationRange> MissingRanges
     {
         get
         {
-            if (Logs.Count == 0)
+            var present = ByGeneration.Keys.Order().ToList();
+            var missing = new List<GenerationRange>();
+            for (var i = 1; i < present.Count; i++)
             {
-                return [];
-            }
-
-            var have = ByGeneration.Keys.ToHashSet();
-            var missing = new List<long>();
-            for (var g = OldestGeneration!.Value; g <= NewestGeneration!.Value; g++)
-            {
-                if (!have.Contains(g))
+                if (present[i] > present[i - 1] + 1)
                 {
-                    missing.Add(g);
+                    missing.Add(new GenerationRange(present[i - 1] + 1, present[i] - 1));
                 }
             }
 
-            return Ranges(missing);
+            return missing;
         }
     }
 

@@ -36,8 +36,35 @@ internal sealed record FileSetPlan(IReadOnlyList<PlannedFile> Files, GenerationR
 /// </summary>
 internal static class FileSetPlanner
 {
-    public static FileSetPlan Plan(FileSetGroup group, BackupKind kind, IReadOnlyList<CatalogEntry> chain, string targetId)
+    /// <param name="group">The set as scanned now.</param>
+    /// <param name="kind">Full, incremental or copy.</param>
+    /// <param name="chain">The chain a full replaces or an incremental continues.</param>
+    /// <param name="targetId">For errors.</param>
+    /// <param name="listedDatabases">Databases the target was listed with: witnesses of where its databases are.</param>
+    public static FileSetPlan Plan(FileSetGroup group, BackupKind kind, IReadOnlyList<CatalogEntry> chain, string targetId, IEnumerable<string>? listedDatabases = null)
     {
+        // Generations first, for every kind: a plan built on an absurd or duplicated header would drop a log or explode.
+        if (GenerationChecks.Validate(group, targetId) is { } generationError)
+        {
+            return FileSetPlan.Failed(generationError);
+        }
+
+        if (kind != BackupKind.Incremental)
+        {
+            if (DatabaseWitnesses.FindDamaged(group, listedDatabases ?? [], chain, targetId) is { } damaged)
+            {
+                return FileSetPlan.Failed(damaged);
+            }
+        }
+
+        // A listed database that is no longer part of the set (moved, replaced by another stream's) would silently drop out
+        // of a full backup: fail instead, naming it.
+        var gone = (listedDatabases ?? []).Select(Path.GetFullPath).Except(group.Databases.Select(d => d.Path), StringComparer.Ordinal).FirstOrDefault();
+        if (gone is not null)
+        {
+            return FileSetPlan.Failed(new PluginError(ErrorCodes.MissingFileToBackup, $"Database '{gone}' of this target is gone or no longer belongs to its log stream; discover the target again.") { TargetId = targetId, File = gone });
+        }
+
         var byGen = group.ByGeneration;
         long? low, high = group.NewestGeneration;
         string? replaces = null;
@@ -52,7 +79,7 @@ internal static class FileSetPlanner
 
             if (chain.Count == 0)
             {
-                return FileSetPlan.Failed(new PluginError(ErrorCodes.InvalidBackup, $"An incremental backup of '{group.Location}' needs a completed full backup first.") { TargetId = targetId });
+                return FileSetPlan.Failed(new PluginError(ErrorCodes.MissingFullBackup, $"An incremental backup of '{group.Location}' needs a completed full backup first.") { TargetId = targetId });
             }
 
             var last = chain[^1].Manifest;
@@ -87,12 +114,9 @@ internal static class FileSetPlanner
             foreach (var db in group.Databases.Where(d => d.NeedsLogs && d.RequiredRange is not null))
             {
                 var need = db.RequiredRange!;
-                for (var g = need.Low; g <= need.High; g++)
+                if (FirstMissing(byGen, need.Low, need.High) is { } g)
                 {
-                    if (!byGen.ContainsKey(g))
-                    {
-                        return FileSetPlan.Failed(new PluginError(ErrorCodes.RequiredLogFilesMissing, $"Database '{db.Path}' is {db.State} and needs log generation {g} (of {need}), which is not in '{group.Location}'; a backup without it could not be restored.") { TargetId = targetId, File = db.Path, Generation = g });
-                    }
+                    return FileSetPlan.Failed(new PluginError(ErrorCodes.RequiredLogFilesMissing, $"Database '{db.Path}' is {db.State} and needs log generation {g} (of {need}), which is not in '{group.Location}'{GenerationChecks.DescribeGap(group, g)}; a backup without it could not be restored.") { TargetId = targetId, File = db.Path, Generation = g });
                 }
             }
 
@@ -111,22 +135,37 @@ internal static class FileSetPlanner
             {
                 files.Add(new PlannedFile(db.Path, UniqueDatabasePath(group.Location, db.Path, used), FileRole.Database, db.Length, null, false, null));
             }
+
+            if (DatabaseWitnesses.CheckAgainstChain(files, group, chain, targetId) is { } lost)
+            {
+                return FileSetPlan.Failed(lost);
+            }
+
+            if (group.Databases.Count == 0)
+            {
+                return FileSetPlan.Failed(new PluginError(
+                    ErrorCodes.NoDatabasesToBackup,
+                    $"'{group.Location}' holds logs{(group.Checkpoint is null ? string.Empty : " and a checkpoint")} of log stream {group.LogSignature} but no database: a {kind} backup of it would restore nothing, so none is made.")
+                { TargetId = targetId, File = group.Location });
+            }
         }
 
         GenerationRange? range = null;
         if (low is not null && high is not null)
         {
-            for (var g = low.Value; g <= high.Value; g++)
+            if (FirstMissing(byGen, low.Value, high.Value) is { } g)
             {
-                if (!byGen.TryGetValue(g, out var log))
-                {
-                    return FileSetPlan.Failed(new PluginError(
-                        kind == BackupKind.Incremental ? ErrorCodes.NewFullBackupRequired : ErrorCodes.MissingFileToBackup,
-                        $"Log generation {g} is missing in '{group.Location}' (needed: {low}-{high})." + (kind == BackupKind.Incremental ? " A new full backup is needed." : string.Empty))
-                    { TargetId = targetId, Generation = g });
-                }
+                var checkpointNote = group.Checkpoint is { Generation: { } c } startAt && c == low ? $"; the checkpoint '{Path.GetFileName(startAt.Path)}' starts recovery at {c}" : string.Empty;
+                return FileSetPlan.Failed(new PluginError(
+                    kind == BackupKind.Incremental ? ErrorCodes.NewFullBackupRequired : ErrorCodes.MissingFileToBackup,
+                    $"Log generation {g} is missing in '{group.Location}' (needed: {low}-{high}{checkpointNote}){GenerationChecks.DescribeGap(group, g)}." + (kind == BackupKind.Incremental ? " A new full backup is needed." : string.Empty))
+                { TargetId = targetId, Generation = g });
+            }
 
-                files.Add(new PlannedFile(log.Path, Path.GetFileName(log.Path), FileRole.Log, log.Length, g, log.IsCurrentLog, g == replacedGeneration ? replaces : null));
+            // Only the logs present, in order: the range is known to be complete, and nothing is sized by its width.
+            foreach (var (gen, log) in byGen.Where(kv => kv.Key >= low.Value && kv.Key <= high.Value).OrderBy(kv => kv.Key))
+            {
+                files.Add(new PlannedFile(log.Path, Path.GetFileName(log.Path), FileRole.Log, log.Length, gen, log.IsCurrentLog, gen == replacedGeneration ? replaces : null));
             }
 
             range = new GenerationRange(low.Value, high.Value);
@@ -140,6 +179,26 @@ internal static class FileSetPlanner
         return new FileSetPlan(files, range, null);
 
         static long lowValue(long? v) => v ?? -1;
+    }
+
+    /// <summary>
+    /// The lowest generation of <paramref name="low"/>..<paramref name="high"/> that has no log, or <see langword="null"/>:
+    /// walks the generations present (never the width of the range, which a damaged header can make two billion wide).
+    /// </summary>
+    private static long? FirstMissing(IReadOnlyDictionary<long, ProbedFile> byGen, long low, long high)
+    {
+        var expected = low;
+        foreach (var g in byGen.Keys.Where(k => k >= low && k <= high).Order())
+        {
+            if (g != expected)
+            {
+                return expected;
+            }
+
+            expected = g + 1;
+        }
+
+        return expected <= high ? expected : null;
     }
 
     /// <summary>

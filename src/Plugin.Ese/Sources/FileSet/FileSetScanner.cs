@@ -9,6 +9,15 @@ namespace EseBackupPlugin.Ese.Sources.FileSet;
 internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options, ILogger logger)
 {
     /// <summary>
+    /// A backup set (staged, stored or being staged) below a scanned root is a copy of a target, not a target: its logs
+    /// carry the live stream's signature, so counting it would make every backup look like a second location of its
+    /// own source.
+    /// </summary>
+    private static bool IsBackupSet(DirectoryInfo directory) =>
+        directory.Name.StartsWith(Engine.Staging.StagingArea.PartialPrefix, StringComparison.Ordinal)
+        || File.Exists(Path.Combine(directory.FullName, Abstractions.Manifest.BackupManifest.FileName));
+
+    /// <summary>
     /// Every file-set group under <paramref name="root"/>. <paramref name="alsoProbe"/> names files outside the walk
     /// that belong with it (databases a target listed, kept in another folder than the logs); they join the group
     /// of their log signature.
@@ -53,12 +62,12 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
 
                 if (entry is DirectoryInfo sub)
                 {
-                    if (depth < depthLimit)
+                    if (depth < depthLimit && !IsBackupSet(sub))
                     {
                         queue.Enqueue((sub.FullName, depth + 1));
                     }
                 }
-                else if (entry is FileInfo { Length: > 0 } file)
+                else if (entry is FileInfo file)
                 {
                     if (count++ >= options.MaxFilesPerRoot)
                     {
@@ -72,12 +81,18 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
             }
         }
 
+        var outside = new List<ProbedFile>();
         foreach (var extra in alsoProbe ?? [])
         {
             var path = Path.GetFullPath(extra);
             if (seen.Add(path) && File.Exists(path))
             {
                 Add(path);
+                if (probed[^1].Kind is not (ProbedKind.Database or ProbedKind.Log or ProbedKind.Checkpoint))
+                {
+                    // A database known to belong to the set that is no longer one by its own bytes: still a file of the set.
+                    outside.Add(probed[^1]);
+                }
             }
         }
 
@@ -87,15 +102,17 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
         }
 
         var groups = Group(probed);
+        if (outside.Count > 0)
+        {
+            groups = [.. groups.Select(g => g with { Others = [.. g.Others, .. outside.Where(o => !g.Others.Contains(o))] })];
+        }
+
         return truncated ? [.. groups.Select(g => g with { ScanTruncated = true })] : groups;
 
         void Add(string path)
         {
-            var p = probe.Probe(path);
-            if (p.Kind is ProbedKind.Database or ProbedKind.Log or ProbedKind.Checkpoint or ProbedKind.Unreadable)
-            {
-                probed.Add(p);
-            }
+            // Every file is kept, ESE or not: a database destroyed beyond recognition is found later by its name.
+            probed.Add(probe.Probe(path));
         }
     }
 
@@ -105,6 +122,7 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
         var groups = new List<FileSetGroup>();
         var damaged = files.Where(f => f.Kind == ProbedKind.Log && f.LogSignature is null).ToList();
         var unreadable = files.Where(f => f.Kind == ProbedKind.Unreadable).ToList();
+        var others = files.Where(f => f.Kind is ProbedKind.NotEse or ProbedKind.Ignorable).ToList();
         foreach (var bySignature in files.Where(f => f.LogSignature is not null).GroupBy(f => f.LogSignature!, StringComparer.Ordinal))
         {
             var logs = bySignature.Where(f => f.Kind == ProbedKind.Log && f.Generation is not null).ToList();
@@ -116,7 +134,7 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
             if (logDirs.Count == 0)
             {
                 var dir = Path.GetDirectoryName(databases[0].Path)!;
-                groups.Add(new FileSetGroup(bySignature.Key, dir, databases, [], null));
+                groups.Add(new FileSetGroup(bySignature.Key, dir, databases, [], null) { Others = Below(others, dir) });
                 continue;
             }
 
@@ -137,12 +155,17 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
                 groups.Add(new FileSetGroup(bySignature.Key, dir, dbs, here, checkpoint)
                 {
                     Problems = [.. unreadable.Where(u => Path.GetDirectoryName(u.Path) == dir)],
+                    Others = [.. Below(others, dir), .. unreadable.Where(u => u.DamagedDatabase && Path.GetDirectoryName(u.Path) != dir && IsBelow(u.Path, dir))],
                 });
             }
         }
 
         return groups;
     }
+
+    private static List<ProbedFile> Below(List<ProbedFile> files, string dir) => [.. files.Where(f => IsBelow(f.Path, dir))];
+
+    private static bool IsBelow(string path, string dir) => path.StartsWith(dir + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     private static string? NearestLogDir(string databasePath, List<string> logDirs)
     {

@@ -6,6 +6,7 @@ using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Targets;
+using EseBackupPlugin.Ese.Engine;
 using EseBackupPlugin.Ese.Engine.Ports;
 using Microsoft.Extensions.Logging;
 
@@ -16,7 +17,14 @@ namespace EseBackupPlugin.Ese.Sources.FileSet;
 /// mounted snapshot), read directly. The plugin does here what JetBackupInstance promises: full =
 /// databases + every log still needed, incremental = logs only, truncation only after the host's success.
 /// </summary>
-internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options, IBackupCatalog catalog, TimeProvider time, ILogger<FileSetSource> logger) : IBackupSource
+/// <remarks>
+/// Target ids are handles. Every discovered location is remembered (<see cref="FileSetLocationMemory"/>, in the
+/// plugin's state directory), so a backup by id needs no search paths. One log stream found at two or more places
+/// (a test restore beside production) is two targets: each gets its id qualified by its location
+/// (<see cref="TargetCopies"/>), and the bare id, which no longer says which copy is meant, is refused naming every
+/// place. A stream found at one place keeps its bare id, so existing catalogs and chains still match.
+/// </remarks>
+internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options, IBackupCatalog catalog, TimeProvider time, ILogger<FileSetSource> logger, FileSetLocationMemory? memory = null) : IBackupSource
 {
     public const string StrategyName = "file-set";
 
@@ -39,38 +47,78 @@ internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options,
     public static string TargetIdFor(string logSignature) =>
         TargetIdPrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(logSignature)))[..24];
 
+    /// <summary>
+    /// The id of one copy of a log stream found at several places: the stream's id, then a hash of the directory, so
+    /// the same copy keeps its id wherever it is found from.
+    /// </summary>
+    public static string QualifiedIdFor(string targetId, string location) => TargetCopies.QualifiedId(targetId, Path.GetFullPath(location));
+
     public bool MayOwn(string targetId) => targetId.StartsWith(TargetIdPrefix, StringComparison.Ordinal);
 
     public async IAsyncEnumerable<BackupTarget> DiscoverAsync(DiscoveryRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var roots = options.Roots.Concat(request.Paths).Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList();
-        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        var found = await DiscoverAllAsync(request.Paths, request.MaxDepth, cancellationToken);
+        foreach (var target in found)
+        {
+            yield return target;
+        }
+    }
+
+    /// <summary>
+    /// Finds a target by id: under <paramref name="searchPaths"/>, the configured roots and every place the id was
+    /// remembered at. A bare id whose stream is at several places is refused, naming them (<see cref="TargetCopies"/>).
+    /// </summary>
+    public async ValueTask<TargetLookup> FindAsync(string targetId, IReadOnlyList<string> searchPaths, CancellationToken cancellationToken)
+    {
+        var paths = searchPaths.Concat(memory?.LocationsOf(TargetCopies.IdentityOf(targetId)) ?? []).Where(Directory.Exists).ToList();
+        var found = await DiscoverAllAsync(paths, maxDepth: null, cancellationToken);
+        return TargetCopies.Match(targetId, found, t => t.Location);
+    }
+
+    /// <summary>
+    /// Every target under the configured roots and <paramref name="paths"/>. Each is remembered where it was found;
+    /// a stream that is (still) at another remembered place too gets location-qualified ids.
+    /// </summary>
+    private async Task<List<BackupTarget>> DiscoverAllAsync(IReadOnlyList<string> paths, int? maxDepth, CancellationToken ct)
+    {
+        var roots = options.Roots.Concat(paths).Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList();
+        var groups = new List<FileSetGroup>();
         foreach (var root in roots)
         {
-            var groups = await Task.Run(() => _scanner.Scan(root, request.MaxDepth, cancellationToken), cancellationToken);
-            foreach (var group in groups)
+            foreach (var group in await Task.Run(() => _scanner.Scan(root, maxDepth, ct), ct))
             {
-                var target = ToTarget(group);
-                if (seen.TryGetValue(target.Id, out var firstLocation))
+                // The same set under two overlapping roots is one set.
+                if (!groups.Any(g => g.LogSignature == group.LogSignature && g.Location == group.Location))
                 {
-                    if (firstLocation == group.Location)
-                    {
-                        continue; // the same set under two overlapping roots
-                    }
+                    groups.Add(group);
+                }
+            }
+        }
 
-                    target = target with
-                    {
-                        Warnings = [.. target.Warnings, new PluginError(ErrorCodes.InvalidParameter, $"The same log stream is also at '{firstLocation}'; backups by id use the first location found.") { TargetId = target.Id }],
-                    };
+        var targets = groups.Select(ToTarget).ToList();
+        memory?.Remember([.. targets.Select(t => (t.Id, t.Location!))]);
+        var places = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var byStream in groups.GroupBy(g => g.LogSignature))
+        {
+            var id = TargetIdFor(byStream.Key);
+            var here = byStream.Select(g => g.Location).ToList();
+            foreach (var other in (memory?.LocationsOf(id) ?? []).Except(here, StringComparer.Ordinal).ToList())
+            {
+                // Remembered elsewhere: still there? (A test restore that was deleted is forgotten.)
+                if (await Task.Run(() => Rescan(other, byStream.Key, [], ct), ct) is not null)
+                {
+                    here.Add(other);
                 }
                 else
                 {
-                    seen[target.Id] = group.Location;
+                    memory!.Forget(id, other);
                 }
-
-                yield return target;
             }
+
+            places[id] = here;
         }
+
+        return [.. targets.Select(t => places[t.Id] is { Count: > 1 } all ? TargetCopies.Qualify(t, t.Location!, all) : t)];
     }
 
     internal BackupTarget ToTarget(FileSetGroup group)
@@ -163,17 +211,8 @@ internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options,
                 $"'{target.Location}' holds more than {options.MaxFilesPerRoot:N0} files (EsePlugin:FileSet:MaxFilesPerRoot): the set cannot be planned completely. Raise the limit or move unrelated files away.") { TargetId = target.Id }));
         }
 
-        // A database discovery listed that is no longer part of the set (moved, replaced by another stream's) would
-        // silently drop out of a full backup: fail instead, naming it.
-        var lost = target.Databases.Select(d => Path.GetFullPath(d.Path)).Except(group.Databases.Select(d => d.Path), StringComparer.Ordinal).ToList();
-        if (lost.Count > 0)
-        {
-            return ValueTask.FromResult(SourceSessionStart.Failed(new PluginError(
-                ErrorCodes.MissingFileToBackup,
-                $"Database '{lost[0]}' of '{target.DisplayName}' is gone or no longer belongs to its log stream; discover the target again.") { TargetId = target.Id, File = lost[0] }));
-        }
-
-        var plan = FileSetPlanner.Plan(group, context.Kind, context.Chain, target.Id);
+        // The plan also checks the listed databases: damaged (still there, header unreadable) or gone, each named.
+        var plan = FileSetPlanner.Plan(group, context.Kind, context.Chain, target.Id, target.Databases.Select(d => d.Path));
         if (plan.Error is { } error)
         {
             return ValueTask.FromResult(SourceSessionStart.Failed(error));

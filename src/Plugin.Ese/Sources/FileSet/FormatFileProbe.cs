@@ -50,6 +50,7 @@ internal sealed class FormatFileProbe : IEseFileProbe
                     NameGeneration = name?.Generation,
                     CircularLogging = log.CircularLogging,
                     PageSize = log.DatabasePageSize,
+                    AttachedDatabases = [.. log.AttachedDatabases.Entries.Select(a => a.Path)],
                 };
             case EseFileKind.Checkpoint when CheckpointSelection.Select(head).Header is { } chk:
                 return new ProbedFile(path, ProbedKind.Checkpoint, length)
@@ -58,6 +59,7 @@ internal sealed class FormatFileProbe : IEseFileProbe
                     Generation = chk.CheckpointGeneration,
                     BaseName = name?.BaseName ?? Path.GetFileNameWithoutExtension(path),
                     CircularLogging = chk.CircularLogging,
+                    AttachedDatabases = [.. chk.AttachedDatabases.Entries.Select(a => a.Path)],
                 };
             case EseFileKind.Log when name is { Kind: LogFileNameKind.Current or LogFileNameKind.Archived }:
                 // A log whose header is damaged still belongs to its set by name: it is planned like any other
@@ -72,11 +74,17 @@ internal sealed class FormatFileProbe : IEseFileProbe
                     Problem = identity.Reason,
                 };
             case EseFileKind.Database or EseFileKind.Log or EseFileKind.Checkpoint or EseFileKind.Truncated:
-                return new ProbedFile(path, ProbedKind.Unreadable, length) { Problem = $"{identity.Kind} with a damaged header ({identity.Reason})" };
+                return new ProbedFile(path, ProbedKind.Unreadable, length)
+                {
+                    Problem = $"{identity.Kind} with a damaged header ({identity.Reason})",
+                    DamagedDatabase = identity.Kind == EseFileKind.Database || identity.Reason.StartsWith("database", StringComparison.Ordinal),
+                };
             case EseFileKind.NotEse or EseFileKind.Empty:
-                return new ProbedFile(path, ProbedKind.NotEse, length);
+                // Kept with what the sniffer saw: a damaged database is "not ESE" by its own bytes, and only other files of
+                // its set (attach lists, the flush map beside it, the chain) can say what it was.
+                return new ProbedFile(path, ProbedKind.NotEse, length) { Problem = identity.Reason };
             default:
-                return new ProbedFile(path, ProbedKind.Ignorable, length);
+                return new ProbedFile(path, ProbedKind.Ignorable, length) { Problem = identity.Reason, FlushMap = identity.Kind == EseFileKind.FlushMap };
         }
     }
 }

@@ -52,8 +52,17 @@ internal sealed record ProbedFile(string Path, ProbedKind Kind, long Length)
     /// <summary>True for a log identified by its name whose header failed its checksum.</summary>
     public bool HeaderDamaged { get; init; }
 
-    /// <summary>Why the file could not be read, for <see cref="ProbedKind.Unreadable"/>.</summary>
+    /// <summary>Why the file could not be read, for <see cref="ProbedKind.Unreadable"/>; what the sniffer saw, for files that are not ESE.</summary>
     public string? Problem { get; init; }
+
+    /// <summary>True for an unreadable file that carries a database's magic or file type (a database with a damaged header).</summary>
+    public bool DamagedDatabase { get; init; }
+
+    /// <summary>True for a flush map (<c>.jfm</c>): it lives beside its database and shares its name.</summary>
+    public bool FlushMap { get; init; }
+
+    /// <summary>Paths of the databases a log or checkpoint header lists as attached (as ESE stored them, often Windows paths).</summary>
+    public IReadOnlyList<string> AttachedDatabases { get; init; } = [];
 }
 
 /// <summary>Reads the headers of a file and says what it is.</summary>

@@ -48,9 +48,21 @@ internal struct JetLogTime
     /// <summary>Bit 0: reserved / <c>fOSSnapshot</c>; bits 1–3: milliseconds, high bits.</summary>
     public byte Filler2;
 
-    /// <summary>The time, when set (all zero means "not set").</summary>
-    public readonly DateTimeOffset? ToDateTimeOffset()
+    /// <summary><c>fTimeIsUTC</c>: bit 0 of <see cref="Filler1"/>. Current engines set it; older ones stamped the local time.</summary>
+    public readonly bool IsUtc => (Filler1 & 1) != 0;
+
+    /// <summary>The time, when set (all zero means "not set"), in the machine's own time zone when it is not UTC.</summary>
+    public readonly DateTimeOffset? ToDateTimeOffset() => ToDateTimeOffset(TimeZoneInfo.Local);
+
+    /// <summary>
+    /// The time, when set. <c>fTimeIsUTC</c> decides how the fields are read: as UTC, or as a wall-clock time of
+    /// <paramref name="localZone"/> (the zone of the machine whose esent.dll wrote it, as ESE's own managed interop
+    /// reads it: <c>DateTimeKind.Local</c>).
+    /// </summary>
+    /// <param name="localZone">The zone a time without the UTC bit was written in.</param>
+    public readonly DateTimeOffset? ToDateTimeOffset(TimeZoneInfo localZone)
     {
+        ArgumentNullException.ThrowIfNull(localZone);
         if (Month is < 1 or > 12 || Day is < 1 or > 31 || Hour > 23 || Minute > 59 || Second > 59)
         {
             return null;
@@ -59,7 +71,8 @@ internal struct JetLogTime
         var ms = (Filler1 >> 1) | (((Filler2 >> 1) & 7) << 7);
         try
         {
-            return new DateTimeOffset(1900 + YearSince1900, Month, Day, Hour, Minute, Second, Math.Min(ms, 999), TimeSpan.Zero);
+            var clock = new DateTime(1900 + YearSince1900, Month, Day, Hour, Minute, Second, Math.Min(ms, 999), DateTimeKind.Unspecified);
+            return IsUtc ? new DateTimeOffset(clock, TimeSpan.Zero) : new DateTimeOffset(clock, localZone.GetUtcOffset(clock));
         }
         catch (ArgumentOutOfRangeException)
         {

@@ -281,6 +281,17 @@ internal sealed unsafe class NativeVssBackupComponents : IVssBackupComponentsApi
         using var o = _handle.Borrow();
         nint enumerator = 0;
         var hr = o.Vtbl<IVssBackupComponentsVtbl>()->Query(o.Pointer, Guid.Empty, (int)VssObjectType.None, (int)VssObjectType.Snapshot, &enumerator);
+        if (hr == SFalse)
+        {
+            // No shadow copy at all. VSS may or may not hand out an (empty) enumerator with it; release one if it did.
+            if (enumerator != 0)
+            {
+                new ComObjectHandle(enumerator).Dispose();
+            }
+
+            return hr;
+        }
+
         if (hr < 0 || enumerator == 0)
         {
             return hr;

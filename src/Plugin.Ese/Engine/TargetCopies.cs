@@ -1,0 +1,94 @@
+using System.Security.Cryptography;
+using System.Text;
+using EseBackupPlugin.Abstractions.Errors;
+using EseBackupPlugin.Abstractions.Targets;
+using EseBackupPlugin.Ese.Engine.Ports;
+
+namespace EseBackupPlugin.Ese.Engine;
+
+/// <summary>
+/// One ESE identity at several places (a test restore beside production, a copy opened in a second instance) is
+/// several targets. Ids come from ESE identities so that a target keeps its id wherever it is; when one identity is
+/// at more than one place, each copy's id is that id qualified by its place, and the bare id, which no longer says
+/// which copy is meant, is refused naming every place. An identity at one place keeps its bare id, so catalogs and
+/// chains made before stay valid.
+/// </summary>
+internal static class TargetCopies
+{
+    /// <summary>Separates the place part of a qualified id from the identity's id.</summary>
+    public const char Separator = '@';
+
+    /// <summary>The id of the copy at <paramref name="place"/>: the identity's id and a short hash of the place.</summary>
+    public static string QualifiedId(string targetId, string place) =>
+        targetId + Separator + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(place)))[..8];
+
+    /// <summary>The identity's id of a (possibly qualified) id.</summary>
+    public static string IdentityOf(string targetId) =>
+        targetId.IndexOf(Separator, StringComparison.Ordinal) is var at and >= 0 ? targetId[..at] : targetId;
+
+    /// <summary>The copy at its place, with a warning naming the other places and their ids.</summary>
+    public static BackupTarget Qualify(BackupTarget target, string place, IEnumerable<string> otherPlaces)
+    {
+        var id = QualifiedId(target.Id, place);
+        var others = otherPlaces.Where(p => p != place).Select(p => $"'{p}' (id {QualifiedId(target.Id, p)})").ToList();
+        var warning = new PluginError(
+            ErrorCodes.InvalidParameter,
+            $"The same ESE identity (target {target.Id}) is also at {string.Join(", ", others)}; this copy's id names its place: {id}.")
+        {
+            TargetId = id,
+            File = place,
+        };
+        return target with
+        {
+            Id = id,
+            Warnings = [.. target.Warnings.Select(w => w with { TargetId = id }), warning],
+        };
+    }
+
+    /// <summary>Qualifies the targets of one discovery whose identity was found at more than one place.</summary>
+    public static List<BackupTarget> QualifyDuplicates(IReadOnlyList<BackupTarget> targets, Func<BackupTarget, string?> placeOf)
+    {
+        var places = targets.GroupBy(t => t.Id, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(placeOf).OfType<string>().Distinct(StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
+        return [.. targets.Select(t => places[t.Id] is { Count: > 1 } all && placeOf(t) is { } place ? Qualify(t, place, all) : t)];
+    }
+
+    /// <summary>
+    /// Picks <paramref name="targetId"/> among <paramref name="found"/>: the exact id; a qualified id whose other copies
+    /// are gone (it keeps the id its chain was recorded under); or, for a bare id found at several places, an error
+    /// naming every place.
+    /// </summary>
+    public static TargetLookup Match(string targetId, IReadOnlyList<BackupTarget> found, Func<BackupTarget, string?> placeOf)
+    {
+        if (found.FirstOrDefault(t => string.Equals(t.Id, targetId, StringComparison.Ordinal)) is { } exact)
+        {
+            return new TargetLookup(exact, null);
+        }
+
+        var identity = IdentityOf(targetId);
+        if (targetId != identity && found.FirstOrDefault(t => t.Id == identity && placeOf(t) is { } p && QualifiedId(identity, p) == targetId) is { } sole)
+        {
+            return new TargetLookup(sole with { Id = targetId }, null);
+        }
+
+        var copies = found.Where(t => t.Id != targetId && IdentityOf(t.Id) == targetId).ToList();
+        if (copies.Count < 2)
+        {
+            return new TargetLookup(null, null);
+        }
+
+        var list = string.Join("; ", copies.Select(c => $"'{placeOf(c)}' (id {c.Id})"));
+        return new TargetLookup(null, new PluginError(
+            ErrorCodes.InvalidParameter,
+            $"Target '{targetId}' is one ESE identity found at {copies.Count} places: {list}. The id does not say which copy to back up; use the id of one copy.")
+        {
+            TargetId = targetId,
+            File = placeOf(copies[0]),
+            Details = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["places"] = string.Join("\n", copies.Select(placeOf)),
+                ["ids"] = string.Join(" ", copies.Select(c => c.Id)),
+            },
+        });
+    }
+}
