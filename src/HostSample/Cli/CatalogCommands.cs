@@ -10,7 +10,7 @@ using Spectre.Console;
 
 namespace EseBackupPlugin.HostSample.Cli;
 
-/// <summary><c>esebackup catalog list|show|import</c>.</summary>
+/// <summary><c>esebackup catalog list|show|import|chain</c>.</summary>
 internal static class CatalogCommands
 {
     public static Command Catalog(CliEnvironment env)
@@ -19,6 +19,7 @@ internal static class CatalogCommands
         cmd.Subcommands.Add(List(env));
         cmd.Subcommands.Add(Show(env));
         cmd.Subcommands.Add(Import(env));
+        cmd.Subcommands.Add(ChainCommand.Chain(env));
         return cmd;
     }
 
