@@ -89,7 +89,7 @@ public class CommandRoundTripTests
         var again = await CliKit.RunAsync(["complete", full.SetId, "--failed", .. common]);
         Assert.Equal(ExitCodes.AlreadyCompleted, again.ExitCode);
         Assert.Contains("AlreadyCompleted", again.Error, StringComparison.Ordinal);
-        Assert.Equal("Completed", (await ShowAsync(full.SetId, common)).State);
+        Assert.Equal("completed", (await ShowAsync(full.SetId, common)).State);
         // The same verdict twice succeeds and prints the recorded report.
         var same = await CliKit.RunAsync(["complete", full.SetId, "--succeeded", "--json", .. common]);
         Assert.True(same.ExitCode == ExitCodes.Ok, same.ToString());
