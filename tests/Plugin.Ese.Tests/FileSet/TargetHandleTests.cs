@@ -185,6 +185,32 @@ public class TargetHandleTests
     }
 
     [Fact]
+    public async Task A_copy_on_an_unreachable_volume_still_keeps_the_bare_id_from_the_copy_in_sight()
+    {
+        using var temp = new TempDirectory();
+        var production = CreateSource(temp, "production");
+        var share = temp.Combine("share");
+        var restored = Path.Combine(share, "restore");
+        EngineHarness.CopyTree(production, restored);
+        await using var h = new EngineHarness(temp);
+        var found = await DiscoverAsync(h.Plugin, production, restored);
+        var bare = TargetCopiesIdentity(found[0].Id);
+
+        // The share goes offline (its mount point is gone): production is the only copy in sight, but the restore may
+        // come back, so the bare id still names two places.
+        Directory.Move(share, temp.Combine("share-offline"));
+        var refused = await BackupByIdAsync(h, bare, BackupKind.Full);
+        Assert.Equal(ErrorCodes.InvalidParameter, refused.Error!.Code);
+        Assert.Contains(restored, refused.Error.Message, StringComparison.Ordinal);
+        var prod = Assert.Single(await DiscoverAsync(h.Plugin, production));
+        Assert.Equal(FileSetSource.QualifiedIdFor(bare, production), prod.Id);
+        var full = await BackupByIdAsync(h, prod.Id, BackupKind.Full);
+        Assert.True(full.Succeeded, full.Error?.ToString());
+    }
+
+    private static string TargetCopiesIdentity(string id) => id.Split('@')[0];
+
+    [Fact]
     public async Task A_qualified_id_keeps_working_when_the_other_copy_is_removed()
     {
         using var temp = new TempDirectory();
