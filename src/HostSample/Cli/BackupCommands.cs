@@ -154,7 +154,7 @@ internal static class BackupCommands
         else if (streamed)
         {
             // Standard output carries the tar stream: the human summary goes to standard error.
-            await env.Error.WriteLineAsync($"set {output.SetId}: {output.State} as a tar stream ({output.Manifest?.Files.Count} files, {output.Manifest?.Kind.ToString().ToLowerInvariant()}); complete it with 'esebackup complete {output.SetId} --succeeded' once stored");
+            await env.Error.WriteLineAsync($"set {output.SetId}: {output.State} as a tar stream ({output.Manifest?.Files.Count} files, {output.Manifest?.Kind.ToString().ToLowerInvariant()}); pending until the product reports it stored ('hook post', or 'complete {output.SetId} --succeeded')");
         }
         else if (output.Manifest is not null)
         {
@@ -430,7 +430,9 @@ internal static class BackupCommands
                     return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"No set '{id}' in catalog '{session.Catalog.DatabasePath}'."));
                 }
 
-                var unusable = chain.FirstOrDefault(r => r.SetPath is null || r.State is not (HostSetState.Stored or HostSetState.Completed or HostSetState.Exported));
+                // A set whose run ended after storing it but before completing it is Failed with its path: restorable (as the last set).
+                var unusable = chain.FirstOrDefault(r => r.SetPath is null
+                    || !(r.State is HostSetState.Stored or HostSetState.Completed or HostSetState.Exported || (r.State == HostSetState.Failed && r.SetId == id && Directory.Exists(r.SetPath))));
                 if (unusable is not null)
                 {
                     return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"Set '{unusable.SetId}' of the chain is {unusable.State.ToString().ToLowerInvariant()}{(unusable.SetPath is null ? " and was never kept as a directory (a tar stream: restore it with --from)" : string.Empty)} and cannot be restored from the catalog."));
@@ -469,13 +471,14 @@ internal static class BackupCommands
             return Path.GetFullPath(set);
         }
 
-        var row = session.Catalog.Find(set);
+        // Read-only: a set id is looked up without creating or migrating anything (a mistyped --repository is an error).
+        var row = session.ReadOnlyCatalog.Find(set);
         if (row?.SetPath is { } p)
         {
             return p;
         }
 
-        var staged = Path.Combine(session.Repository.StagingDirectory, set);
+        var staged = Path.Combine(session.RepositoryPaths.StagingDirectory, set);
         return Directory.Exists(staged) ? staged : null;
     }
 }
