@@ -302,6 +302,27 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
         return ValueTask.CompletedTask;
     }
 
+    /// <inheritdoc />
+    public ValueTask<CatalogEntry?> GetSetAsync(string setId, CancellationToken cancellationToken = default)
+    {
+        var row = Find(setId);
+        if (row?.Manifest is null)
+        {
+            return ValueTask.FromResult<CatalogEntry?>(null);
+        }
+
+        var state = row.State switch
+        {
+            HostSetState.Running => CatalogSetState.Running,
+            HostSetState.Completed => CatalogSetState.Completed,
+            HostSetState.Failed or HostSetState.Abandoned => CatalogSetState.Failed,
+            // Staged or stored; a stored set with a truncation report was completed but kept out of the chain
+            // (CatalogStates.AfterCompletion), which is the catalog state Staged too.
+            _ => CatalogSetState.Staged,
+        };
+        return ValueTask.FromResult<CatalogEntry?>(new CatalogEntry(row.Manifest, state, row.CompletedAt));
+    }
+
     // ---- The host's bookkeeping -------------------------------------------------------------------
 
     /// <summary>Records that this process starts phase one of a set (the row a killed run leaves behind).</summary>

@@ -35,6 +35,7 @@ internal static class CliApp
         root.Subcommands.Add(TargetCommands.Discover(env));
         root.Subcommands.Add(BackupCommands.Backup(env));
         root.Subcommands.Add(BackupCommands.Complete(env));
+        root.Subcommands.Add(BackupCommands.Abandon(env));
         root.Subcommands.Add(BackupCommands.VerifySet(env));
         root.Subcommands.Add(BackupCommands.Restore(env));
         root.Subcommands.Add(CatalogCommands.Catalog(env));

@@ -60,6 +60,9 @@ public sealed class KillAndConcurrencyTests(LargeSetFixture set, ITestOutputHelp
         var staging = Path.Combine(repo, "staging");
         var sets = Path.Combine(repo, "sets");
         var env = CliKit.ChildEnvironment(temp);
+        // The rule here is "the source is never touched": keep every log the chain does not hold (ESE's default policy
+        // would remove the logs older than the first full once it completes).
+        env["ESEBACKUP_EsePlugin__FileSet__TruncationPolicy"] = "StoredOnly";
 
         // The previous set: fulls that run to their end. The second one's duration spans the kill moments: the first
         // also pays for a cold page cache and a new repository, and would put most kills after the end of a warm run.
