@@ -17,6 +17,7 @@ using EseBackupPlugin.Ese.Engine.Progress;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Engine.Restore;
 using EseBackupPlugin.Ese.Engine.Staging;
+using EseBackupPlugin.Ese.Engine.TwoPhase;
 using EseBackupPlugin.Ese.Engine.Verification;
 using EseBackupPlugin.Ese.Sources.Esent;
 using EseBackupPlugin.Ese.Sources.FileSet;
@@ -77,12 +78,13 @@ public sealed class EsePlugin : IBackupPlugin, IStreamingBackupPlugin, ISampleTa
         // The ids of our VSS snapshot sets live in the host's catalog when it offers that, else in a file of our own.
         var journal = _catalog as ISnapshotSetCatalog ?? new FileVssSnapshotSetJournal(Path.Combine(StateDirectory(options), "vss-snapshot-sets.json"));
         var vss = new VssSource(options.Vss, journal, logs.CreateLogger<VssSource>(), time);
+        var guarded = new GuardedCatalog(_catalog);
         _sources =
         [
             new FileSetSource(
                 FormatFileProbe.Instance,
                 options.FileSet,
-                _catalog,
+                guarded,
                 time,
                 logs.CreateLogger<FileSetSource>(),
                 new FileSetLocationMemory(Path.Combine(StateDirectory(options), "file-set-locations.txt"), time, logs.CreateLogger<FileSetLocationMemory>())),
@@ -100,7 +102,7 @@ public sealed class EsePlugin : IBackupPlugin, IStreamingBackupPlugin, ISampleTa
 
         var copier = new OnePassCopier(fileSystem, FormatStreamVerifierFactory.Instance, options.Engine.BufferSize, options.Engine.BufferCount);
         var producer = new ProducerStamp(PluginId, Version, ContractVersion.Current.ToString(2));
-        _engine = new BackupEngine(_sources, copier, _catalog, fileSystem, options.Engine, producer, time, logs.CreateLogger<BackupEngine>());
+        _engine = new BackupEngine(_sources, copier, guarded, fileSystem, options.Engine, new SetJournal(StateDirectory(options)), producer, time, logs.CreateLogger<BackupEngine>());
         _setVerifier = new SetVerifier(copier);
         _restore = new RestoreEngine(copier, fileSystem, new EsentRestorerAdapter(new EsentRestorer(options.EsentInstances, logs.CreateLogger<EsentRestorer>())), logs.CreateLogger<RestoreEngine>());
     }
@@ -193,6 +195,10 @@ public sealed class EsePlugin : IBackupPlugin, IStreamingBackupPlugin, ISampleTa
     /// <inheritdoc />
     public Task<CompletionResult> CompleteBackupAsync(CompletionRequest request, CancellationToken cancellationToken = default)
         => _engine.CompleteAsync(request, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<CompletionResult> AbandonBackupAsync(string setId, CancellationToken cancellationToken = default)
+        => _engine.AbandonAsync(setId, cancellationToken);
 
     /// <inheritdoc />
     public Task<VerifySetResult> VerifySetAsync(VerifySetRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)

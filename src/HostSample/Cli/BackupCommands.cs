@@ -154,7 +154,7 @@ internal static class BackupCommands
         else if (streamed)
         {
             // Standard output carries the tar stream: the human summary goes to standard error.
-            await env.Error.WriteLineAsync($"set {output.SetId}: {output.State} as a tar stream ({output.Manifest?.Files.Count} files, {output.Manifest?.Kind.ToString().ToLowerInvariant()}); complete it with 'esebackup complete {output.SetId} --succeeded' once stored");
+            await env.Error.WriteLineAsync($"set {output.SetId}: {output.State} as a tar stream ({output.Manifest?.Files.Count} files, {output.Manifest?.Kind.ToString().ToLowerInvariant()}); pending until the product reports it stored ('hook post', or 'complete {output.SetId} --succeeded')");
         }
         else if (output.Manifest is not null)
         {
@@ -188,6 +188,7 @@ internal static class BackupCommands
                 return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"No staged or stored set '{parse.GetValue(set)}' in catalog '{session.Catalog.DatabasePath}'."));
             }
 
+            var ok = parse.GetValue(succeeded);
             if (row.State is HostSetState.Completed or HostSetState.Failed or HostSetState.Abandoned)
             {
                 // The first verdict wins: the same verdict again is a success that shows what was recorded (a script that
@@ -222,9 +223,8 @@ internal static class BackupCommands
                     $"Set '{row.SetId}' is {row.State.ToString().ToLowerInvariant()}, not stored in repository '{session.Settings.Repository}': it cannot complete as succeeded. Complete it with --failed (nothing is truncated) and back up again."));
             }
 
-            var ok = parse.GetValue(succeeded);
             var result = await session.Plugin.Plugin.CompleteBackupAsync(new CompletionRequest(row.Manifest, ok), ct);
-            if (!ok && result.Truncation is null)
+            if (!ok && result.Truncation is null && result.Error?.Code.Name is not nameof(ErrorCodes.AlreadyCompleted) && row.State is not HostSetState.Completed)
             {
                 // The plugin records a completion it reports through the catalog itself; this covers one it could not.
                 session.Catalog.MarkFailed(row.SetId, "The host reported that it could not store the set.");
@@ -251,6 +251,34 @@ internal static class BackupCommands
             }
 
             return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    public static Command Abandon(CliEnvironment env)
+    {
+        var set = new Argument<string>("SET-ID") { Description = "A staged set (backed up with --no-complete) to give up on." };
+        var json = CliApp.JsonOption();
+        var cmd = new Command("abandon", "End a staged set without success: every log is kept, the target is released, the set is recorded as failed.") { set, json };
+        CliApp.Handle(cmd, env, async (parse, session, ct) =>
+        {
+            var row = session.Catalog.Find(parse.GetValue(set)!);
+            if (row is null)
+            {
+                return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"No set '{parse.GetValue(set)}' in catalog '{session.Catalog.DatabasePath}'."));
+            }
+
+            var result = await session.Plugin.Plugin.AbandonBackupAsync(row.SetId, ct);
+            if (parse.GetValue(json))
+            {
+                await JsonOut.WriteAsync(env, result, ContractJsonContext.Default.CompletionResult);
+            }
+            else
+            {
+                ResultView.Truncation(env, result.Truncation);
+            }
+
+            return result.Error is { } e ? await CliApp.ReportAsync(env, e) : ExitCodes.Ok;
         });
         return cmd;
     }
@@ -402,7 +430,9 @@ internal static class BackupCommands
                     return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"No set '{id}' in catalog '{session.Catalog.DatabasePath}'."));
                 }
 
-                var unusable = chain.FirstOrDefault(r => r.SetPath is null || r.State is not (HostSetState.Stored or HostSetState.Completed or HostSetState.Exported));
+                // A set whose run ended after storing it but before completing it is Failed with its path: restorable (as the last set).
+                var unusable = chain.FirstOrDefault(r => r.SetPath is null
+                    || !(r.State is HostSetState.Stored or HostSetState.Completed or HostSetState.Exported || (r.State == HostSetState.Failed && r.SetId == id && Directory.Exists(r.SetPath))));
                 if (unusable is not null)
                 {
                     return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"Set '{unusable.SetId}' of the chain is {unusable.State.ToString().ToLowerInvariant()}{(unusable.SetPath is null ? " and was never kept as a directory (a tar stream: restore it with --from)" : string.Empty)} and cannot be restored from the catalog."));
@@ -441,13 +471,14 @@ internal static class BackupCommands
             return Path.GetFullPath(set);
         }
 
-        var row = session.Catalog.Find(set);
+        // Read-only: a set id is looked up without creating or migrating anything (a mistyped --repository is an error).
+        var row = session.ReadOnlyCatalog.Find(set);
         if (row?.SetPath is { } p)
         {
             return p;
         }
 
-        var staged = Path.Combine(session.Repository.StagingDirectory, set);
+        var staged = Path.Combine(session.RepositoryPaths.StagingDirectory, set);
         return Directory.Exists(staged) ? staged : null;
     }
 }

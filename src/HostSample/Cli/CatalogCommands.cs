@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.HostSample.Catalog;
-using EseBackupPlugin.HostSample.Hosting;
 using EseBackupPlugin.HostSample.Output;
 using EseBackupPlugin.HostSample.Repository;
 using Spectre.Console;
@@ -30,8 +29,8 @@ internal static class CatalogCommands
         var cmd = new Command("list", "List backup sets, newest first.") { target, json };
         CliApp.Handle(cmd, env, async (parse, session, ct) =>
         {
-            HostWorkflow.RecoverAbandonedRuns(session);
-            var rows = session.Catalog.List(parse.GetValue(target));
+            // Read-only: listing records nothing (runs of processes that died are settled by the next backup).
+            var rows = session.ReadOnlyCatalog.List(parse.GetValue(target));
             if (parse.GetValue(json))
             {
                 await JsonOut.WriteAsync(env, rows.Select(r => ToOutput(r, withDocuments: false)).ToList(), HostJsonContext.Default.ListCatalogRowOutput);
@@ -65,10 +64,10 @@ internal static class CatalogCommands
         var cmd = new Command("show", "Show one set: its manifest and truncation report.") { set, json };
         CliApp.Handle(cmd, env, async (parse, session, ct) =>
         {
-            var row = session.Catalog.Find(parse.GetValue(set)!);
+            var row = session.ReadOnlyCatalog.Find(parse.GetValue(set)!);
             if (row is null)
             {
-                return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"No set '{parse.GetValue(set)}' in catalog '{session.Catalog.DatabasePath}'."));
+                return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"No set '{parse.GetValue(set)}' in catalog '{session.ReadOnlyCatalog.DatabasePath}'."));
             }
 
             if (parse.GetValue(json))

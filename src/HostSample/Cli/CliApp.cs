@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EseBackupPlugin.Abstractions.Errors;
+using EseBackupPlugin.HostSample.Catalog;
 using EseBackupPlugin.HostSample.Hosting;
 using EseBackupPlugin.HostSample.Plugins;
 using Microsoft.Data.Sqlite;
@@ -34,6 +35,7 @@ internal static class CliApp
         root.Subcommands.Add(TargetCommands.Discover(env));
         root.Subcommands.Add(BackupCommands.Backup(env));
         root.Subcommands.Add(BackupCommands.Complete(env));
+        root.Subcommands.Add(BackupCommands.Abandon(env));
         root.Subcommands.Add(BackupCommands.VerifySet(env));
         root.Subcommands.Add(BackupCommands.Restore(env));
         root.Subcommands.Add(CatalogCommands.Catalog(env));
@@ -147,6 +149,11 @@ internal static class CliApp
             }
             catch (PluginException ex)
             {
+                return await ReportAsync(env, ex.Error);
+            }
+            catch (CatalogFailureException ex)
+            {
+                // Says which catalog, which step and why (a full disk, an I/O error), never SQLite's code alone.
                 return await ReportAsync(env, ex.Error);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or SqliteException or ArgumentException)

@@ -33,7 +33,7 @@ internal static class PruneCommand
                 return await CliApp.UsageAsync(env, "--pending-older-than cannot be negative.");
             }
 
-            HostWorkflow.RecoverAbandonedRuns(session);
+            await HostWorkflow.RecoverAbandonedRunsAsync(session, ct);
             var cutoff = DateTimeOffset.UtcNow - TimeSpan.FromHours(parse.GetValue(olderThan));
             var candidates = session.Catalog.List(parse.GetValue(target))
                 .Where(r => r.State is HostSetState.Failed or HostSetState.Abandoned

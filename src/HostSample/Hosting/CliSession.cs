@@ -52,7 +52,21 @@ internal sealed class CliSession : IAsyncDisposable
             return repository;
         });
         _catalog = new LazyCatalog(() => new SqliteCatalog(Repository.CatalogPath), repository.CatalogPath);
+        RepositoryPaths = repository;
+        _readOnlyCatalog = new Lazy<SqliteCatalog>(() => SqliteCatalog.OpenReadOnly(repository.CatalogPath));
     }
+
+    private readonly Lazy<SqliteCatalog> _readOnlyCatalog;
+
+    /// <summary>The repository's paths, without creating anything (for commands that only read).</summary>
+    public BackupRepository RepositoryPaths { get; }
+
+    /// <summary>
+    /// The catalog opened for reading only (<c>catalog list</c>, <c>catalog show</c>, <c>verify-set</c>): nothing is
+    /// created, migrated or recovered, and a repository without a catalog is an error.
+    /// </summary>
+    /// <exception cref="CatalogFailureException">No catalog there, or it cannot be read.</exception>
+    public SqliteCatalog ReadOnlyCatalog => _catalog.IsValueCreated ? _catalog.Value : _readOnlyCatalog.Value;
 
     /// <summary>The global options this session was created with.</summary>
     public GlobalOptions Options { get; }
@@ -96,6 +110,11 @@ internal sealed class CliSession : IAsyncDisposable
         if (_catalog.IsValueCreated)
         {
             _catalog.Value.Dispose();
+        }
+
+        if (_readOnlyCatalog.IsValueCreated)
+        {
+            _readOnlyCatalog.Value.Dispose();
         }
 
         LoggerFactory.Dispose();

@@ -14,7 +14,10 @@ namespace EseBackupPlugin.HostSample.Tests.Cli;
 /// </summary>
 public class ChainCommandTests
 {
-    private const string Chromium = "/usr/bin/chromium";
+    /// <summary>Debian's chromium (CI); CHROMIUM_PATH or Chrome's usual place elsewhere (the Windows workflow's runners).</summary>
+    private static readonly string Chromium = Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } configured ? configured
+        : OperatingSystem.IsWindows() ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ProgramFiles), "Google", "Chrome", "Application", "chrome.exe")
+        : "/usr/bin/chromium";
 
     [Fact]
     public async Task The_chain_picture_shows_every_set_truncation_and_gap_in_a_browser()

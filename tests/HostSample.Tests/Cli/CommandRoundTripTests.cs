@@ -78,13 +78,23 @@ public class CommandRoundTripTests
         Assert.True(completed.ExitCode == ExitCodes.Ok, completed.ToString());
         var completion = JsonSerializer.Deserialize(completed.Out, ContractJsonContext.Default.CompletionResult)!;
         Assert.Null(completion.Error);
-        Assert.Equal((full.SetId, true, TruncationStatus.NothingToTruncate), (completion.Truncation!.SetId, completion.Truncation.HostSucceeded, completion.Truncation.Status));
+        // ESE's rule: the logs older than the full's first log are unnecessary to its chain and go, each saying why.
+        Assert.Equal((full.SetId, true, TruncationStatus.Truncated), (completion.Truncation!.SetId, completion.Truncation.HostSucceeded, completion.Truncation.Status));
+        Assert.All(completion.Truncation.Removed, r => Assert.Equal(LogRemovalReason.OlderThanChain, r.Reason));
+        Assert.All(completion.Truncation.Removed, r => Assert.True(r.Generation < full.Manifest.LogRange!.Low));
+        Assert.All(completion.Truncation.Removed, r => Assert.False(File.Exists(r.Path), r.Path));
         var fullRow = await ShowAsync(full.SetId, common);
         Assert.Equal("completed", fullRow.State);
         Assert.Equal(JsonSerializer.Serialize(completion.Truncation, ContractJsonContext.Default.TruncationReport), JsonSerializer.Serialize(fullRow.Truncation, ContractJsonContext.Default.TruncationReport));
         var again = await CliKit.RunAsync(["complete", full.SetId, "--failed", .. common]);
         Assert.Equal(ExitCodes.AlreadyCompleted, again.ExitCode);
         Assert.Contains("AlreadyCompleted", again.Error, StringComparison.Ordinal);
+        Assert.Equal("completed", (await ShowAsync(full.SetId, common)).State);
+        // The same verdict twice succeeds and prints the recorded report.
+        var same = await CliKit.RunAsync(["complete", full.SetId, "--succeeded", "--json", .. common]);
+        Assert.True(same.ExitCode == ExitCodes.Ok, same.ToString());
+        var repeated = JsonSerializer.Deserialize(same.Out, ContractJsonContext.Default.CompletionResult)!;
+        Assert.Equal(JsonSerializer.Serialize(completion.Truncation, ContractJsonContext.Default.TruncationReport), JsonSerializer.Serialize(repeated.Truncation, ContractJsonContext.Default.TruncationReport));
 
         // The engine writes on; an incremental is stored and completed in one go, and truncates.
         await SamplePlugin.AdvanceAsync(source, 3);

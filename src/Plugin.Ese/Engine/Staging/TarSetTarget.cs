@@ -10,8 +10,9 @@ namespace EseBackupPlugin.Ese.Engine.Staging;
 /// A set written as a POSIX (pax) tar stream: one entry per file, each written in the same one pass that verifies and
 /// hashes it (no local copy), <c>manifest.json</c> as the last entry, and the end-of-archive blocks only once the catalog
 /// has recorded the set. Any failure leaves the stream invalid for every reader: a failure inside an entry leaves that
-/// entry short (the header announced more bytes than follow); a failure between entries adds one block that is not a
-/// valid header (bad checksum); in both cases no end-of-archive blocks follow, and nothing more is written.
+/// entry short (the header announced more bytes than follow); a failure between entries adds an extended header
+/// followed by a block that is not a valid header (bad checksum); in both cases no end-of-archive blocks follow, and
+/// nothing more is written.
 /// </summary>
 internal sealed class TarSetTarget : ISetTarget
 {
@@ -104,24 +105,52 @@ internal sealed class TarSetTarget : ISetTarget
             return;
         }
 
-        if (_archive.AtEntryBoundary && _archive.BytesWritten > 0)
+        if (_archive.AtEntryBoundary)
         {
-            // Between entries a reader would see a shorter but well-formed archive; a block that is not a header makes
-            // tar readers fail there. (Inside an entry the short entry already does that, and an extra block could
-            // complete it.)
-            _archive.TryWriteFinal(InvalidHeaderBlock());
+            // Between entries (or before the first) a reader would see a shorter but well-formed archive; blocks that
+            // are not a valid header make tar readers fail there. (Inside an entry the short entry already does that,
+            // and extra blocks could complete it.)
+            _archive.TryWriteFinal(InvalidTail());
         }
 
         _archive.Invalidate();
     }
 
-    /// <summary>A 512-byte block whose header checksum is deliberately wrong, naming why the stream ends.</summary>
-    private static byte[] InvalidHeaderBlock()
+    /// <summary>
+    /// The blocks that end a failed stream between entries: a well-formed pax extended header (a record naming the
+    /// failure) followed by a block whose checksum cannot match. Readers that stop quietly at a bad header at an entry
+    /// boundary (Python's tarfile, so Borg's import-tar) must fail when it follows an extended header; GNU tar fails on
+    /// the checksum either way.
+    /// </summary>
+    private static byte[] InvalidTail()
     {
-        var block = new byte[BlockSize];
-        Encoding.ASCII.GetBytes("esebackup-FAILED-this-stream-is-not-a-backup-set").CopyTo(block, 0);
-        Encoding.ASCII.GetBytes("0000000\0").CopyTo(block, 148); // a header's checksum can never be zero
-        return block;
+        var record = "54 comment=esebackup: backup FAILED, not a backup set\n"u8.ToArray();
+        var tail = new byte[BlockSize * 3];
+        var header = tail.AsSpan(0, BlockSize);
+        Encoding.ASCII.GetBytes("esebackup-FAILED").CopyTo(header);
+        Encoding.ASCII.GetBytes("0000644\0").CopyTo(header[100..]);
+        Encoding.ASCII.GetBytes("0000000\0").CopyTo(header[108..]);
+        Encoding.ASCII.GetBytes("0000000\0").CopyTo(header[116..]);
+        Encoding.ASCII.GetBytes(Convert.ToString(record.Length, 8).PadLeft(11, '0') + "\0").CopyTo(header[124..]);
+        Encoding.ASCII.GetBytes("00000000000\0").CopyTo(header[136..]);
+        header[156] = (byte)'x';
+        Encoding.ASCII.GetBytes("ustar\0" + "00").CopyTo(header[257..]);
+        header.Slice(148, 8).Fill((byte)' ');
+        var sum = 0;
+        foreach (var b in header)
+        {
+            sum += b;
+        }
+
+        Encoding.ASCII.GetBytes(Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ").CopyTo(header[148..]);
+        record.CopyTo(tail, BlockSize);
+
+        // Never a valid checksum: a header's is at least 256 (its own eight bytes count as spaces). Not zero either, which
+        // some readers take for an empty block (the end of the archive).
+        var invalid = tail.AsSpan(BlockSize * 2);
+        Encoding.ASCII.GetBytes("esebackup-FAILED").CopyTo(invalid);
+        Encoding.ASCII.GetBytes("0000001\0").CopyTo(invalid[148..]);
+        return tail;
     }
 
     /// <summary>

@@ -224,7 +224,7 @@ internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options,
         }
 
         logger.LogInformation("File-set {Kind} of {Target}: {Files} files, logs {Range}.", context.Kind, target.Id, plan.Files.Count, plan.LogRange);
-        return ValueTask.FromResult(SourceSessionStart.Started(new FileSetSession(this, group, context.Kind, plan, target.Id, catalog, time, logger)));
+        return ValueTask.FromResult(SourceSessionStart.Started(new FileSetSession(this, group, context.Kind, plan, target.Id, context.Chain, options.TruncationPolicy, catalog, time, logger)));
     }
 
     /// <summary>
@@ -246,6 +246,6 @@ internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options,
         var group = Rescan(location, signature, databases, cancellationToken);
         return ValueTask.FromResult<ISourceSession?>(group is null
             ? null
-            : new FileSetSession(this, group, manifest.Kind, FileSetPlan.Empty, manifest.Target.Id, catalog, time, logger));
+            : new FileSetSession(this, group, manifest.Kind, FileSetPlan.Empty, manifest.Target.Id, [], options.TruncationPolicy, catalog, time, logger));
     }
 }
