@@ -17,6 +17,7 @@ using EseBackupPlugin.Ese.Engine.Progress;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Engine.Restore;
 using EseBackupPlugin.Ese.Engine.Staging;
+using EseBackupPlugin.Ese.Engine.TwoPhase;
 using EseBackupPlugin.Ese.Engine.Verification;
 using EseBackupPlugin.Ese.Sources.Esent;
 using EseBackupPlugin.Ese.Sources.FileSet;
@@ -33,7 +34,7 @@ namespace EseBackupPlugin.Ese;
 /// options, builds the sources (file sets everywhere; esent.dll instances and VSS writers where usable),
 /// the one engine they share, and the verification, restore and sample services.
 /// </summary>
-public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
+public sealed class EsePlugin : IBackupPlugin, IStreamingBackupPlugin, ISampleTargetProvider
 {
     /// <summary>The plugin id, as in plugin.json.</summary>
     public const string PluginId = "esebackup.ese";
@@ -77,12 +78,13 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
         // The ids of our VSS snapshot sets live in the host's catalog when it offers that, else in a file of our own.
         var journal = _catalog as ISnapshotSetCatalog ?? new FileVssSnapshotSetJournal(Path.Combine(StateDirectory(options), "vss-snapshot-sets.json"));
         var vss = new VssSource(options.Vss, journal, logs.CreateLogger<VssSource>(), time);
+        var guarded = new GuardedCatalog(_catalog);
         _sources =
         [
             new FileSetSource(
                 FormatFileProbe.Instance,
                 options.FileSet,
-                _catalog,
+                guarded,
                 time,
                 logs.CreateLogger<FileSetSource>(),
                 new FileSetLocationMemory(Path.Combine(StateDirectory(options), "file-set-locations.txt"), time, logs.CreateLogger<FileSetLocationMemory>())),
@@ -100,7 +102,7 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
 
         var copier = new OnePassCopier(fileSystem, FormatStreamVerifierFactory.Instance, options.Engine.BufferSize, options.Engine.BufferCount);
         var producer = new ProducerStamp(PluginId, Version, ContractVersion.Current.ToString(2));
-        _engine = new BackupEngine(_sources, copier, _catalog, fileSystem, options.Engine, producer, time, logs.CreateLogger<BackupEngine>());
+        _engine = new BackupEngine(_sources, copier, guarded, fileSystem, options.Engine, new SetJournal(StateDirectory(options)), producer, time, logs.CreateLogger<BackupEngine>());
         _setVerifier = new SetVerifier(copier);
         _restore = new RestoreEngine(copier, fileSystem, new EsentRestorerAdapter(new EsentRestorer(options.EsentInstances, logs.CreateLogger<EsentRestorer>())), logs.CreateLogger<RestoreEngine>());
     }
@@ -188,8 +190,24 @@ public sealed class EsePlugin : IBackupPlugin, ISampleTargetProvider
         => ProgressPump.RunAsync(progress, _time, p => _engine.BackupAsync(request, p, cancellationToken));
 
     /// <inheritdoc />
+    public Task<BackupResult> BackupToStreamAsync(BackupRequest request, Stream destination, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        if (!destination.CanWrite)
+        {
+            throw new ArgumentException("The destination stream is not writable.", nameof(destination));
+        }
+
+        return _engine.BackupAsync(request, new SetStream(destination, destination is FileStream fs && Path.IsPathRooted(fs.Name) ? fs.Name : "the tar stream"), progress, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task<CompletionResult> CompleteBackupAsync(CompletionRequest request, CancellationToken cancellationToken = default)
         => _engine.CompleteAsync(request, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<CompletionResult> AbandonBackupAsync(string setId, CancellationToken cancellationToken = default)
+        => _engine.AbandonAsync(setId, cancellationToken);
 
     /// <inheritdoc />
     public Task<VerifySetResult> VerifySetAsync(VerifySetRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)

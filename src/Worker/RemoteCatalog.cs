@@ -18,6 +18,9 @@ internal class RemoteCatalog(JsonRpcConnection rpc) : IBackupCatalog
         => await Rpc.InvokeAsync(WorkerMethods.CatalogGetChain, new GetChainParams(targetId), WireJson.Info<GetChainParams>(), WireJson.Info<List<CatalogEntry>>(), cancellationToken).ConfigureAwait(false)
             ?? [];
 
+    public async ValueTask<CatalogEntry?> GetSetAsync(string setId, CancellationToken cancellationToken = default)
+        => await Rpc.InvokeAsync(WorkerMethods.CatalogGetSet, new SetIdParams(setId), WireJson.Info<SetIdParams>(), WireJson.Info<CatalogEntry>(), cancellationToken).ConfigureAwait(false);
+
     public async ValueTask RecordBackupAsync(BackupManifest manifest, CancellationToken cancellationToken = default)
         => await Rpc.InvokeRawAsync(WorkerMethods.CatalogRecordBackup, manifest, WireJson.Info<BackupManifest>(), cancellationToken).ConfigureAwait(false);
 

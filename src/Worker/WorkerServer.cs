@@ -54,6 +54,7 @@ internal sealed class WorkerServer : IAsyncDisposable
         _rpc.AddMethod(WorkerMethods.Discover, DiscoverAsync);
         _rpc.AddMethod(WorkerMethods.Backup, r => Call<BackupRequest, BackupResult>(r, (p, req, progress, ct) => p.BackupAsync(req, progress, ct)));
         _rpc.AddMethod(WorkerMethods.Complete, r => Call<CompletionRequest, CompletionResult>(r, (p, req, _, ct) => p.CompleteBackupAsync(req, ct)));
+        _rpc.AddMethod(WorkerMethods.Abandon, r => Call<SetIdParams, CompletionResult>(r, (p, req, _, ct) => p.AbandonBackupAsync(req.SetId, ct)));
         _rpc.AddMethod(WorkerMethods.VerifySet, r => Call<VerifySetRequest, VerifySetResult>(r, (p, req, progress, ct) => p.VerifySetAsync(req, progress, ct)));
         _rpc.AddMethod(WorkerMethods.Restore, r => Call<RestoreRequest, RestoreResult>(r, (p, req, progress, ct) => p.RestoreAsync(req, progress, ct)));
         _rpc.AddMethod(WorkerMethods.Inspect, r => Call<InspectParams, FileInspection>(r, (p, req, _, ct) => p.InspectFileAsync(req.Path, ct)));

@@ -22,4 +22,5 @@ internal sealed record CatalogRow(
     TruncationReport? Truncation,
     string? Error,
     int? OwnerPid,
-    DateTimeOffset? OwnerStarted);
+    DateTimeOffset? OwnerStarted,
+    string? ExternalRef = null);

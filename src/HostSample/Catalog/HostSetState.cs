@@ -12,6 +12,12 @@ internal enum HostSetState
     /// <summary>The host moved the set into its repository; completion (phase two) is pending.</summary>
     Stored,
 
+    /// <summary>
+    /// The set was written outside the repository (<c>backup --out DIR</c> or a tar stream, <c>--out -</c>) for another
+    /// product to store; completion (phase two) is pending until that product reports (<c>hook post</c>, <c>complete</c>).
+    /// </summary>
+    Exported,
+
     /// <summary>The host completed the set with success; it belongs to its chain.</summary>
     Completed,
 

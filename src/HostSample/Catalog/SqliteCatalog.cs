@@ -17,38 +17,117 @@ namespace EseBackupPlugin.HostSample.Catalog;
 internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisposable
 {
     /// <summary>Schema version stored in <c>PRAGMA user_version</c>.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     private readonly string _connectionString;
     private readonly Lock _gate = new();
 
     public SqliteCatalog(string databasePath)
+        : this(databasePath, readOnly: false)
+    {
+    }
+
+    private SqliteCatalog(string databasePath, bool readOnly, bool immutable = false)
     {
         DatabasePath = Path.GetFullPath(databasePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        Root = Path.GetDirectoryName(DatabasePath)!;
+        IsReadOnly = readOnly;
+        if (!readOnly)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        }
+
         _connectionString = new SqliteConnectionStringBuilder
         {
-            DataSource = DatabasePath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
+            DataSource = immutable ? new Uri(DatabasePath).AbsoluteUri + "?immutable=1" : DatabasePath,
+            Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
             Pooling = false,
             DefaultTimeout = 30,
         }.ToString();
-        Migrate();
+        if (readOnly)
+        {
+            CheckVersion();
+        }
+        else
+        {
+            Migrate();
+        }
+    }
+
+    /// <summary>
+    /// Opens an existing catalog for reading only: nothing is created, migrated or recovered, so listing works on a full
+    /// disk and a mistyped repository is an error instead of a new empty one.
+    /// </summary>
+    /// <exception cref="CatalogFailureException">There is no catalog at <paramref name="databasePath"/>, or it cannot be read.</exception>
+    public static SqliteCatalog OpenReadOnly(string databasePath)
+    {
+        var full = Path.GetFullPath(databasePath);
+        if (!File.Exists(full))
+        {
+            throw new CatalogFailureException(
+                "open",
+                full,
+                $"There is no catalog at '{full}': '{Path.GetDirectoryName(full)}' is not an esebackup repository (check --repository or Host:Repository). Nothing was created.",
+                null);
+        }
+
+        // A WAL database needs its shared-memory and WAL files even to be read: a plain read-only connection creates them
+        // (and cannot remove them), and fails where they cannot be created (a full disk, a read-only medium). Every writer
+        // here checkpoints and closes after each step, so without a WAL file the main file holds every committed change:
+        // read it as immutable then (no lock, no side file). The price: a writer checkpointing into the file during the
+        // read can make one listing fail; it writes nothing either way.
+        if (!File.Exists(full + "-wal"))
+        {
+            return new SqliteCatalog(full, readOnly: true, immutable: true);
+        }
+
+        try
+        {
+            return new SqliteCatalog(full, readOnly: true, immutable: false);
+        }
+        catch (CatalogFailureException ex) when (ex.SqliteErrorCode is 10 or 13 or 14)
+        {
+            return new SqliteCatalog(full, readOnly: true, immutable: true);
+        }
     }
 
     public string DatabasePath { get; }
+
+    /// <summary>True when opened with <see cref="OpenReadOnly"/>.</summary>
+    public bool IsReadOnly { get; }
+
+    /// <summary>The repository the catalog lives in: set paths inside it are stored relative to it, so it can be moved.</summary>
+    public string Root { get; }
 
     private SqliteConnection Open()
     {
         var c = new SqliteConnection(_connectionString);
         c.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
+        // A reader changes no setting that is stored in the file (the journal mode is), and asks for nothing it would write.
+        cmd.CommandText = IsReadOnly
+            ? "PRAGMA query_only=ON; PRAGMA busy_timeout=30000;"
+            : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
         cmd.ExecuteNonQuery();
         return c;
     }
 
-    private void Migrate()
+    private void CheckVersion() => Guarded("read the schema version", () =>
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "PRAGMA user_version";
+        var version = Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+        if (version != SchemaVersion)
+        {
+            // Nothing is migrated by a command that only reads: an older catalog is upgraded by the next backup.
+            throw new CatalogFailureException("read the schema version", DatabasePath, $"Catalog '{DatabasePath}' has schema version {version}; this host reads version {SchemaVersion}{(version < SchemaVersion ? " (a backup with this host upgrades it; commands that only read never do)" : ": use a newer host")}.", null);
+        }
+    });
+
+    private void Migrate() => Guarded("open it for writing (journal, schema)", MigrateCore);
+
+    private void MigrateCore()
     {
         using var c = Open();
         using var tx = c.BeginTransaction();
@@ -94,8 +173,73 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
                 """);
         }
 
+        if (version < 2)
+        {
+            // Version 2: the product's own id for a set (restic snapshot, borg archive, Bacula job), and set paths
+            // relative to the repository (rows written by version 1 held absolute ones).
+            Execute(c, tx, "ALTER TABLE sets ADD COLUMN external_ref TEXT; PRAGMA user_version = 2;");
+            RelativizeSetPaths(c, tx);
+        }
+
         tx.Commit();
     }
+
+    /// <summary>
+    /// Rewrites absolute set paths of sets stored in this repository as relative ones: a path under <see cref="Root"/>,
+    /// or one that ends in <c>sets/&lt;set id&gt;</c> (the repository's own layout, written where the repository used to be).
+    /// Paths elsewhere (<c>backup --out DIR</c>) stay absolute.
+    /// </summary>
+    private void RelativizeSetPaths(SqliteConnection c, SqliteTransaction tx)
+    {
+        var rows = new List<(string Id, string Path)>();
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = "SELECT set_id, set_path FROM sets WHERE set_path IS NOT NULL";
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                rows.Add((r.GetString(0), r.GetString(1)));
+            }
+        }
+
+        foreach (var (id, path) in rows)
+        {
+            var relative = StoredForm(path);
+            if (relative is not null && Path.IsPathRooted(relative) && IsRepositoryLayout(relative, id))
+            {
+                relative = "sets/" + id;
+            }
+
+            if (relative != path)
+            {
+                Execute(c, tx, "UPDATE sets SET set_path = $p WHERE set_id = $id", ("$p", relative), ("$id", id));
+            }
+        }
+    }
+
+    /// <summary>A path ending in <c>sets/&lt;set id&gt;</c>: where a repository stores its sets, wherever it was then.</summary>
+    private static bool IsRepositoryLayout(string path, string setId) =>
+        Path.TrimEndingDirectorySeparator(path).EndsWith(Path.DirectorySeparatorChar + Path.Combine("sets", setId), StringComparison.Ordinal);
+
+    /// <summary>How a set path is stored: relative (forward slashes) when it is in this repository, else absolute.</summary>
+    private string? StoredForm(string? path)
+    {
+        if (path is null || !Path.IsPathRooted(path))
+        {
+            return path;
+        }
+
+        var full = Path.GetFullPath(path);
+        var relative = Path.GetRelativePath(Root, full);
+        return !relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relative)
+            ? relative.Replace(Path.DirectorySeparatorChar, '/')
+            : full;
+    }
+
+    /// <summary>A stored set path as a full path: relative ones are resolved against <see cref="Root"/>.</summary>
+    private string? Resolve(string? stored) =>
+        stored is null ? null : Path.IsPathRooted(stored) ? stored : Path.GetFullPath(Path.Combine(Root, stored.Replace('/', Path.DirectorySeparatorChar)));
 
     // ---- The plugin's port ------------------------------------------------------------------------
 
@@ -112,7 +256,7 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     public ValueTask RecordBackupAsync(BackupManifest manifest, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        WithTransaction((c, tx) =>
+        WithTransaction("record the staged set", (c, tx) =>
         {
             var updated = Execute(c, tx, """
                 UPDATE sets SET state = 'Staged', staged_at = $at, manifest_json = $m, chain_id = $chain,
@@ -142,7 +286,7 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     public ValueTask RecordTruncationAsync(TruncationReport report, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(report);
-        WithTransaction((c, tx) => Execute(c, tx, """
+        WithTransaction("record the set's completion", (c, tx) => Execute(c, tx, """
             UPDATE sets SET state = $state, completed_at = $at, truncation_json = $t
             WHERE set_id = $id
             """,
@@ -158,13 +302,34 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
         return ValueTask.CompletedTask;
     }
 
+    /// <inheritdoc />
+    public ValueTask<CatalogEntry?> GetSetAsync(string setId, CancellationToken cancellationToken = default)
+    {
+        var row = Find(setId);
+        if (row?.Manifest is null)
+        {
+            return ValueTask.FromResult<CatalogEntry?>(null);
+        }
+
+        var state = row.State switch
+        {
+            HostSetState.Running => CatalogSetState.Running,
+            HostSetState.Completed => CatalogSetState.Completed,
+            HostSetState.Failed or HostSetState.Abandoned => CatalogSetState.Failed,
+            // Staged or stored; a stored set with a truncation report was completed but kept out of the chain
+            // (CatalogStates.AfterCompletion), which is the catalog state Staged too.
+            _ => CatalogSetState.Staged,
+        };
+        return ValueTask.FromResult<CatalogEntry?>(new CatalogEntry(row.Manifest, state, row.CompletedAt));
+    }
+
     // ---- The host's bookkeeping -------------------------------------------------------------------
 
     /// <summary>Records that this process starts phase one of a set (the row a killed run leaves behind).</summary>
     public void BeginRun(string setId, string targetId, BackupKind kind)
     {
         using var me = Process.GetCurrentProcess();
-        WithTransaction((c, tx) => Execute(c, tx, """
+        WithTransaction("record the start of the run", (c, tx) => Execute(c, tx, """
             INSERT INTO sets (set_id, target_id, kind, state, started_at, owner_pid, owner_started)
             VALUES ($id, $target, $kind, 'Running', $at, $pid, $pstart)
             """,
@@ -173,22 +338,71 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     }
 
     /// <summary>Records that the host stored a staged set at <paramref name="setPath"/>.</summary>
-    public void MarkStored(string setId, string setPath) => WithTransaction((c, tx) => Execute(c, tx,
+    public void MarkStored(string setId, string setPath) => WithTransaction("record that the set was stored", (c, tx) => Execute(c, tx,
         "UPDATE sets SET state = 'Stored', stored_at = $at, set_path = $p WHERE set_id = $id AND state = 'Staged'",
-        ("$at", Iso(DateTimeOffset.UtcNow)), ("$p", setPath), ("$id", setId)));
-
-    /// <summary>Records a failure of a run.</summary>
-    public void MarkFailed(string setId, string error) => WithTransaction((c, tx) => Execute(c, tx,
-        "UPDATE sets SET state = 'Failed', error = $e, completed_at = $at WHERE set_id = $id AND state IN ('Running', 'Staged', 'Stored')",
-        ("$e", error), ("$at", Iso(DateTimeOffset.UtcNow)), ("$id", setId)));
+        ("$at", Iso(DateTimeOffset.UtcNow)), ("$p", StoredForm(setPath)), ("$id", setId)));
 
     /// <summary>
-    /// Finds runs whose process is gone (killed while running or before storing), marks them
-    /// <see cref="HostSetState.Abandoned"/> and returns them so the caller can remove their staging leftovers.
+    /// Records that a staged set went outside the repository for another product to store: a directory
+    /// (<paramref name="setPath"/>) or a tar stream (<see langword="null"/>). Completion is pending.
     /// </summary>
-    public IReadOnlyList<CatalogRow> RecoverAbandonedRuns()
+    public void MarkExported(string setId, string? setPath) => WithTransaction("record that the set was exported", (c, tx) => Execute(c, tx,
+        "UPDATE sets SET state = 'Exported', stored_at = $at, set_path = $p WHERE set_id = $id AND state = 'Staged'",
+        ("$at", Iso(DateTimeOffset.UtcNow)), ("$p", StoredForm(setPath)), ("$id", setId)));
+
+    /// <summary>Records the storing product's own id of the set (restic snapshot, borg archive, Bacula job id).</summary>
+    public bool SetExternalRef(string setId, string externalRef) => WithTransaction("record the set's external reference", (c, tx) => Execute(c, tx,
+        "UPDATE sets SET external_ref = $r WHERE set_id = $id", ("$r", externalRef), ("$id", setId))) > 0;
+
+    /// <summary>
+    /// Records an existing set found on disk (<c>catalog import</c>) as stored and restorable. It joins no chain: whether
+    /// it was ever completed is not in its manifest. Returns false when the catalog already knows the set.
+    /// </summary>
+    public bool Import(BackupManifest manifest, string setPath)
     {
-        var abandoned = new List<CatalogRow>();
+        ArgumentNullException.ThrowIfNull(manifest);
+        return WithTransaction("import the set", (c, tx) => Execute(c, tx, """
+            INSERT INTO sets (set_id, target_id, target_name, kind, state, chain_id, previous_set_id, sequence, started_at, staged_at, stored_at, set_path, manifest_json)
+            VALUES ($id, $target, $name, $kind, 'Stored', $chain, $prev, $seq, $start, $at, $now, $p, $m)
+            ON CONFLICT(set_id) DO NOTHING
+            """,
+            ("$id", manifest.SetId), ("$target", manifest.Target.Id), ("$name", manifest.Target.DisplayName),
+            ("$kind", manifest.Kind.ToString()), ("$chain", manifest.Chain.ChainId), ("$prev", manifest.Chain.PreviousSetId),
+            ("$seq", manifest.Chain.Sequence), ("$start", Iso(manifest.StartedAt)), ("$at", Iso(manifest.FinishedAt)),
+            ("$now", Iso(DateTimeOffset.UtcNow)), ("$p", StoredForm(setPath)), ("$m", ManifestText(manifest)))) > 0;
+    }
+
+    /// <summary>Forgets a set (prune).</summary>
+    public void Delete(string setId) => WithTransaction("forget the set", (c, tx) => Execute(c, tx, "DELETE FROM sets WHERE set_id = $id", ("$id", setId)));
+
+    /// <summary>
+    /// Records a failure of a run; <paramref name="setPath"/> when the repository holds the set all the same (also on a row
+    /// the plugin already recorded as failed, which does not know where the host put the set).
+    /// </summary>
+    public void MarkFailed(string setId, string error, string? setPath = null) => WithTransaction("record the failure", (c, tx) => Execute(c, tx,
+        """
+        UPDATE sets SET state = 'Failed', error = $e, completed_at = $at,
+            set_path = COALESCE($p, set_path), stored_at = CASE WHEN $p IS NULL THEN stored_at ELSE COALESCE(stored_at, $at) END
+        WHERE set_id = $id AND (state IN ('Running', 'Staged', 'Stored', 'Exported') OR ($p IS NOT NULL AND state = 'Failed' AND set_path IS NULL))
+        """,
+        ("$e", error), ("$at", Iso(DateTimeOffset.UtcNow)), ("$p", StoredForm(setPath)), ("$id", setId)));
+
+    /// <summary>The message a set stored by a run that ended before completing it carries (<see cref="RecoverAbandonedRuns"/>).</summary>
+    public const string StoredNeverCompleted =
+        "The process running this backup ended after the set was stored but before it was completed: completed as failed (no log was truncated); the set is kept and can be verified and restored.";
+
+    /// <summary>
+    /// Finds runs whose process is gone (killed, or ended by a failure of this catalog) while running or before the host
+    /// recorded the set as stored. One rule keeps the catalog and the repository in agreement: a set the repository holds
+    /// whole (<paramref name="storedAt"/> names it) is marked <see cref="HostSetState.Failed"/> with its path, so it stays
+    /// listed, verifiable and restorable but never joins a chain; every other run is marked
+    /// <see cref="HostSetState.Abandoned"/>. Returns the rows with their new state so the caller can remove staging
+    /// leftovers and tell the plugin.
+    /// </summary>
+    /// <param name="storedAt">The path of the run's intact set in the repository, or <see langword="null"/>.</param>
+    public IReadOnlyList<CatalogRow> RecoverAbandonedRuns(Func<CatalogRow, string?>? storedAt = null)
+    {
+        var recovered = new List<CatalogRow>();
         foreach (var row in Query("WHERE state IN ('Running', 'Staged')"))
         {
             if (IsOwnerAlive(row))
@@ -196,13 +410,20 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
                 continue;
             }
 
-            WithTransaction((c, tx) => Execute(c, tx,
+            if (storedAt?.Invoke(row) is { } path)
+            {
+                MarkFailed(row.SetId, StoredNeverCompleted, path);
+                recovered.Add(row with { State = HostSetState.Failed, SetPath = path, Error = StoredNeverCompleted });
+                continue;
+            }
+
+            WithTransaction("record an abandoned run", (c, tx) => Execute(c, tx,
                 "UPDATE sets SET state = 'Abandoned', error = $e, completed_at = $at WHERE set_id = $id AND state IN ('Running', 'Staged')",
                 ("$e", "The process running this backup ended before the set was stored."), ("$at", Iso(DateTimeOffset.UtcNow)), ("$id", row.SetId)));
-            abandoned.Add(row with { State = HostSetState.Abandoned });
+            recovered.Add(row with { State = HostSetState.Abandoned });
         }
 
-        return abandoned;
+        return recovered;
     }
 
     private static bool IsOwnerAlive(CatalogRow row)
@@ -241,7 +462,9 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     /// case), newest first. Reads only the ids and the manifests' <c>target.location</c>: no manifest is parsed,
     /// and a row whose manifest is missing or not JSON names no location.
     /// </summary>
-    public IReadOnlyList<string> TargetLocations(string idPrefix)
+    public IReadOnlyList<string> TargetLocations(string idPrefix) => Guarded("read where its targets were", () => TargetLocationsCore(idPrefix));
+
+    private List<string> TargetLocationsCore(string idPrefix)
     {
         using var c = Open();
         using var cmd = c.CreateCommand();
@@ -291,7 +514,10 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     // ---- VSS snapshot sets (so a crashed backup's shadow copies are found and deleted later) -------
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<SnapshotSetRecord>> GetSnapshotSetsAsync(CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<SnapshotSetRecord>> GetSnapshotSetsAsync(CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Guarded("read the snapshot sets", ReadSnapshotSets));
+
+    private IReadOnlyList<SnapshotSetRecord> ReadSnapshotSets()
     {
         using var c = Open();
         using var cmd = c.CreateCommand();
@@ -308,14 +534,14 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
                 DateTimeOffset.Parse(r.GetString(4), CultureInfo.InvariantCulture)));
         }
 
-        return ValueTask.FromResult<IReadOnlyList<SnapshotSetRecord>>(list);
+        return list;
     }
 
     /// <inheritdoc />
     public ValueTask RecordSnapshotSetAsync(SnapshotSetRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        WithTransaction((c, tx) => Execute(c, tx, """
+        WithTransaction("record the snapshot set", (c, tx) => Execute(c, tx, """
             INSERT OR REPLACE INTO snapshot_sets (snapshot_set_id, target_id, owner_pid, owner_started, created_at)
             VALUES ($s, $t, $pid, $pstart, $at)
             """,
@@ -327,7 +553,7 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     /// <inheritdoc />
     public ValueTask RemoveSnapshotSetAsync(Guid snapshotSetId, CancellationToken cancellationToken = default)
     {
-        WithTransaction((c, tx) => Execute(c, tx, "UPDATE snapshot_sets SET released_at = $at WHERE snapshot_set_id = $s",
+        WithTransaction("record the snapshot set's release", (c, tx) => Execute(c, tx, "UPDATE snapshot_sets SET released_at = $at WHERE snapshot_set_id = $s",
             ("$at", Iso(DateTimeOffset.UtcNow)), ("$s", snapshotSetId.ToString("D"))));
         return ValueTask.CompletedTask;
     }
@@ -342,14 +568,16 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
 
     // ---- plumbing ---------------------------------------------------------------------------------
 
-    private List<CatalogRow> Query(string where, params (string Name, object? Value)[] args)
+    private List<CatalogRow> Query(string where, params (string Name, object? Value)[] args) => Guarded("read its sets", () => QueryCore(where, args));
+
+    private List<CatalogRow> QueryCore(string where, (string Name, object? Value)[] args)
     {
         using var c = Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = """
             SELECT set_id, target_id, target_name, kind, state, chain_id, previous_set_id, sequence, started_at,
                    staged_at, stored_at, completed_at, set_path, manifest_json, truncation_json, error, owner_pid,
-                   owner_started
+                   owner_started, external_ref
             FROM sets
             """ + " " + where;
         foreach (var (name, value) in args)
@@ -374,25 +602,68 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
                 Time(r, 9),
                 Time(r, 10),
                 Time(r, 11),
-                Str(r, 12),
+                Resolve(Str(r, 12)),
                 Str(r, 13) is { } m ? ManifestJson.Deserialize(System.Text.Encoding.UTF8.GetBytes(m), $"{DatabasePath}#{r.GetString(0)}") : null,
                 Str(r, 14) is { } t ? JsonSerializer.Deserialize(t, ContractJsonContext.Default.TruncationReport) : null,
                 Str(r, 15),
                 r.IsDBNull(16) ? null : r.GetInt32(16),
-                Time(r, 17)));
+                Time(r, 17),
+                Str(r, 18)));
         }
 
         return rows;
     }
 
-    private void WithTransaction(Action<SqliteConnection, SqliteTransaction> work)
+    private void WithTransaction(string step, Action<SqliteConnection, SqliteTransaction> work) => WithTransaction(step, (c, tx) =>
     {
+        work(c, tx);
+        return 0;
+    });
+
+    private T WithTransaction<T>(string step, Func<SqliteConnection, SqliteTransaction, T> work) => Guarded(step, () =>
+    {
+        if (IsReadOnly)
+        {
+            throw new InvalidOperationException($"Catalog '{DatabasePath}' was opened read-only; it cannot {step}.");
+        }
+
         lock (_gate)
         {
             using var c = Open();
             using var tx = c.BeginTransaction();
-            work(c, tx);
+            if (InjectedFault.Value?.Invoke(step) is { } fault)
+            {
+                throw fault;
+            }
+
+            var result = work(c, tx);
             tx.Commit();
+            return result;
+        }
+    });
+
+    /// <summary>
+    /// Tests only: SQLite's failure (a full disk, an I/O error) at a named write step, in the calling flow only. SQLite is
+    /// this host's native edge; a real full disk is also tested, but cannot be aimed at one step.
+    /// </summary>
+    internal static readonly AsyncLocal<Func<string, SqliteException?>?> InjectedFault = new();
+
+    /// <summary>Runs one step, turning SQLite's failure into one that names the catalog, the step and the reason.</summary>
+    private void Guarded(string step, Action work) => Guarded(step, () =>
+    {
+        work();
+        return 0;
+    });
+
+    private T Guarded<T>(string step, Func<T> work)
+    {
+        try
+        {
+            return work();
+        }
+        catch (SqliteException ex)
+        {
+            throw CatalogFailureException.From(step, DatabasePath, ex);
         }
     }
 

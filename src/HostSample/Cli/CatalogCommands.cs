@@ -1,14 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.HostSample.Catalog;
-using EseBackupPlugin.HostSample.Hosting;
 using EseBackupPlugin.HostSample.Output;
+using EseBackupPlugin.HostSample.Repository;
 using Spectre.Console;
 
 namespace EseBackupPlugin.HostSample.Cli;
 
-/// <summary><c>esebackup catalog list|show</c>.</summary>
+/// <summary><c>esebackup catalog list|show|import|chain</c>.</summary>
 internal static class CatalogCommands
 {
     public static Command Catalog(CliEnvironment env)
@@ -16,6 +17,8 @@ internal static class CatalogCommands
         var cmd = new Command("catalog", "Show the host's backup catalog.");
         cmd.Subcommands.Add(List(env));
         cmd.Subcommands.Add(Show(env));
+        cmd.Subcommands.Add(Import(env));
+        cmd.Subcommands.Add(ChainCommand.Chain(env));
         return cmd;
     }
 
@@ -26,11 +29,11 @@ internal static class CatalogCommands
         var cmd = new Command("list", "List backup sets, newest first.") { target, json };
         CliApp.Handle(cmd, env, async (parse, session, ct) =>
         {
-            HostWorkflow.RecoverAbandonedRuns(session);
-            var rows = session.Catalog.List(parse.GetValue(target));
+            // Read-only: listing records nothing (runs of processes that died are settled by the next backup).
+            var rows = session.ReadOnlyCatalog.List(parse.GetValue(target));
             if (parse.GetValue(json))
             {
-                await JsonOut.WriteAsync(env.Out, rows.Select(r => ToOutput(r, withDocuments: false)).ToList(), HostJsonContext.Default.ListCatalogRowOutput);
+                await JsonOut.WriteAsync(env, rows.Select(r => ToOutput(r, withDocuments: false)).ToList(), HostJsonContext.Default.ListCatalogRowOutput);
                 return ExitCodes.Ok;
             }
 
@@ -61,15 +64,15 @@ internal static class CatalogCommands
         var cmd = new Command("show", "Show one set: its manifest and truncation report.") { set, json };
         CliApp.Handle(cmd, env, async (parse, session, ct) =>
         {
-            var row = session.Catalog.Find(parse.GetValue(set)!);
+            var row = session.ReadOnlyCatalog.Find(parse.GetValue(set)!);
             if (row is null)
             {
-                return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"No set '{parse.GetValue(set)}' in catalog '{session.Catalog.DatabasePath}'."));
+                return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"No set '{parse.GetValue(set)}' in catalog '{session.ReadOnlyCatalog.DatabasePath}'."));
             }
 
             if (parse.GetValue(json))
             {
-                await JsonOut.WriteAsync(env.Out, ToOutput(row, withDocuments: true), HostJsonContext.Default.CatalogRowOutput);
+                await JsonOut.WriteAsync(env, ToOutput(row, withDocuments: true), HostJsonContext.Default.CatalogRowOutput);
                 return ExitCodes.Ok;
             }
 
@@ -85,9 +88,47 @@ internal static class CatalogCommands
         return cmd;
     }
 
+    private static Command Import(CliEnvironment env)
+    {
+        var dir = new Argument<string>("DIR") { Description = "A set directory, or a directory holding sets (e.g. restored by restic or borg)." };
+        var json = CliApp.JsonOption();
+        var cmd = new Command("import", "Record existing sets in the catalog (stored and restorable; they join no chain, since whether they were completed is not in their manifests).") { dir, json };
+        CliApp.Handle(cmd, env, async (parse, session, ct) =>
+        {
+            using var sources = await SetSources.LoadAsync([parse.GetValue(dir)!], env.OpenBinaryIn, Path.GetTempPath(), ct);
+            if (sources.Error is { } error)
+            {
+                return await CliApp.ReportAsync(env, error);
+            }
+
+            var imported = new List<string>();
+            var known = new List<string>();
+            foreach (var set in sources.Sets)
+            {
+                (session.Catalog.Import(set.Manifest, set.Directory) ? imported : known).Add(set.Manifest.SetId);
+            }
+
+            if (parse.GetValue(json))
+            {
+                await JsonOut.WriteAsync(env, new ImportOutput(imported, known), HostJsonContext.Default.ImportOutput);
+            }
+            else
+            {
+                env.Console.MarkupLine($"imported {imported.Count} set(s){(known.Count > 0 ? $"; {known.Count} already in the catalog" : string.Empty)}");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    /// <summary>One enum casing in every JSON output: the contract's (camelCase).</summary>
+    public static string Camel(string name) => JsonNamingPolicy.CamelCase.ConvertName(name);
+
     private static CatalogRowOutput ToOutput(CatalogRow r, bool withDocuments) => new(
-        r.SetId, r.TargetId, r.TargetName, r.Kind.ToString(), r.State.ToString(), r.ChainId, r.PreviousSetId, r.Sequence,
+        r.SetId, r.TargetId, r.TargetName, Camel(r.Kind.ToString()), Camel(r.State.ToString()), r.ChainId, r.PreviousSetId, r.Sequence,
         r.StartedAt, r.StagedAt, r.StoredAt, r.CompletedAt, r.SetPath, r.Error,
         withDocuments ? r.Manifest : null,
-        r.Truncation);
+        r.Truncation,
+        r.ExternalRef);
 }

@@ -5,9 +5,11 @@ namespace EseBackupPlugin.HostSample.Cli;
 /// <summary>Where a command writes: machine output to <see cref="Out"/>, diagnostics to <see cref="Error"/>.</summary>
 internal sealed class CliEnvironment
 {
-    public CliEnvironment(TextWriter output, TextWriter error, bool interactive)
+    public CliEnvironment(TextWriter output, TextWriter error, bool interactive, Func<Stream>? binaryOut = null, Func<Stream>? binaryIn = null)
     {
         Out = output;
+        OpenBinaryOut = binaryOut ?? (() => throw new InvalidOperationException("This environment has no binary standard output."));
+        OpenBinaryIn = binaryIn ?? (() => throw new InvalidOperationException("This environment has no binary standard input."));
         Error = error;
         Interactive = interactive;
         Console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -25,6 +27,21 @@ internal sealed class CliEnvironment
 
     public TextWriter Out { get; }
 
+    /// <summary>Standard output as bytes (a tar stream); nothing else may be written to <see cref="Out"/> then.</summary>
+    public Func<Stream> OpenBinaryOut { get; }
+
+    /// <summary>Standard input as bytes (a tar stream to restore from).</summary>
+    public Func<Stream> OpenBinaryIn { get; }
+
+    /// <summary>True while the running command was asked for <c>--json</c>.</summary>
+    public bool JsonMode { get; set; }
+
+    /// <summary>JSON documents the running command printed on standard output (the rule: exactly one with <c>--json</c>).</summary>
+    public int JsonDocuments { get; set; }
+
+    /// <summary>The last error the running command reported (for the JSON error document).</summary>
+    public Abstractions.Errors.PluginError? LastError { get; set; }
+
     public TextWriter Error { get; }
 
     /// <summary>True for a person at a terminal: show colours and progress bars.</summary>
@@ -34,5 +51,14 @@ internal sealed class CliEnvironment
 
     /// <summary>The process's own console.</summary>
     public static CliEnvironment ForConsole() =>
-        new(System.Console.Out, System.Console.Error, interactive: !System.Console.IsOutputRedirected);
+        new(System.Console.Out, System.Console.Error, interactive: !System.Console.IsOutputRedirected, OpenStandardOutput, System.Console.OpenStandardInput);
+
+    /// <summary>
+    /// Standard output for a tar stream. On Unix a plain stream over descriptor 1: .NET's console stream ignores EPIPE
+    /// (a reader that went away), and a stream whose consumer died must fail the backup, not report success. Windows keeps
+    /// the console stream (not verified there).
+    /// </summary>
+    private static Stream OpenStandardOutput() => OperatingSystem.IsWindows()
+        ? System.Console.OpenStandardOutput()
+        : new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
 }

@@ -119,7 +119,7 @@ internal static class DemoCommand
 
             if (asJson)
             {
-                await JsonOut.WriteAsync(env.Out, new DemoOutput(work, sample, target.Id, full, advanced, incr, verifyIncr, restore, match), HostJsonContext.Default.DemoOutput);
+                await JsonOut.WriteAsync(env, new DemoOutput(work, sample, target.Id, full, advanced, incr, verifyIncr, restore, match), HostJsonContext.Default.DemoOutput);
             }
             else
             {

@@ -21,7 +21,7 @@ internal static class FileCommands
             var result = await session.Plugin.Plugin.InspectFileAsync(Path.GetFullPath(parse.GetValue(file)!), ct);
             if (parse.GetValue(json))
             {
-                await JsonOut.WriteAsync(env.Out, result, ContractJsonContext.Default.FileInspection);
+                await JsonOut.WriteAsync(env, result, ContractJsonContext.Default.FileInspection);
             }
             else
             {
@@ -58,7 +58,7 @@ internal static class FileCommands
             var report = await ProgressView.RunAsync(env, asJson, "verify", p => session.Plugin.Plugin.VerifyFilesAsync(request, p, ct));
             if (asJson)
             {
-                await JsonOut.WriteAsync(env.Out, report, ContractJsonContext.Default.FileVerificationReport);
+                await JsonOut.WriteAsync(env, report, ContractJsonContext.Default.FileVerificationReport);
             }
             else
             {

@@ -34,7 +34,7 @@ internal static class PluginCommands
                 info);
             if (parse.GetValue(json))
             {
-                await JsonOut.WriteAsync(env.Out, listing, HostJsonContext.Default.PluginListing);
+                await JsonOut.WriteAsync(env, listing, HostJsonContext.Default.PluginListing);
                 return ExitCodes.Ok;
             }
 
@@ -65,7 +65,7 @@ internal static class PluginCommands
         var report = BundleValidator.Validate(directory);
         if (json)
         {
-            await JsonOut.WriteAsync(env.Out, report, HostJsonContext.Default.BundleReport);
+            await JsonOut.WriteAsync(env, report, HostJsonContext.Default.BundleReport);
         }
         else
         {

@@ -31,7 +31,7 @@ internal static class TargetCommands
             var targets = await HostWorkflow.DiscoverAsync(session, request, ct);
             if (parse.GetValue(json))
             {
-                await JsonOut.WriteAsync(env.Out, targets, ContractJsonContext.Default.ListBackupTarget);
+                await JsonOut.WriteAsync(env, targets, ContractJsonContext.Default.ListBackupTarget);
                 return ExitCodes.Ok;
             }
 

@@ -45,14 +45,29 @@ internal sealed class CliSession : IAsyncDisposable
         LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b
             .SetMinimumLevel(level)
             .AddProvider(new TextWriterLoggerProvider(error)));
-        var repository = new BackupRepository(Settings.Repository); // only paths: nothing is created yet
+        var repository = new BackupRepository(Settings.Repository!); // only paths: nothing is created yet
+        StateDirectory = Settings.StateDirectory ?? Path.Combine(repository.Root, "state");
         _repository = new Lazy<BackupRepository>(() =>
         {
             repository.EnsureCreated();
             return repository;
         });
         _catalog = new LazyCatalog(() => new SqliteCatalog(Repository.CatalogPath), repository.CatalogPath);
+        RepositoryPaths = repository;
+        _readOnlyCatalog = new Lazy<SqliteCatalog>(() => SqliteCatalog.OpenReadOnly(repository.CatalogPath));
     }
+
+    private readonly Lazy<SqliteCatalog> _readOnlyCatalog;
+
+    /// <summary>The repository's paths, without creating anything (for commands that only read).</summary>
+    public BackupRepository RepositoryPaths { get; }
+
+    /// <summary>
+    /// The catalog opened for reading only (<c>catalog list</c>, <c>catalog show</c>, <c>verify-set</c>): nothing is
+    /// created, migrated or recovered, and a repository without a catalog is an error.
+    /// </summary>
+    /// <exception cref="CatalogFailureException">No catalog there, or it cannot be read.</exception>
+    public SqliteCatalog ReadOnlyCatalog => _catalog.IsValueCreated ? _catalog.Value : _readOnlyCatalog.Value;
 
     /// <summary>The global options this session was created with.</summary>
     public GlobalOptions Options { get; }
@@ -64,6 +79,9 @@ internal sealed class CliSession : IAsyncDisposable
     public ILoggerFactory LoggerFactory { get; }
 
     public BackupRepository Repository => _repository.Value;
+
+    /// <summary>Where hooks remember pending sets (not created until a hook writes there).</summary>
+    public string StateDirectory { get; }
 
     public SqliteCatalog Catalog => _catalog.Value;
 
@@ -113,6 +131,11 @@ internal sealed class CliSession : IAsyncDisposable
         if (_catalog.IsValueCreated)
         {
             _catalog.Value.Dispose();
+        }
+
+        if (_readOnlyCatalog.IsValueCreated)
+        {
+            _readOnlyCatalog.Value.Dispose();
         }
 
         LoggerFactory.Dispose();

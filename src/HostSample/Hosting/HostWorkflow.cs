@@ -5,6 +5,7 @@ using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Progress;
 using EseBackupPlugin.Abstractions.Targets;
+using EseBackupPlugin.HostSample.Catalog;
 using EseBackupPlugin.HostSample.Output;
 using Microsoft.Extensions.Logging;
 
@@ -107,19 +108,37 @@ internal static class HostWorkflow
             && manifest.Truncation.Mode != Abstractions.Manifest.TruncationMode.DuringBackup;
     }
 
-    /// <summary>Cleans up after runs whose process died (catalog rows and staging leftovers).</summary>
-    public static void RecoverAbandonedRuns(CliSession session)
+    /// <summary>
+    /// Cleans up after runs whose process died or whose catalog failed, so that the catalog and the repository agree: a
+    /// set the repository holds whole is recorded as failed with its path (kept, restorable, never in a chain) and the
+    /// plugin is told it failed (nothing is truncated); any other run is abandoned and its staging leftovers removed.
+    /// </summary>
+    public static async Task RecoverAbandonedRunsAsync(CliSession session, CancellationToken ct)
     {
         var logger = session.LoggerFactory.CreateLogger("HostWorkflow");
-        foreach (var row in session.Catalog.RecoverAbandonedRuns())
+        var repository = session.Repository;
+        var recovered = session.Catalog.RecoverAbandonedRuns(row => repository.IntactStoredSet(row.SetId, logger));
+        foreach (var row in recovered)
         {
-            session.Repository.RemoveStaged(row.SetId);
-            logger.LogWarning("Set {SetId} of target {TargetId} was abandoned by a process that ended; its staging leftovers were removed.", row.SetId, row.TargetId);
+            repository.RemoveStaged(row.SetId);
+            if (row.State != HostSetState.Failed)
+            {
+                logger.LogWarning("Set {SetId} of target {TargetId} was abandoned by a process that ended; its staging leftovers were removed.", row.SetId, row.TargetId);
+                continue;
+            }
+
+            logger.LogWarning("Set {SetId} of target {TargetId} was stored at {Path} by a process that ended before completing it: recorded as failed (kept, restorable, no log truncated).", row.SetId, row.TargetId, row.SetPath);
+            if (row.Manifest is { } manifest)
+            {
+                // The plugin may still hold the staged set (its journal, a lease): end it the only way a set that was never
+                // completed may end. Its answer is recorded by the plugin through the catalog port.
+                _ = await TellPluginFailedAsync(session, manifest);
+            }
         }
     }
 
     /// <summary>Phase one, storage and (unless <paramref name="complete"/> is false) phase two.</summary>
-    public static async Task<BackupOutput> BackupAsync(
+    public static Task<BackupOutput> BackupAsync(
         CliSession session,
         string targetId,
         BackupKind kind,
@@ -128,25 +147,48 @@ internal static class HostWorkflow
         bool complete,
         IProgress<OperationProgress>? progress,
         CancellationToken ct)
+        => BackupAsync(session, targetId, kind, strategy, searchPaths, complete ? SetDestination.RepositoryCompleted : SetDestination.Repository, progress, ct);
+
+    /// <summary>
+    /// Phase one into <paramref name="destination"/>. Into the repository: stored, then completed when asked. Into a
+    /// directory of the caller's or a tar stream: left pending (exported) for the product that stores it to report.
+    /// </summary>
+    public static async Task<BackupOutput> BackupAsync(
+        CliSession session,
+        string targetId,
+        BackupKind kind,
+        string? strategy,
+        IReadOnlyList<string> searchPaths,
+        SetDestination destination,
+        IProgress<OperationProgress>? progress,
+        CancellationToken ct)
     {
-        RecoverAbandonedRuns(session);
+        ArgumentNullException.ThrowIfNull(destination);
+        await RecoverAbandonedRunsAsync(session, ct);
         var plugin = session.Plugin.Plugin;
+        if (destination.Stream is not null && plugin is not IStreamingBackupPlugin)
+        {
+            return new BackupOutput(string.Empty, "failed", null, null, null, new PluginError(
+                ErrorCodes.PlatformNotSupported, $"Plugin '{plugin.Info.Id}' cannot write a set as a stream (it does not implement IStreamingBackupPlugin in this process model); use --out DIR."));
+        }
+
         var setId = NewSetId();
         session.Catalog.BeginRun(setId, targetId, kind);
+        HostTestHooks.Reached(HostTestHooks.RunRecorded);
+        var request = new BackupRequest(targetId, kind, destination.Directory ?? session.Repository.StagingDirectory)
+        {
+            SetId = setId,
+            CreateStagingDirectory = true,
+            Strategy = strategy,
+            SearchPaths = searchPaths,
+        };
 
         BackupResult result;
         try
         {
-            result = await plugin.BackupAsync(
-                new BackupRequest(targetId, kind, session.Repository.StagingDirectory)
-                {
-                    SetId = setId,
-                    CreateStagingDirectory = true,
-                    Strategy = strategy,
-                    SearchPaths = searchPaths,
-                },
-                progress,
-                ct);
+            result = destination.Stream is { } stream
+                ? await ((IStreamingBackupPlugin)plugin).BackupToStreamAsync(request, stream, progress, ct)
+                : await plugin.BackupAsync(request, progress, ct);
         }
         catch (OperationCanceledException)
         {
@@ -154,35 +196,128 @@ internal static class HostWorkflow
             throw;
         }
 
+        if (result.Succeeded && result.Manifest is not null && !destination.IntoRepository)
+        {
+            // Phase one is done and the set is somewhere the host does not keep: the product that stores it reports.
+            // Recorded only when the catalog can: a set exported but not recorded is still the caller's, and settled like any other.
+            session.Catalog.MarkExported(setId, result.SetDirectory);
+            return new BackupOutput(setId, "exported", result.SetDirectory, result.Manifest, result.EngineTruncation, null);
+        }
+
         if (!result.Succeeded || result.Manifest is null || result.SetDirectory is null)
         {
             var error = result.Error ?? new PluginError(ErrorCodes.InternalError, "The plugin reported neither a set nor an error.");
-            session.Catalog.MarkFailed(setId, error.ToString());
-            return new BackupOutput(setId, "failed", null, null, null, error);
+            return new BackupOutput(setId, "failed", null, null, null, RecordFailure(session, setId, error, null));
         }
 
+        HostTestHooks.Reached(HostTestHooks.StagedRecorded);
         string stored;
         try
         {
             stored = session.Repository.Store(result.SetDirectory, setId);
-            session.Catalog.MarkStored(setId, stored);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // Storage failed: tell the plugin, so that it truncates nothing and ends any live session.
-            session.Catalog.MarkFailed(setId, "Storing the set failed: " + ex.Message);
-            var failed = await plugin.CompleteBackupAsync(new CompletionRequest(result.Manifest, Succeeded: false), CancellationToken.None);
-            return new BackupOutput(setId, "failed", null, result.Manifest, failed.Truncation, new PluginError(ErrorCodes.DiskIO, $"Storing set {setId} in the repository failed: {ex.Message}"));
+            var failed = await TellPluginFailedAsync(session, result.Manifest);
+            var error = RecordFailure(session, setId, new PluginError(ErrorCodes.DiskIO, $"Storing set {setId} in the repository failed: {ex.Message}"), null);
+            return new BackupOutput(setId, "failed", null, result.Manifest, failed?.Truncation, error);
         }
 
-        if (!complete)
+        HostTestHooks.Reached(HostTestHooks.StoredBeforeRecord);
+        try
+        {
+            session.Catalog.MarkStored(setId, stored);
+        }
+        catch (CatalogFailureException ex)
+        {
+            // The set is in the repository but the catalog cannot say so: the plugin must not truncate on its strength. It
+            // stays where it is, whole; the catalog records it as failed now if it can, or the next run does (one rule).
+            var failed = await TellPluginFailedAsync(session, result.Manifest);
+            var error = RecordFailure(
+                session,
+                setId,
+                new PluginError(ErrorCodes.CatalogFailure, $"Set {setId} was stored at '{stored}'. {ex.Message}. The plugin was told the backup failed: no log was truncated. The set is kept and recorded as failed (by the next run if the catalog cannot take it now).") { File = ex.DatabasePath },
+                stored);
+            return new BackupOutput(setId, "failed", stored, result.Manifest, failed?.Truncation, error);
+        }
+
+        HostTestHooks.Reached(HostTestHooks.StoredRecorded);
+        if (!destination.Complete)
         {
             return new BackupOutput(setId, "stored", stored, result.Manifest, result.EngineTruncation, null);
         }
 
-        var completion = await plugin.CompleteBackupAsync(new CompletionRequest(result.Manifest, Succeeded: true), ct);
+        CompletionResult completion;
+        try
+        {
+            completion = await plugin.CompleteBackupAsync(new CompletionRequest(result.Manifest, Succeeded: true), ct);
+        }
+        catch (CatalogFailureException ex)
+        {
+            // The plugin could not record its verdict in our catalog; the set stays stored (the catalog says so) and
+            // 'complete' finishes it once the catalog works again.
+            return new BackupOutput(setId, "stored", stored, result.Manifest, null, new PluginError(ErrorCodes.CatalogFailure, $"Set {setId} is stored at '{stored}', but completing it failed. {ex.Message}. Run 'esebackup complete {setId} --succeeded' once the catalog can be written.") { File = ex.DatabasePath });
+        }
+
+        HostTestHooks.Reached(HostTestHooks.Completed);
         return new BackupOutput(setId, completion.Error is null ? "completed" : "stored", stored, result.Manifest, completion.Truncation, completion.Error);
     }
+
+    /// <summary>
+    /// Completes a set as failed (nothing may be truncated on its strength). The plugin records its answer through the
+    /// catalog port; when the catalog cannot take it (the same full disk), the host's own record and the next run's
+    /// recovery still settle the set, so that failure is logged, not thrown.
+    /// </summary>
+    private static async Task<CompletionResult?> TellPluginFailedAsync(CliSession session, Abstractions.Manifest.BackupManifest manifest)
+    {
+        var logger = session.LoggerFactory.CreateLogger("HostWorkflow");
+        try
+        {
+            var told = await session.Plugin.Plugin.CompleteBackupAsync(new CompletionRequest(manifest, Succeeded: false), CancellationToken.None);
+            if (told.Error is { } e)
+            {
+                logger.LogWarning("The plugin's answer to completing set {SetId} as failed: {Error}", manifest.SetId, e);
+            }
+
+            return told;
+        }
+        catch (CatalogFailureException ex)
+        {
+            logger.LogWarning("The plugin completed set {SetId} as failed but could not record it: {Error}", manifest.SetId, ex.Message);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Records a failed run and returns the error to report. When the catalog cannot record it either (the same full
+    /// disk), both failures are reported: the row stays as it was, and the next run's recovery settles it.
+    /// </summary>
+    private static PluginError RecordFailure(CliSession session, string setId, PluginError error, string? storedAt)
+    {
+        try
+        {
+            session.Catalog.MarkFailed(setId, error.ToString(), storedAt);
+            return error;
+        }
+        catch (CatalogFailureException ex)
+        {
+            return error with { Message = $"{error.Message} Recording the failure failed too: {ex.Message}." };
+        }
+    }
+}
+
+/// <summary>Where <c>backup</c> puts a set.</summary>
+/// <param name="Directory">A directory of the caller's (<c>--out DIR</c>): the set appears there as <c>&lt;set id&gt;/</c>.</param>
+/// <param name="Stream">A tar stream (<c>--out -</c>).</param>
+/// <param name="Complete">Into the repository only: complete right after storing.</param>
+internal sealed record SetDestination(string? Directory, Stream? Stream, bool Complete)
+{
+    public static SetDestination Repository { get; } = new(null, null, false);
+
+    public static SetDestination RepositoryCompleted { get; } = new(null, null, true);
+
+    public bool IntoRepository => Directory is null && Stream is null;
 }
 
 /// <summary>A target as the command line named it.</summary>

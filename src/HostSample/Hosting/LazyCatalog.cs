@@ -21,11 +21,17 @@ internal sealed class LazyCatalog(Func<SqliteCatalog> open, string databasePath)
     public ValueTask<IReadOnlyList<CatalogEntry>> GetChainAsync(string targetId, CancellationToken cancellationToken = default)
         => _catalog.Value.GetChainAsync(targetId, cancellationToken);
 
-    public ValueTask RecordBackupAsync(BackupManifest manifest, CancellationToken cancellationToken = default)
-        => _catalog.Value.RecordBackupAsync(manifest, cancellationToken);
+    public async ValueTask RecordBackupAsync(BackupManifest manifest, CancellationToken cancellationToken = default)
+    {
+        HostTestHooks.Reached(HostTestHooks.StagedBeforeRecord);
+        await _catalog.Value.RecordBackupAsync(manifest, cancellationToken);
+    }
 
-    public ValueTask RecordTruncationAsync(TruncationReport report, CancellationToken cancellationToken = default)
-        => _catalog.Value.RecordTruncationAsync(report, cancellationToken);
+    public async ValueTask RecordTruncationAsync(TruncationReport report, CancellationToken cancellationToken = default)
+    {
+        HostTestHooks.Reached(HostTestHooks.CompletionBeforeRecord);
+        await _catalog.Value.RecordTruncationAsync(report, cancellationToken);
+    }
 
     public ValueTask<IReadOnlyList<SnapshotSetRecord>> GetSnapshotSetsAsync(CancellationToken cancellationToken = default)
         => _catalog.IsValueCreated || File.Exists(databasePath)

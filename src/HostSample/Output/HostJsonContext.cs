@@ -3,6 +3,7 @@ using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Samples;
+using EseBackupPlugin.Abstractions.Errors;
 
 namespace EseBackupPlugin.HostSample.Output;
 
@@ -27,6 +28,18 @@ internal sealed record BackupOutput(
     TruncationReport? Truncation,
     Abstractions.Errors.PluginError? Error);
 
+/// <summary>What <c>esebackup prune --json</c> prints.</summary>
+internal sealed record PruneOutput(bool DryRun, IReadOnlyList<PrunedSet> Sets);
+
+/// <summary>One set prune removed (or would remove).</summary>
+internal sealed record PrunedSet(string SetId, string TargetId, string State, string? SetPath, bool FilesRemoved, TruncationReport? Truncation);
+
+/// <summary>What <c>esebackup catalog import --json</c> prints.</summary>
+internal sealed record ImportOutput(IReadOnlyList<string> Imported, IReadOnlyList<string> AlreadyKnown);
+
+/// <summary>What <c>esebackup hook post --json</c> prints.</summary>
+internal sealed record HookPostOutput(string SetId, string TargetId, bool Succeeded, string Verdict, TruncationReport? Truncation, PluginError? Error);
+
 /// <summary>One catalog row as JSON.</summary>
 internal sealed record CatalogRowOutput(
     string SetId,
@@ -44,7 +57,8 @@ internal sealed record CatalogRowOutput(
     string? SetPath,
     string? Error,
     BackupManifest? Manifest,
-    TruncationReport? Truncation);
+    TruncationReport? Truncation,
+    string? ExternalRef = null);
 
 /// <summary>What <c>esebackup demo --json</c> prints.</summary>
 internal sealed record DemoOutput(
@@ -70,4 +84,9 @@ internal sealed record DemoOutput(
 [JsonSerializable(typeof(List<CatalogRowOutput>))]
 [JsonSerializable(typeof(CatalogRowOutput))]
 [JsonSerializable(typeof(DemoOutput))]
+[JsonSerializable(typeof(List<VerifySetResult>))]
+[JsonSerializable(typeof(PruneOutput))]
+[JsonSerializable(typeof(ImportOutput))]
+[JsonSerializable(typeof(HookPostOutput))]
+[JsonSerializable(typeof(EseBackupPlugin.HostSample.Hosting.HookState))]
 internal sealed partial class HostJsonContext : JsonSerializerContext;

@@ -49,6 +49,44 @@ internal sealed partial class BackupRepository
         return destination;
     }
 
+    /// <summary>
+    /// The path of set <paramref name="setId"/> in <c>sets/</c> when it is there whole: its manifest reads, names this set,
+    /// and every file it lists is present at its recorded size (hashes are left to <c>verify-set</c>). A directory there
+    /// that is not a whole set is removed, so that nothing in the repository looks like a set the catalog does not have.
+    /// </summary>
+    public string? IntactStoredSet(string setId, Microsoft.Extensions.Logging.ILogger logger)
+    {
+        var path = StoredPath(setId);
+        if (!Directory.Exists(path))
+        {
+            return null;
+        }
+
+        string? problem;
+        try
+        {
+            var manifest = Abstractions.Json.ManifestJson.Deserialize(File.ReadAllBytes(Path.Combine(path, Abstractions.Manifest.BackupManifest.FileName)), path);
+            problem = manifest.SetId != setId
+                ? $"its manifest names set {manifest.SetId}"
+                : manifest.Files.FirstOrDefault(f => new FileInfo(Path.Combine(path, f.Path.Replace('/', Path.DirectorySeparatorChar))) is not { Exists: true } info || info.Length != f.Size) is { } missing
+                    ? $"'{missing.Path}' is missing or has the wrong size"
+                    : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Abstractions.Errors.PluginException)
+        {
+            problem = $"its manifest cannot be read ({ex.Message})";
+        }
+
+        if (problem is null)
+        {
+            return path;
+        }
+
+        Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(logger, "Removing {Path}: it is not a whole set ({Problem}) and its run ended.", path, problem);
+        Directory.Delete(path, recursive: true);
+        return null;
+    }
+
     /// <summary>Removes what an abandoned run left in staging (its set directory, if the plugin got that far).</summary>
     public void RemoveStaged(string setId)
     {

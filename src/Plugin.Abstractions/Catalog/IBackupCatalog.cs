@@ -8,6 +8,13 @@ namespace EseBackupPlugin.Abstractions.Catalog;
 /// chain to plan incrementals and truncation, and reports each staged manifest and, later, its
 /// truncation report.
 /// </summary>
+/// <remarks>
+/// Every call is guarded by the plugin: an exception from the catalog becomes a <c>CatalogFailure</c> error on the
+/// operation's result (transient), never an exception out of the plugin and never a lost truncation report. The
+/// plugin's own journal is the record of what it staged and removed; the catalog is the host's copy of it, which the
+/// plugin re-delivers when a completion is repeated after a catalog failure. Record calls may therefore arrive more
+/// than once for one set and must be idempotent (the last state wins).
+/// </remarks>
 public interface IBackupCatalog
 {
     /// <summary>
@@ -16,17 +23,42 @@ public interface IBackupCatalog
     /// </summary>
     /// <param name="targetId">Target id.</param>
     /// <param name="cancellationToken">Cancels the lookup.</param>
+    /// <remarks>
+    /// Duty: answer from committed state only. The plugin plans incrementals from it and, at completion, decides which
+    /// logs the chain holds; a failure here fails the backup, or the completion before anything is truncated.
+    /// </remarks>
     ValueTask<IReadOnlyList<CatalogEntry>> GetChainAsync(string targetId, CancellationToken cancellationToken = default);
 
     /// <summary>Records a staged set (phase one done).</summary>
+    /// <remarks>
+    /// Duty: make the set known (state <see cref="CatalogSetState.Staged"/>) durably before returning. A failure
+    /// withdraws the set from staging and fails the backup: a set the catalog does not know would never be completed.
+    /// </remarks>
     /// <param name="manifest">The set's manifest.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     ValueTask RecordBackupAsync(BackupManifest manifest, CancellationToken cancellationToken = default);
 
     /// <summary>Records the outcome of phase two for a set.</summary>
+    /// <remarks>
+    /// Duty: file the set as <see cref="CatalogStates.AfterCompletion"/> says and keep the report. It is called after
+    /// logs were removed, so a failure cannot undo anything: the plugin returns the report with a
+    /// <c>CatalogFailure</c> error and calls again with the same report when the host repeats the completion. Also
+    /// called for abandoned sets and sets whose lease ended (a failed verdict).
+    /// </remarks>
     /// <param name="report">What happened to the logs.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     ValueTask RecordTruncationAsync(TruncationReport report, CancellationToken cancellationToken = default);
+
+    /// <summary>The set as the catalog knows it, or <see langword="null"/> when it does not (the default).</summary>
+    /// <remarks>
+    /// Duty: read-only. The plugin asks before re-delivering a recorded report, so that a report the catalog already
+    /// holds is not written again, and to say more than "unknown" when its own journal has no record of a set. A
+    /// catalog that cannot answer keeps the default; then the plugin simply re-delivers.
+    /// </remarks>
+    /// <param name="setId">The set.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    ValueTask<CatalogEntry?> GetSetAsync(string setId, CancellationToken cancellationToken = default)
+        => ValueTask.FromResult<CatalogEntry?>(null);
 }
 
 /// <summary>State of a set in the catalog.</summary>

@@ -33,6 +33,15 @@ public sealed class InMemoryBackupCatalog : IBackupCatalog
     }
 
     /// <inheritdoc />
+    public ValueTask<CatalogEntry?> GetSetAsync(string setId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_entries.FirstOrDefault(e => e.Manifest.SetId == setId));
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask RecordBackupAsync(BackupManifest manifest, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(manifest);

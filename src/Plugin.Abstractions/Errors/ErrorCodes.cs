@@ -146,6 +146,15 @@ public static class ErrorCodes
     /// <summary>The set was already completed; completion is idempotent only with the same verdict.</summary>
     public static ErrorCode AlreadyCompleted { get; } = Own(nameof(AlreadyCompleted), ErrorCategory.Usage);
 
+    /// <summary>
+    /// A staged set's lease ended before the host completed it with success: its target's hold was released and the
+    /// set can only be completed as failed (logs kept). Back up again.
+    /// </summary>
+    public static ErrorCode LeaseExpired { get; } = Own(nameof(LeaseExpired), ErrorCategory.State);
+
+    /// <summary>The plugin does not implement the operation (it was built against an older contract).</summary>
+    public static ErrorCode NotSupported { get; } = Own(nameof(NotSupported), ErrorCategory.Usage);
+
     /// <summary>The live backup session behind a staged set is gone (process restarted), so the engine can no longer complete it.</summary>
     public static ErrorCode SessionLost { get; } = Own(nameof(SessionLost), ErrorCategory.State);
 

@@ -27,7 +27,7 @@ public enum TruncationPerformer
 /// <summary>When truncation happens for a set.</summary>
 public enum TruncationMode
 {
-    /// <summary>Never (copy backups, circular logging).</summary>
+    /// <summary>Never (copy backups, circular logging, targets without logs).</summary>
     [JsonStringEnumMemberName("never")]
     Never,
 
@@ -80,16 +80,49 @@ public enum TruncationStatus
     [JsonStringEnumMemberName("doneByEngine")]
     DoneByEngine,
 
-    /// <summary>Truncation was attempted and failed; see <see cref="TruncationReport.Error"/>.</summary>
+    /// <summary>
+    /// Truncation was attempted and failed; see <see cref="TruncationReport.Error"/>. <see cref="TruncationReport.Removed"/>
+    /// still lists every log that did leave the disk.
+    /// </summary>
     [JsonStringEnumMemberName("failed")]
     Failed,
+
+    // Members added in a minor version go last: a member's number is part of the binary contract (package
+    // validation refuses a change; see CHANGELOG.md).
+
+    /// <summary>The target has no log files (only databases): there is nothing that could ever be truncated.</summary>
+    [JsonStringEnumMemberName("notApplicable")]
+    NotApplicable,
+}
+
+/// <summary>Why a log generation could be removed.</summary>
+public enum LogRemovalReason
+{
+    /// <summary>The engine or writer that removed it decided (ESE's JetBackupInstance / JetTruncateLogInstance).</summary>
+    [JsonStringEnumMemberName("decidedByEngine")]
+    DecidedByEngine,
+
+    /// <summary>A set of the completed chain holds its final copy, and it is below the checkpoint and every database's required range.</summary>
+    [JsonStringEnumMemberName("inChain")]
+    InChain,
+
+    /// <summary>
+    /// It is older than the first log of the chain's full backup (and below the checkpoint and every database's
+    /// required range): no restore of the chain replays it. ESE's own full backup removes such logs too.
+    /// </summary>
+    [JsonStringEnumMemberName("olderThanChain")]
+    OlderThanChain,
 }
 
 /// <summary>One removed log file.</summary>
 /// <param name="Path">Full path of the file that was deleted.</param>
 /// <param name="Generation">Its generation.</param>
 /// <param name="Size">Its size in bytes.</param>
-public sealed record TruncatedLog(string Path, long Generation, long Size);
+public sealed record TruncatedLog(string Path, long Generation, long Size)
+{
+    /// <summary>Why it could go.</summary>
+    public LogRemovalReason Reason { get; init; }
+}
 
 /// <summary>The result of phase two: what happened to the target's logs, and who did it.</summary>
 public sealed record TruncationReport
@@ -124,6 +157,9 @@ public sealed record TruncationReport
     /// <summary>When the report was made.</summary>
     public required DateTimeOffset At { get; init; }
 
-    /// <summary>The failure, when <see cref="Status"/> is <see cref="TruncationStatus.Failed"/>.</summary>
+    /// <summary>
+    /// The failure, when <see cref="Status"/> is <see cref="TruncationStatus.Failed"/>, or why a success could not
+    /// truncate (<c>SessionLost</c>, <c>LeaseExpired</c>).
+    /// </summary>
     public PluginError? Error { get; init; }
 }

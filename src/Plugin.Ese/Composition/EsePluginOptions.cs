@@ -24,9 +24,9 @@ internal sealed class EsePluginOptions
     public VssSourceOptions Vss { get; set; } = new();
 
     /// <summary>
-    /// Directory for the plugin's own state: where file-set targets were discovered (so a target id works as a handle
-    /// in later runs) and the VSS snapshot journal when the host keeps none. Default: <c>esebackup-state</c> beside the
-    /// lock directory.
+    /// Directory for the plugin's own state: the journal of staged sets (<c>sets/</c>), where file-set targets were
+    /// discovered (so a target id works as a handle in later runs) and the VSS snapshot journal when the host keeps none.
+    /// Default: <c>esebackup-state</c> beside the lock directory.
     /// </summary>
     public string? StateDirectory { get; set; }
 
@@ -42,6 +42,11 @@ internal sealed class EsePluginOptions
         if (Engine.BufferCount is < 3 or > 64)
         {
             problems.Add($"EsePlugin:Engine:BufferCount must be between 3 and 64 (is {Engine.BufferCount}).");
+        }
+
+        if (Engine.StagedSetLease < TimeSpan.FromMinutes(1) || Engine.StagedSetLease > TimeSpan.FromDays(365))
+        {
+            problems.Add($"EsePlugin:Engine:StagedSetLease must be between 00:01:00 and 365.00:00:00 (is {Engine.StagedSetLease}).");
         }
 
         if (FileSet.MaxDepth is < 0 or > 64)

@@ -10,6 +10,7 @@ using EseBackupPlugin.Ese.Engine.Copy;
 using EseBackupPlugin.Ese.Engine.Locking;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Engine.Staging;
+using EseBackupPlugin.Ese.Engine.TwoPhase;
 using Microsoft.Extensions.Logging;
 
 namespace EseBackupPlugin.Ese.Engine;
@@ -24,7 +25,7 @@ namespace EseBackupPlugin.Ese.Engine;
 internal sealed class BackupEngine : IAsyncDisposable
 {
     private readonly IReadOnlyList<IBackupSource> _sources;
-    private readonly IBackupCatalog _catalog;
+    private readonly GuardedCatalog _catalog;
     private readonly TargetLockManager _locks;
     private readonly StagingArea _staging;
     private readonly OnePassCopier _copier;
@@ -32,14 +33,15 @@ internal sealed class BackupEngine : IAsyncDisposable
     private readonly ProducerStamp _producer;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly PendingBackups _pending = new();
+    private readonly StagedSets _sets;
 
     public BackupEngine(
         IEnumerable<IBackupSource> sources,
         OnePassCopier copier,
-        IBackupCatalog catalog,
+        GuardedCatalog catalog,
         IStagingFileSystem fileSystem,
         EngineOptions options,
+        SetJournal journal,
         ProducerStamp producer,
         TimeProvider time,
         ILogger<BackupEngine> logger)
@@ -47,6 +49,7 @@ internal sealed class BackupEngine : IAsyncDisposable
         _sources = [.. sources];
         _catalog = catalog;
         _locks = new TargetLockManager(options.LockDirectory ?? TargetLockManager.DefaultDirectory);
+        _sets = new StagedSets(journal, catalog, _locks, ResumeAsync, time, options.StagedSetLease, logger);
         _staging = new StagingArea(fileSystem, logger);
         _copier = copier;
         _fileSystem = fileSystem;
@@ -56,7 +59,10 @@ internal sealed class BackupEngine : IAsyncDisposable
     }
 
     /// <summary>Sets staged in this process and waiting for the host's verdict.</summary>
-    public int PendingCount => _pending.Count;
+    public int PendingCount => _sets.HeldCount;
+
+    /// <summary>The two-phase state machine (for tests and diagnostics).</summary>
+    internal StagedSets Sets => _sets;
 
     /// <summary>
     /// Finds a target by id among every source's targets: under <paramref name="searchPaths"/>, where the source
@@ -111,8 +117,15 @@ internal sealed class BackupEngine : IAsyncDisposable
         }
     }
 
-    /// <summary>Phase one.</summary>
-    public async Task<BackupResult> BackupAsync(BackupRequest request, IProgress<OperationProgress>? progress, CancellationToken ct)
+    /// <summary>Phase one, into a set directory in the request's staging directory.</summary>
+    public Task<BackupResult> BackupAsync(BackupRequest request, IProgress<OperationProgress>? progress, CancellationToken ct)
+        => BackupAsync(request, null, progress, ct);
+
+    /// <summary>
+    /// Phase one. With <paramref name="stream"/>, the set is written to it as a tar stream (see <see cref="TarSetTarget"/>)
+    /// and the staging directory only serves as scratch space; otherwise it is staged as a set directory.
+    /// </summary>
+    public async Task<BackupResult> BackupAsync(BackupRequest request, SetStream? stream, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         var started = _time.GetUtcNow();
@@ -133,9 +146,16 @@ internal sealed class BackupEngine : IAsyncDisposable
 
         if (target is null || source is null)
         {
-            if (request.Kind == BackupKind.Incremental && await ReplacedStreamAsync(request.TargetId, ct) is { } replaced)
+            try
             {
-                return Fail(replaced);
+                if (request.Kind == BackupKind.Incremental && await ReplacedStreamAsync(request.TargetId, ct) is { } replaced)
+                {
+                    return Fail(replaced);
+                }
+            }
+            catch (PluginException ex)
+            {
+                return Fail(ex.Error);
             }
 
             return Fail(new PluginError(ErrorCodes.TargetNotFound, $"Target '{request.TargetId}' was not found by any source (searched the configured locations, where it was discovered before{(request.SearchPaths.Count > 0 ? " and " + string.Join(", ", request.SearchPaths) : string.Empty)}).") { TargetId = request.TargetId });
@@ -170,7 +190,13 @@ internal sealed class BackupEngine : IAsyncDisposable
             return Fail(new PluginError(ErrorCodes.InvalidBackup, $"A {request.Kind} backup of '{target.DisplayName}' is not possible{why}.") { TargetId = target.Id });
         }
 
-        var targetLock = _locks.TryAcquire(target.Id);
+        var targetLock = _locks.TryAcquire(target.Id, target.Location);
+        if (targetLock is null && await _sets.ReleaseExpiredAsync(target.Id))
+        {
+            // A set staged earlier in this process outlived its lease: it was released, so this backup may proceed.
+            targetLock = _locks.TryAcquire(target.Id, target.Location);
+        }
+
         if (targetLock is null)
         {
             return Fail(new PluginError(ErrorCodes.BackupInProgress, $"Another backup of '{target.DisplayName}' ({target.Id}) is running on this machine.") { TargetId = target.Id });
@@ -188,20 +214,27 @@ internal sealed class BackupEngine : IAsyncDisposable
 
             if (request.Kind == BackupKind.Incremental && chain.Count == 0)
             {
-                return Fail(new PluginError(ErrorCodes.InvalidBackup, $"An incremental backup of '{target.DisplayName}' needs a completed full backup first; the catalog has none for target {target.Id}.") { TargetId = target.Id });
+                return Fail(new PluginError(ErrorCodes.MissingFullBackup, $"An incremental backup of '{target.DisplayName}' needs a completed full backup first; the catalog has none for target {target.Id}.") { TargetId = target.Id });
             }
 
-            using var work = _staging.Begin(staging, setId);
+            using var work = OpenTarget(staging, setId, stream);
             var start = await source.BeginAsync(new SourceBackupContext(target, request.Kind, request.Strategy, chain, setId, work.WorkDirectory) { Progress = progress }, ct);
             if (start.Session is not { } session)
             {
                 return Fail(start.Error ?? new PluginError(ErrorCodes.InternalError, "The source started no session and gave no reason.") { TargetId = target.Id });
             }
 
+            if (session.MustFinishStaging)
+            {
+                // The engine truncated despite the cancel: dropping the set now would lose those logs everywhere.
+                _logger.LogWarning("Backup {SetId}: cancelled too late, the source's engine already truncated; staging the set to its end.", setId);
+                ct = CancellationToken.None;
+            }
+
             var sessionHandedOver = false;
             try
             {
-                var staged = await StageFilesAsync(session, target, work.WorkDirectory, progress, ct);
+                var staged = await StageFilesAsync(session, target, work, progress, ct);
                 if (staged.Error is { } stageError)
                 {
                     await session.AbortAsync(stageError);
@@ -219,10 +252,20 @@ internal sealed class BackupEngine : IAsyncDisposable
 
                 var outcome = await session.OnStagedAsync(new StagedSetInfo(work.WorkDirectory, staged.Files, 0), ct);
                 var manifest = BuildManifest(setId, target, request.Kind, session.Strategy, chain, started, staged, outcome);
-                await WriteManifestAsync(work.WorkDirectory, manifest, ct);
-                ct.ThrowIfCancellationRequested();
-                work.Commit();
-                _logger.LogInformation("Backup {SetId}: staged {Files} files ({Bytes} bytes) in {Directory}.", setId, staged.Files.Count, staged.Bytes, work.FinalDirectory);
+                await work.PublishAsync(manifest, ct);
+                _logger.LogInformation("Backup {SetId}: staged {Files} files ({Bytes} bytes) in {Directory}.", setId, staged.Files.Count, staged.Bytes, work.SetDirectory ?? stream?.Name);
+                try
+                {
+                    // The plugin's own record comes first: from here on the set is known to be ours, whatever the catalog does.
+                    _sets.Stage(manifest);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    work.Withdraw();
+                    var journalError = new PluginError(ErrorCodes.DiskIO, $"The plugin's journal could not record set {setId}: {ex.Message}. The set was withdrawn from staging; no log was truncated.") { TargetId = target.Id, File = _sets.Journal.PathOf(setId) };
+                    await session.AbortAsync(journalError);
+                    return Fail(journalError);
+                }
 
                 try
                 {
@@ -233,22 +276,36 @@ internal sealed class BackupEngine : IAsyncDisposable
                     // Cancelled while the catalog recorded it: the host will not store it, so it must not stay in
                     // staging looking complete (the outer handler aborts the session).
                     work.Withdraw();
+                    _sets.Withdraw(setId);
                     throw;
                 }
-                catch (Exception ex) when (ex is not OutOfMemoryException)
+                catch (PluginException ex)
                 {
                     // A set the host's catalog does not know would never be stored or completed: withdraw it.
                     work.Withdraw();
-                    var catalogError = new PluginError(ErrorCodes.CatalogFailure, $"The host's catalog could not record set {setId}: {ex.Message}. The set was withdrawn from staging; no log was truncated.") { TargetId = target.Id };
+                    _sets.Withdraw(setId);
+                    var catalogError = ex.Error with { Message = ex.Error.Message + $" Set {setId} was withdrawn from staging; no log was truncated.", TargetId = target.Id };
                     await session.AbortAsync(catalogError);
                     return Fail(catalogError);
                 }
 
-                _pending.Add(new PendingBackup(setId, session, targetLock));
+                // Only now may a stream end well: its consumer must never hold a valid archive of a set nobody recorded.
+                try
+                {
+                    await work.SealAsync(ct);
+                }
+                catch
+                {
+                    // A stream that did not end well holds no set: the journal must not claim one.
+                    _sets.Withdraw(setId);
+                    throw;
+                }
+
+                _sets.Hold(setId, target.Id, session, targetLock);
                 sessionHandedOver = true;
                 keepLock = true;
                 Report(progress, ProgressPhase.Complete, staged.Files.Count, staged.Files.Count, staged.Bytes, staged.Bytes, null, null);
-                return new BackupResult { Manifest = manifest, SetDirectory = work.FinalDirectory, EngineTruncation = outcome.EngineTruncation };
+                return new BackupResult { Manifest = manifest, SetDirectory = work.SetDirectory, EngineTruncation = outcome.EngineTruncation };
             }
             catch (OperationCanceledException)
             {
@@ -273,6 +330,11 @@ internal sealed class BackupEngine : IAsyncDisposable
         {
             // The staging directory itself (its leftovers, the set's work directory): a write failure of that path.
             return Fail(ErrorMapping.FromWriteFailure(ex, staging, target.Id));
+        }
+        catch (PluginException ex)
+        {
+            // A guarded catalog call (the chain) failed before anything was staged.
+            return Fail(ex.Error);
         }
         finally
         {
@@ -327,7 +389,15 @@ internal sealed class BackupEngine : IAsyncDisposable
 
     private sealed record StagedFiles(List<ManifestFile> Files, long Bytes, long Pages, long Uninitialized, long LogUnits, PluginError? Error);
 
-    private async Task<StagedFiles> StageFilesAsync(ISourceSession session, BackupTarget target, string workDirectory, IProgress<OperationProgress>? progress, CancellationToken ct)
+    private ISetTarget OpenTarget(string staging, string setId, SetStream? stream)
+    {
+        var work = _staging.Begin(staging, setId);
+        return stream is null
+            ? new DirectorySetTarget(work, _fileSystem, _copier)
+            : new TarSetTarget(work, stream.Stream, stream.Name, _copier, _time.GetUtcNow());
+    }
+
+    private async Task<StagedFiles> StageFilesAsync(ISourceSession session, BackupTarget target, ISetTarget setTarget, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
         var files = new List<ManifestFile>();
         long bytes = 0, pages = 0, uninitialized = 0, logUnits = 0;
@@ -345,37 +415,26 @@ internal sealed class BackupEngine : IAsyncDisposable
             }
 
             var display = file.SourcePath ?? file.StagedPath ?? file.RelativePath;
-            var destination = Path.Combine(workDirectory, file.RelativePath.Replace('/', Path.DirectorySeparatorChar));
+            var destination = Path.Combine(setTarget.WorkDirectory, file.RelativePath.Replace('/', Path.DirectorySeparatorChar));
             CopiedFile copied;
             var doneBefore = bytes;
             try
             {
                 await using var reader = await file.OpenAsync(ct);
-                if (file.StagedPath is null)
-                {
-                    // Through the staging seam, and reported as a write failure of that folder if it fails.
-                    var folder = Path.GetDirectoryName(destination)!;
-                    try
-                    {
-                        _fileSystem.CreateDirectory(folder);
-                    }
-                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                    {
-                        throw new CopyWriteException(folder, ex);
-                    }
-                }
-
-                copied = await _copier.CopyAsync(
+                copied = await setTarget.CopyAsync(
+                    file,
                     reader,
                     display,
-                    Path.GetFileName(file.SourcePath ?? file.StagedPath ?? file.RelativePath),
-                    file.StagedPath is null ? destination : null,
                     n =>
                     {
                         doneBefore += n;
                         Report(progress, ProgressPhase.Progress, files.Count, estimate?.Files ?? 0, doneBefore, estimate?.Bytes ?? 0, display, null, stopwatch);
                     },
                     ct);
+            }
+            catch (CopyCorruptionException ex)
+            {
+                return new StagedFiles(files, bytes, pages, uninitialized, logUnits, ErrorMapping.FromCorruption(ex.Verification, display, target.Id, file.Generation));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PluginException)
             {
@@ -392,12 +451,7 @@ internal sealed class BackupEngine : IAsyncDisposable
                 return new StagedFiles(files, bytes, pages, uninitialized, logUnits, ErrorMapping.FromCorruption(copied.Verification, display, target.Id, file.Generation));
             }
 
-            if (file.StagedPath is not null && !PathsEqual(file.StagedPath, destination))
-            {
-                // Written by the source's engine inside the work directory under its own name: put it in place.
-                _fileSystem.CreateDirectory(Path.GetDirectoryName(destination)!);
-                _fileSystem.MoveFile(file.StagedPath, destination, overwrite: false);
-            }
+            setTarget.Accept(file);
 
             var v = copied.Verification;
             var role = v.Role == FileRole.Other ? file.Role : v.Role;
@@ -427,8 +481,6 @@ internal sealed class BackupEngine : IAsyncDisposable
 
         return new StagedFiles(files, bytes, pages, uninitialized, logUnits, null);
     }
-
-    private static bool PathsEqual(string a, string b) => string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
 
     private BackupManifest BuildManifest(string setId, BackupTarget target, BackupKind kind, string strategy, IReadOnlyList<CatalogEntry> chain, DateTimeOffset started, StagedFiles staged, StagedOutcome outcome)
     {
@@ -461,101 +513,18 @@ internal sealed class BackupEngine : IAsyncDisposable
         };
     }
 
-    private async Task WriteManifestAsync(string workDirectory, BackupManifest manifest, CancellationToken ct)
-    {
-        // Written last, flushed, then renamed into place: a set directory with a manifest is a whole set. Through the
-        // staging seam like every other staged byte, so that a full disk here is handled (and testable) like anywhere else.
-        var temp = Path.Combine(workDirectory, BackupManifest.FileName + ".tmp");
-        var final = Path.Combine(workDirectory, BackupManifest.FileName);
-        var bytes = Abstractions.Json.ManifestJson.Serialize(manifest);
-        try
-        {
-            await using (var stream = _fileSystem.CreateFile(temp, bytes.Length))
-            {
-                await stream.WriteAsync(bytes, ct);
-                _fileSystem.FlushToDisk(stream);
-            }
+    /// <summary>Phase two (see <see cref="StagedSets"/>).</summary>
+    public Task<CompletionResult> CompleteAsync(CompletionRequest request, CancellationToken ct) => _sets.CompleteAsync(request, ct);
 
-            _fileSystem.MoveFile(temp, final, overwrite: false);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new CopyWriteException(final, ex);
-        }
+    /// <summary>Abandons a staged set (see <see cref="StagedSets"/>).</summary>
+    public Task<CompletionResult> AbandonAsync(string setId, CancellationToken ct) => _sets.AbandonAsync(setId, ct);
+
+    /// <summary>A session able to complete a set staged by a process whose session is gone, from its source.</summary>
+    private async ValueTask<ISourceSession?> ResumeAsync(BackupManifest manifest, CancellationToken ct)
+    {
+        var source = _sources.FirstOrDefault(s => s.Kind == manifest.Target.Kind);
+        return source is null ? null : await source.ResumeForCompletionAsync(manifest, ct);
     }
-
-    /// <summary>Phase two.</summary>
-    public async Task<CompletionResult> CompleteAsync(CompletionRequest request, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var manifest = request.Manifest;
-        var pending = _pending.Take(manifest.SetId);
-        TargetLock? ownLock = null;
-        try
-        {
-            ISourceSession? session = pending?.Session;
-            if (session is null)
-            {
-                var source = _sources.FirstOrDefault(s => s.Kind == manifest.Target.Kind);
-                ownLock = _locks.TryAcquire(manifest.Target.Id);
-                if (ownLock is null)
-                {
-                    return new CompletionResult
-                    {
-                        Error = new PluginError(ErrorCodes.BackupInProgress, $"Another backup of target {manifest.Target.Id} is running; complete set {manifest.SetId} when it has finished.") { TargetId = manifest.Target.Id },
-                    };
-                }
-
-                session = source is null ? null : await source.ResumeForCompletionAsync(manifest, ct);
-                if (session is null)
-                {
-                    var report = Skipped(manifest, request.Succeeded, "The live backup session of this set is gone (the process that staged it ended); its engine ended the backup without truncating.");
-                    await _catalog.RecordTruncationAsync(report, ct);
-                    return new CompletionResult
-                    {
-                        Truncation = report,
-                        Error = request.Succeeded ? new PluginError(ErrorCodes.SessionLost, $"Set {manifest.SetId} cannot truncate logs: its backup session ended with the process that staged it. The set itself is complete and restorable.") { TargetId = manifest.Target.Id } : null,
-                    };
-                }
-            }
-
-            TruncationReport truncation;
-            try
-            {
-                truncation = await session.CompleteAsync(manifest, request.Succeeded, ct);
-            }
-            finally
-            {
-                await session.DisposeAsync();
-            }
-
-            if (manifest.Kind == BackupKind.Copy && truncation.Removed.Count > 0)
-            {
-                _logger.LogCritical("Source {Strategy} truncated logs for copy set {SetId}; this is a bug.", manifest.Producer.Strategy, manifest.SetId);
-            }
-
-            _logger.LogInformation("Set {SetId} completed ({Verdict}): truncation {Status} by {Performer}, {Count} file(s) removed.", manifest.SetId, request.Succeeded ? "succeeded" : "failed", truncation.Status, truncation.PerformedBy, truncation.Removed.Count);
-            await _catalog.RecordTruncationAsync(truncation, ct);
-            return new CompletionResult { Truncation = truncation, Error = truncation.Error };
-        }
-        finally
-        {
-            ownLock?.Dispose();
-            pending?.Lock?.Dispose();
-        }
-    }
-
-    private TruncationReport Skipped(BackupManifest manifest, bool succeeded, string reason) => new()
-    {
-        SetId = manifest.SetId,
-        TargetId = manifest.Target.Id,
-        Kind = manifest.Kind,
-        HostSucceeded = succeeded,
-        Status = TruncationStatus.Skipped,
-        PerformedBy = TruncationPerformer.None,
-        Reason = reason,
-        At = _time.GetUtcNow(),
-    };
 
     private static string NewSetId(DateTimeOffset now) =>
         $"{now.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid():N}"[..25];
@@ -582,5 +551,5 @@ internal sealed class BackupEngine : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => _pending.DisposeAsync();
+    public ValueTask DisposeAsync() => _sets.DisposeAsync();
 }

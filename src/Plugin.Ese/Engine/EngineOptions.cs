@@ -17,4 +17,10 @@ internal sealed class EngineOptions
 
     /// <summary>Where per-target lock files live; every process on the machine must use the same one.</summary>
     public string? LockDirectory { get; set; }
+
+    /// <summary>
+    /// How long a staged set may hold its target before the host completes it (<c>EsePlugin:Engine:StagedSetLease</c>).
+    /// After it the target is released and the set can only be completed as failed; its logs are kept.
+    /// </summary>
+    public TimeSpan StagedSetLease { get; set; } = TimeSpan.FromHours(24);
 }

@@ -58,7 +58,11 @@ internal static class TargetCopies
     /// are gone (it keeps the id its chain was recorded under); or, for a bare id found at several places, an error
     /// naming every place.
     /// </summary>
-    public static TargetLookup Match(string targetId, IReadOnlyList<BackupTarget> found, Func<BackupTarget, string?> placeOf)
+    /// <param name="targetId">The id asked for.</param>
+    /// <param name="found">What discovery found.</param>
+    /// <param name="placeOf">A target's place.</param>
+    /// <param name="otherPlaces">Places the identity is known at beyond those found (out of sight for now).</param>
+    public static TargetLookup Match(string targetId, IReadOnlyList<BackupTarget> found, Func<BackupTarget, string?> placeOf, IEnumerable<string>? otherPlaces = null)
     {
         if (found.FirstOrDefault(t => string.Equals(t.Id, targetId, StringComparison.Ordinal)) is { } exact)
         {
@@ -71,23 +75,29 @@ internal static class TargetCopies
             return new TargetLookup(sole with { Id = targetId }, null);
         }
 
+        // Copies carry qualified ids only when the identity is at more than one place, so one qualified copy in sight
+        // already means the bare id is ambiguous (the others may be out of sight, on a volume that is offline).
         var copies = found.Where(t => t.Id != targetId && IdentityOf(t.Id) == targetId).ToList();
-        if (copies.Count < 2)
+        if (copies.Count == 0)
         {
             return new TargetLookup(null, null);
         }
 
-        var list = string.Join("; ", copies.Select(c => $"'{placeOf(c)}' (id {c.Id})"));
+        var places = copies.Select(c => (Place: placeOf(c) ?? c.Id, c.Id))
+            .Concat((otherPlaces ?? []).Select(p => (Place: p, Id: QualifiedId(targetId, p))))
+            .DistinctBy(p => p.Place, StringComparer.Ordinal)
+            .ToList();
+        var list = string.Join("; ", places.Select(p => $"'{p.Place}' (id {p.Id})"));
         return new TargetLookup(null, new PluginError(
             ErrorCodes.InvalidParameter,
-            $"Target '{targetId}' is one ESE identity found at {copies.Count} places: {list}. The id does not say which copy to back up; use the id of one copy.")
+            $"Target '{targetId}' is one ESE identity at {places.Count} places: {list}. The id does not say which copy to back up; use the id of one copy.")
         {
             TargetId = targetId,
-            File = placeOf(copies[0]),
+            File = places[0].Place,
             Details = new Dictionary<string, string>(StringComparer.Ordinal)
             {
-                ["places"] = string.Join("\n", copies.Select(placeOf)),
-                ["ids"] = string.Join(" ", copies.Select(c => c.Id)),
+                ["places"] = string.Join("\n", places.Select(p => p.Place)),
+                ["ids"] = string.Join(" ", places.Select(p => p.Id)),
             },
         });
     }

@@ -36,6 +36,9 @@ internal sealed class EseStreamVerifier
     /// <summary>Chunks passed to <see cref="Process"/> should be multiples of this many bytes (except the last).</summary>
     public int ChunkAlignment => _scanner.UnitSize;
 
+    /// <summary>True once a processed unit was found corrupt (a streaming consumer may stop at once).</summary>
+    public bool FoundCorruption => _findings.HasCorruption;
+
     /// <summary>Bytes processed so far.</summary>
     public long BytesProcessed => _offset;
 

@@ -16,9 +16,13 @@ internal sealed class FindingCollector
     private long _dropped;
     private long _droppedCorruption;
 
+    /// <summary>True once any corruption was added (listed or only counted).</summary>
+    public bool HasCorruption { get; private set; }
+
     /// <summary>Adds a finding (or counts it once the limit is reached).</summary>
     public void Add(Finding finding)
     {
+        HasCorruption |= finding.Severity == FindingSeverity.Corruption;
         if (_findings.Count < Limit)
         {
             _findings.Add(finding);

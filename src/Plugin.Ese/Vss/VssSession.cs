@@ -32,7 +32,6 @@ internal sealed class VssSession : ISourceSession
     private readonly Action<VssSession> _onEnded;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private TruncationPlan? _plan;
-    private TruncationReport? _report;
     private bool _staged;
     private bool _ended;
     private bool _disposed;
@@ -114,35 +113,32 @@ internal sealed class VssSession : ISourceSession
         }
     }
 
-    public async ValueTask<TruncationReport> CompleteAsync(BackupManifest manifest, bool hostSucceeded, CancellationToken cancellationToken)
+    public async ValueTask<TruncationReport> CompleteAsync(BackupManifest manifest, bool hostSucceeded, TruncationIntent intent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(intent);
         cancellationToken.ThrowIfCancellationRequested();
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_report is not null)
-            {
-                return _report.HostSucceeded == hostSucceeded
-                    ? _report
-                    : Failed(manifest, hostSucceeded, new PluginError(ErrorCodes.AlreadyCompleted, $"The set was already completed with success = {_report.HostSucceeded}.") { TargetId = _targetId });
-            }
-
             if (_ended)
             {
-                return _report = VssTruncation.Report(manifest, hostSucceeded, TruncationStatus.Skipped, TruncationPerformer.None, _time.GetUtcNow(), "The VSS session was aborted before completion; the writer was told the backup failed.");
+                return VssTruncation.Report(manifest, hostSucceeded, TruncationStatus.Skipped, TruncationPerformer.None, _time.GetUtcNow(), "The VSS session was aborted before completion; the writer was told the backup failed.");
             }
 
+            // AbortBackup and BackupComplete both end the writer's backup: the point of no return. The writer removes
+            // its own logs, so there is nothing of ours to list.
+            await intent([]).ConfigureAwait(false);
             if (!hostSucceeded || !_staged)
             {
                 await EndWithoutSuccessAsync().ConfigureAwait(false);
                 var why = hostSucceeded
                     ? "The files were never reported staged; the writer was told the backup failed (AbortBackup, no BackupComplete)."
                     : "The host did not store the set; the writer was told the backup failed (AbortBackup, no BackupComplete), so it truncates nothing.";
-                return _report = VssTruncation.Report(manifest, hostSucceeded, TruncationStatus.Skipped, TruncationPerformer.None, _time.GetUtcNow(), why);
+                return VssTruncation.Report(manifest, hostSucceeded, TruncationStatus.Skipped, TruncationPerformer.None, _time.GetUtcNow(), why);
             }
 
-            return _report = await CompleteWithSuccessAsync(manifest, cancellationToken).ConfigureAwait(false);
+            return await CompleteWithSuccessAsync(manifest).ConfigureAwait(false);
         }
         finally
         {
@@ -194,13 +190,14 @@ internal sealed class VssSession : ISourceSession
         Length = Encoding.UTF8.GetByteCount(xml),
     };
 
-    private async Task<TruncationReport> CompleteWithSuccessAsync(BackupManifest manifest, CancellationToken cancellationToken)
+    private async Task<TruncationReport> CompleteWithSuccessAsync(BackupManifest manifest)
     {
         var truncates = _kind != BackupKind.Copy;
         var range = manifest.Truncation.ExpectedRange ?? _plan?.ExpectedRange;
         try
         {
-            await _requester.BackupCompleteAsync(cancellationToken).ConfigureAwait(false);
+            // Past the point of no return: a cancel must not leave the writer half told.
+            await _requester.BackupCompleteAsync(CancellationToken.None).ConfigureAwait(false);
         }
         catch (PluginException e)
         {
@@ -267,7 +264,4 @@ internal sealed class VssSession : ISourceSession
             _onEnded(this);
         }
     }
-
-    private TruncationReport Failed(BackupManifest manifest, bool hostSucceeded, PluginError error) =>
-        VssTruncation.Report(manifest, hostSucceeded, TruncationStatus.Failed, TruncationPerformer.None, _time.GetUtcNow(), error.Message, error: error);
 }

@@ -2,6 +2,7 @@ using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Targets;
+using EseBackupPlugin.Ese.Engine.TwoPhase;
 
 namespace EseBackupPlugin.Ese.Vss;
 
@@ -64,18 +65,6 @@ internal static class VssTruncation
         PluginError? error = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        return new TruncationReport
-        {
-            SetId = manifest.SetId,
-            TargetId = manifest.Target.Id,
-            Kind = manifest.Kind,
-            HostSucceeded = hostSucceeded,
-            Status = status,
-            PerformedBy = performer,
-            Range = range,
-            Reason = reason,
-            At = at,
-            Error = error,
-        };
+        return TruncationReports.Create(SetRef.Of(manifest), hostSucceeded, status, performer, reason, at, range: range, error: error);
     }
 }

@@ -168,6 +168,11 @@ public sealed class WorkerPlugin : IBackupPlugin, ISampleTargetProvider
             var chain = await catalog.GetChainAsync(p.TargetId, r.CancellationToken).ConfigureAwait(false);
             return RpcReply.Of(chain.ToList(), WireJson.Info<List<CatalogEntry>>());
         });
+        _rpc.AddMethod(WorkerMethods.CatalogGetSet, async r =>
+        {
+            var entry = await catalog.GetSetAsync(r.GetParams(WireJson.Info<SetIdParams>()).SetId, r.CancellationToken).ConfigureAwait(false);
+            return entry is null ? RpcReply.Null : RpcReply.Of(entry, WireJson.Info<CatalogEntry>());
+        });
         _rpc.AddMethod(WorkerMethods.CatalogRecordBackup, async r =>
         {
             await catalog.RecordBackupAsync(r.GetParams(WireJson.Info<BackupManifest>()), r.CancellationToken).ConfigureAwait(false);
@@ -272,6 +277,13 @@ public sealed class WorkerPlugin : IBackupPlugin, ISampleTargetProvider
     {
         ArgumentNullException.ThrowIfNull(request);
         return CallAsync(WorkerMethods.Complete, request, null, e => new CompletionResult { Error = e with { TargetId = request.Manifest.Target.Id } }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<CompletionResult> AbandonBackupAsync(string setId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(setId);
+        return CallAsync(WorkerMethods.Abandon, new SetIdParams(setId), null, e => new CompletionResult { Error = e }, cancellationToken);
     }
 
     /// <inheritdoc />

@@ -56,6 +56,10 @@ public sealed record InspectParams(string Path);
 /// <param name="TargetId">The target.</param>
 public sealed record GetChainParams(string TargetId);
 
+/// <summary>The params of <c>abandon</c> and <c>catalog/getSet</c>.</summary>
+/// <param name="SetId">The set.</param>
+public sealed record SetIdParams(string SetId);
+
 /// <summary>The params of <c>catalog/removeSnapshotSet</c>.</summary>
 /// <param name="SnapshotSetId">The snapshot set.</param>
 public sealed record RemoveSnapshotSetParams(Guid SnapshotSetId);
@@ -82,6 +86,7 @@ public sealed record Empty;
 [JsonSerializable(typeof(DiscoverResult))]
 [JsonSerializable(typeof(InspectParams))]
 [JsonSerializable(typeof(GetChainParams))]
+[JsonSerializable(typeof(SetIdParams))]
 [JsonSerializable(typeof(RemoveSnapshotSetParams))]
 [JsonSerializable(typeof(AdvanceSampleParams))]
 [JsonSerializable(typeof(Empty))]

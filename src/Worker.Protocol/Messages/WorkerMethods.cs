@@ -15,6 +15,9 @@ public static class WorkerMethods
     /// <summary>Host → worker: phase two of a backup.</summary>
     public const string Complete = "complete";
 
+    /// <summary>Host → worker: end a staged set without a verdict of success (logs kept).</summary>
+    public const string Abandon = "abandon";
+
     /// <summary>Host → worker: verify a set directory.</summary>
     public const string VerifySet = "verifySet";
 
@@ -44,6 +47,9 @@ public static class WorkerMethods
 
     /// <summary>Worker → host: the target's current chain.</summary>
     public const string CatalogGetChain = "catalog/getChain";
+
+    /// <summary>Worker → host: one set as the catalog knows it (<c>null</c> when unknown).</summary>
+    public const string CatalogGetSet = "catalog/getSet";
 
     /// <summary>Worker → host: a staged set's manifest.</summary>
     public const string CatalogRecordBackup = "catalog/recordBackup";

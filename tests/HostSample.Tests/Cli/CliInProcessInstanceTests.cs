@@ -80,8 +80,11 @@ public sealed class CliInProcessInstanceTests : IDisposable
 
         await _cli.RunExpectingAsync(ExitCodes.Ok, "verify-set", fullId);
         await _cli.RunExpectingAsync(ExitCodes.Ok, "verify-set", incId);
-        var completeAgain = await _cli.RunExpectingAsync(ExitCodes.Failed, "complete", fullId, "--succeeded");
-        Assert.Contains("AlreadyCompleted", completeAgain.Error, StringComparison.Ordinal);
+        // The same verdict again succeeds and shows the recorded report; the other verdict is refused (9).
+        var completeAgain = await _cli.RunExpectingAsync(ExitCodes.Ok, "complete", fullId, "--succeeded");
+        Assert.Contains("already completed", completeAgain.Error, StringComparison.Ordinal);
+        var conflicting = await _cli.RunExpectingAsync(ExitCodes.AlreadyCompleted, "complete", fullId, "--failed");
+        Assert.Contains("AlreadyCompleted", conflicting.Error, StringComparison.Ordinal);
 
         // Files only: the layout ESE's restore expects, and every file verifies.
         var files = _scratch.Combine("restore-files");
@@ -113,7 +116,7 @@ public sealed class CliInProcessInstanceTests : IDisposable
 
         // A later run cannot complete it: clear (SessionLost) and safe (nothing truncated).
         var setId = staged.Json["setId"]!.GetValue<string>();
-        var complete = await _cli.RunExpectingAsync(ExitCodes.Failed, "complete", setId, "--succeeded");
+        var complete = await _cli.RunExpectingAsync(ExitCodes.SessionLost, "complete", setId, "--succeeded");
         Assert.Contains("SessionLost", complete.Error, StringComparison.Ordinal);
         Assert.Contains("nothing was truncated", complete.Error, StringComparison.Ordinal);
         Assert.Contains("Skipped", complete.Out, StringComparison.Ordinal);

@@ -39,6 +39,23 @@ internal static class CliKit
         }
     }
 
+    /// <summary>Runs the CLI in this process with binary standard output and input (tar streams).</summary>
+    public static async Task<CliRun> RunWithStreamsAsync(Func<Stream>? binaryOut, Func<Stream>? binaryIn, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        await Gate.WaitAsync();
+        try
+        {
+            var code = await CliApp.RunAsync(args, new CliEnvironment(output, error, interactive: false, binaryOut, binaryIn));
+            return new CliRun(code, output.ToString(), error.ToString());
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
     /// <summary>A JSON configuration file for <c>--config</c>: a private lock directory (and any extra plugin settings).</summary>

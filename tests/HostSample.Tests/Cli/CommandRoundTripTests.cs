@@ -71,20 +71,30 @@ public class CommandRoundTripTests
         var stored = ManifestJson.Deserialize(await File.ReadAllBytesAsync(Path.Combine(full.SetPath!, BackupManifest.FileName)), full.SetPath!);
         Assert.Equal(ManifestJson.Serialize(stored), ManifestJson.Serialize(full.Manifest));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(repo, "staging")));
-        Assert.Equal("Stored", (await ShowAsync(full.SetId, common)).State);
+        Assert.Equal("stored", (await ShowAsync(full.SetId, common)).State);
 
         // Phase two.
         var completed = await CliKit.RunAsync(["complete", full.SetId, "--succeeded", "--json", .. common]);
         Assert.True(completed.ExitCode == ExitCodes.Ok, completed.ToString());
         var completion = JsonSerializer.Deserialize(completed.Out, ContractJsonContext.Default.CompletionResult)!;
         Assert.Null(completion.Error);
-        Assert.Equal((full.SetId, true, TruncationStatus.NothingToTruncate), (completion.Truncation!.SetId, completion.Truncation.HostSucceeded, completion.Truncation.Status));
+        // ESE's rule: the logs older than the full's first log are unnecessary to its chain and go, each saying why.
+        Assert.Equal((full.SetId, true, TruncationStatus.Truncated), (completion.Truncation!.SetId, completion.Truncation.HostSucceeded, completion.Truncation.Status));
+        Assert.All(completion.Truncation.Removed, r => Assert.Equal(LogRemovalReason.OlderThanChain, r.Reason));
+        Assert.All(completion.Truncation.Removed, r => Assert.True(r.Generation < full.Manifest.LogRange!.Low));
+        Assert.All(completion.Truncation.Removed, r => Assert.False(File.Exists(r.Path), r.Path));
         var fullRow = await ShowAsync(full.SetId, common);
-        Assert.Equal("Completed", fullRow.State);
+        Assert.Equal("completed", fullRow.State);
         Assert.Equal(JsonSerializer.Serialize(completion.Truncation, ContractJsonContext.Default.TruncationReport), JsonSerializer.Serialize(fullRow.Truncation, ContractJsonContext.Default.TruncationReport));
         var again = await CliKit.RunAsync(["complete", full.SetId, "--failed", .. common]);
-        Assert.Equal(ExitCodes.Failed, again.ExitCode);
+        Assert.Equal(ExitCodes.AlreadyCompleted, again.ExitCode);
         Assert.Contains("AlreadyCompleted", again.Error, StringComparison.Ordinal);
+        Assert.Equal("completed", (await ShowAsync(full.SetId, common)).State);
+        // The same verdict twice succeeds and prints the recorded report.
+        var same = await CliKit.RunAsync(["complete", full.SetId, "--succeeded", "--json", .. common]);
+        Assert.True(same.ExitCode == ExitCodes.Ok, same.ToString());
+        var repeated = JsonSerializer.Deserialize(same.Out, ContractJsonContext.Default.CompletionResult)!;
+        Assert.Equal(JsonSerializer.Serialize(completion.Truncation, ContractJsonContext.Default.TruncationReport), JsonSerializer.Serialize(repeated.Truncation, ContractJsonContext.Default.TruncationReport));
 
         // The engine writes on; an incremental is stored and completed in one go, and truncates.
         await SamplePlugin.AdvanceAsync(source, 3);
@@ -131,7 +141,7 @@ public class CommandRoundTripTests
         Assert.True(listRun.ExitCode == ExitCodes.Ok, listRun.ToString());
         var rows = JsonSerializer.Deserialize(listRun.Out, HostJsonContext.Default.ListCatalogRowOutput)!;
         Assert.Equal([incremental.SetId, full.SetId], rows.Select(r => r.SetId));
-        Assert.All(rows, r => Assert.Equal("Completed", r.State));
+        Assert.All(rows, r => Assert.Equal("completed", r.State));
         Assert.All(rows, r => Assert.Null(r.Manifest));
         Assert.Equal((full.SetId, full.SetId, 1), (rows[0].ChainId, rows[0].PreviousSetId, rows[0].Sequence));
         Assert.Equal(incremental.SetPath, rows[0].SetPath);
@@ -141,7 +151,7 @@ public class CommandRoundTripTests
         Assert.Equal(ManifestJson.Serialize(incremental.Manifest), ManifestJson.Serialize(shown.Manifest!));
         Assert.Equal(incremental.Truncation.Removed, shown.Truncation!.Removed);
         var unknown = await CliKit.RunAsync(["catalog", "show", "no-such-set", "--json", .. common]);
-        Assert.Equal(ExitCodes.Failed, unknown.ExitCode);
+        Assert.Equal(ExitCodes.NotFound, unknown.ExitCode);
         Assert.Contains("SetNotFound", unknown.Error, StringComparison.Ordinal);
 
         // A damaged stored set: verify-set says so with exit code 3.

@@ -39,7 +39,7 @@ public class CompletionGuardTests
         var before = CliKit.HashTree(source);
 
         var refused = await CliKit.RunAsync(["complete", setId, "--succeeded", .. common]);
-        Assert.True(refused.ExitCode == ExitCodes.Failed, refused.ToString());
+        Assert.True(refused.ExitCode == ExitCodes.NotFound, refused.ToString());
         Assert.Contains("not stored", refused.Error, StringComparison.Ordinal);
         Assert.Contains(setId, refused.Error, StringComparison.Ordinal);
         Assert.Equal(before, CliKit.HashTree(source));
@@ -50,7 +50,7 @@ public class CompletionGuardTests
         Assert.Equal(before, CliKit.HashTree(source));
         var show = await CliKit.RunAsync(["catalog", "show", setId, "--json", .. common]);
         Assert.True(show.ExitCode == ExitCodes.Ok, show.ToString());
-        Assert.Equal("Failed", JsonSerializer.Deserialize(show.Out, HostJsonContext.Default.CatalogRowOutput)!.State);
+        Assert.Equal("failed", JsonSerializer.Deserialize(show.Out, HostJsonContext.Default.CatalogRowOutput)!.State);
     }
 
     [Fact]

@@ -60,6 +60,9 @@ public sealed class KillAndConcurrencyTests(LargeSetFixture set, ITestOutputHelp
         var staging = Path.Combine(repo, "staging");
         var sets = Path.Combine(repo, "sets");
         var env = CliKit.ChildEnvironment(temp);
+        // The rule here is "the source is never touched": keep every log the chain does not hold (ESE's default policy
+        // would remove the logs older than the first full once it completes).
+        env["ESEBACKUP_EsePlugin__FileSet__TruncationPolicy"] = "StoredOnly";
 
         // The previous set: fulls that run to their end. The second one's duration spans the kill moments: the first
         // also pays for a cold page cache and a new repository, and would put most kills after the end of a warm run.
@@ -162,7 +165,13 @@ public sealed class KillAndConcurrencyTests(LargeSetFixture set, ITestOutputHelp
             Assert.DoesNotContain(rows, r => r.State is HostSetState.Running or HostSetState.Staged);
             if (row?.State is HostSetState.Running or HostSetState.Staged)
             {
-                Assert.Equal(HostSetState.Abandoned, rows.Single(r => r.SetId == row.SetId).State);
+                // One rule (issue 16): a set the killed run had already stored whole is kept and recorded as failed with its
+                // path; any other run is abandoned, and nothing of it stays in the repository.
+                var recovered = rows.Single(r => r.SetId == row.SetId);
+                var stored = Path.Combine(sets, row.SetId);
+                Assert.True(
+                    recovered.State == HostSetState.Abandoned ? !Directory.Exists(stored) : recovered.State == HostSetState.Failed && recovered.SetPath == stored && Directory.Exists(stored),
+                    $"{label}: the killed run's row is {recovered.State} (path {recovered.SetPath}) while {stored} {(Directory.Exists(stored) ? "exists" : "does not exist")}");
             }
 
             Assert.True(set.Hashes.SequenceEqual(LogsAndCheckpoint(set.Source, set.Hashes.Keys)), $"{label}: the next run changed the source");

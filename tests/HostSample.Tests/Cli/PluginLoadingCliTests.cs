@@ -112,7 +112,16 @@ public class PluginLoadingCliTests
                 Assert.True(run.Error.Contains(e, StringComparison.Ordinal), $"{broken}: the message does not say '{e}': {run.Error}");
             }
 
-            Assert.Empty(run.Out);
+            if (command.Contains("--json") || extra.Contains("--json"))
+            {
+                // The JSON rule: exactly one document, the error one.
+                Assert.Equal(ExitCodes.PluginLoad, run.Json["exitCode"]!.GetValue<int>());
+                Assert.Equal("PluginLoadFailed", run.Json["error"]!["code"]!["name"]!.GetValue<string>());
+            }
+            else
+            {
+                Assert.Empty(run.Out);
+            }
         }
     }
 }

@@ -40,7 +40,7 @@ public class TargetHandleCliTests
         using (var other = new TempDir())
         {
             var unknown = await CliKit.RunAsync("backup", id, "--repository", other.Combine("repo"), "--config", CliKit.WriteConfig(other));
-            Assert.True(unknown.ExitCode == ExitCodes.Failed, unknown.ToString());
+            Assert.True(unknown.ExitCode == ExitCodes.NotFound, unknown.ToString());
             Assert.Contains("TargetNotFound", unknown.Error, StringComparison.Ordinal);
             Assert.Contains("hint:", unknown.Error, StringComparison.Ordinal);
             Assert.Contains("--path DIR", unknown.Error, StringComparison.Ordinal);
@@ -55,8 +55,10 @@ public class TargetHandleCliTests
         Assert.Equal("completed", fullOut.State);
         Assert.Equal(source, fullOut.Manifest!.Target.Location);
 
+        // The incremental in a separate esebackup process: nothing but the state directory carries the id's place.
         await SamplePlugin.AdvanceAsync(source, 2);
-        var incremental = await CliKit.RunAsync(["backup", id, "--kind", "incremental", "--json", .. common]);
+        using var child = HostProcess.Start(temp.Path, CliKit.ChildEnvironment(temp), "backup", id, "--kind", "incremental", "--json", "--repository", temp.Combine("repo"));
+        var incremental = await child.WaitAsync(TimeSpan.FromMinutes(2));
         Assert.True(incremental.ExitCode == ExitCodes.Ok, incremental.ToString());
         var incOut = JsonSerializer.Deserialize(incremental.Out, HostJsonContext.Default.BackupOutput)!;
         Assert.Equal(BackupKind.Incremental, incOut.Manifest!.Kind);
@@ -114,6 +116,24 @@ public class TargetHandleCliTests
         Assert.Contains(Path.Combine(repo, "staging"), run.Error, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(repo, "staging")));
         Assert.Equal(before, new SortedDictionary<string, string>(CliKit.HashTree(source).Where(kv => !kv.Key.StartsWith("repo", StringComparison.Ordinal)).ToDictionary(), StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_repository_whose_staging_is_a_file_is_a_clear_error_naming_it()
+    {
+        using var temp = new TempDir();
+        var source = temp.Combine("data");
+        await SamplePlugin.CreateAsync(source, databaseBytes: 1L << 20, generations: 3, seed: 75);
+        var repo = temp.Combine("repo");
+        Directory.CreateDirectory(repo);
+        await File.WriteAllTextAsync(Path.Combine(repo, "staging"), "not a directory");
+
+        var run = await CliKit.RunAsync("backup", source, "--repository", repo, "--config", CliKit.WriteConfig(temp));
+
+        Assert.True(run.ExitCode == ExitCodes.Failed, run.ToString());
+        Assert.Contains(Path.Combine(repo, "staging"), run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("does not exist", run.Error, StringComparison.Ordinal);
+        Assert.Equal("not a directory", await File.ReadAllTextAsync(Path.Combine(repo, "staging")));
     }
 
     [Fact]

@@ -15,7 +15,7 @@ namespace EseBackupPlugin.HostSample.Tests.VendorHost;
 
 /// <summary>
 /// A backup vendor's host written from the README and the contract alone: its own plugin loader (plugin.json, an
-/// isolated load context sharing only the contract and the Microsoft.Extensions abstractions), its own in-memory
+/// isolated load context sharing only what the contract's <see cref="SharedAssemblies"/> lists), its own in-memory
 /// catalog, its own storage. Nothing of <c>esebackup</c> or of the plugin's internals is used. It drives
 /// discover → backup by id → store → complete → incremental, never passing <see cref="BackupRequest.SearchPaths"/>,
 /// and a second plugin instance (a later process lifetime, a fresh load context) backs up by the same id.
@@ -196,19 +196,11 @@ public class ContractOnlyHostTests
 
         private sealed class VendorLoadContext(string assemblyPath) : AssemblyLoadContext("vendor:" + Path.GetFileName(assemblyPath))
         {
-            private static readonly string[] Shared =
-            [
-                typeof(IBackupPlugin).Assembly.GetName().Name!,
-                "Microsoft.Extensions.Logging.Abstractions",
-                "Microsoft.Extensions.Configuration.Abstractions",
-                "Microsoft.Extensions.DependencyInjection.Abstractions",
-                "Microsoft.Extensions.Primitives",
-            ];
-
             private readonly AssemblyDependencyResolver _resolver = new(assemblyPath);
 
+            // The contract's own list of what a host shares; everything else resolves from the plugin's folder.
             protected override Assembly? Load(AssemblyName assemblyName) =>
-                Shared.Contains(assemblyName.Name, StringComparer.OrdinalIgnoreCase) ? null
+                assemblyName.Name is { } name && SharedAssemblies.IsShared(name) ? null
                 : _resolver.ResolveAssemblyToPath(assemblyName) is { } path ? LoadFromAssemblyPath(path) : null;
 
             protected override IntPtr LoadUnmanagedDll(string unmanagedDllName) =>

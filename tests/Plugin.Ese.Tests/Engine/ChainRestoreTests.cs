@@ -5,6 +5,7 @@ using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Format.Synthetic;
+using EseBackupPlugin.Ese.Sources.FileSet;
 using EseBackupPlugin.Ese.Tests.Support;
 
 namespace EseBackupPlugin.Ese.Tests.EngineGuarantees;
@@ -234,7 +235,8 @@ public class ChainRestoreTests
         EngineHarness.CopyTree(TestData.Ese(name), source);
         ClearCircularLogging(source);
         var before = EngineHarness.HashTree(source);
-        await using var h = new EngineHarness(temp);
+        // StoredOnly: this test is about the chain's shape, so every log stays to compare the tree afterwards.
+        await using var h = new EngineHarness(temp, policy: TruncationPolicy.StoredOnly);
         var target = await h.TargetAsync(source);
         Assert.False(target.Logs!.CircularLogging);
 

@@ -8,6 +8,7 @@ using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Composition;
 using EseBackupPlugin.Ese.Engine;
 using EseBackupPlugin.Ese.Engine.Staging;
+using EseBackupPlugin.Ese.Sources.FileSet;
 using EseBackupPlugin.Ese.Tests.Support;
 using EseBackupPlugin.Ese.Verification;
 
@@ -20,7 +21,7 @@ namespace EseBackupPlugin.Ese.Tests.EngineGuarantees;
 /// </summary>
 internal sealed class EngineHarness : IAsyncDisposable
 {
-    public EngineHarness(TempDirectory temp, IStagingFileSystem? fileSystem = null, IBackupCatalog? catalog = null, string? lockDirectory = null, int bufferSize = 64 * 1024)
+    public EngineHarness(TempDirectory temp, IStagingFileSystem? fileSystem = null, IBackupCatalog? catalog = null, string? lockDirectory = null, int bufferSize = 64 * 1024, TruncationPolicy policy = TruncationPolicy.MatchEse, TimeProvider? time = null)
     {
         Temp = temp;
         Staging = temp.Combine("staging");
@@ -31,8 +32,9 @@ internal sealed class EngineHarness : IAsyncDisposable
         {
             Engine = new EngineOptions { BufferSize = bufferSize, BufferCount = 3, LockDirectory = LockDirectory },
             StateDirectory = temp.Combine("state"),
+            FileSet = new FileSetOptions { TruncationPolicy = policy },
         };
-        Plugin = new EsePlugin(null, Options, Catalog, fileSystem ?? PhysicalStagingFileSystem.Instance, TimeProvider.System);
+        Plugin = new EsePlugin(null, Options, Catalog, fileSystem ?? PhysicalStagingFileSystem.Instance, time ?? TimeProvider.System);
     }
 
     public TempDirectory Temp { get; }

@@ -6,6 +6,7 @@ using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Format.Synthetic;
+using EseBackupPlugin.Ese.Sources.FileSet;
 using EseBackupPlugin.Ese.Tests.Support;
 
 namespace EseBackupPlugin.Ese.Tests.EngineGuarantees;
@@ -40,7 +41,7 @@ public class IncrementalRulesTests
 
         // No backup at all.
         var first = await h.BackupAsync(target, BackupKind.Incremental);
-        Assert.Equal(ErrorCodes.InvalidBackup, first.Error?.Code);
+        Assert.Equal(ErrorCodes.MissingFullBackup, first.Error?.Code);
         Assert.Contains("needs a completed full backup", first.Error!.Message, StringComparison.Ordinal);
 
         // A full the host did not store (completed with failure) does not count.
@@ -48,11 +49,11 @@ public class IncrementalRulesTests
         Assert.True(full.Succeeded);
         var failed = await h.Plugin.CompleteBackupAsync(new CompletionRequest(full.Manifest!, Succeeded: false));
         Assert.Equal(TruncationStatus.Skipped, failed.Truncation!.Status);
-        Assert.Equal(ErrorCodes.InvalidBackup, (await h.BackupAsync(target, BackupKind.Incremental)).Error?.Code);
+        Assert.Equal(ErrorCodes.MissingFullBackup, (await h.BackupAsync(target, BackupKind.Incremental)).Error?.Code);
 
         // Nor does a copy, completed with success: copies never start a chain.
         await h.BackupAndCompleteAsync(target, BackupKind.Copy);
-        Assert.Equal(ErrorCodes.InvalidBackup, (await h.BackupAsync(target, BackupKind.Incremental)).Error?.Code);
+        Assert.Equal(ErrorCodes.MissingFullBackup, (await h.BackupAsync(target, BackupKind.Incremental)).Error?.Code);
         Assert.Empty(await h.Catalog.GetChainAsync(target.Id));
         Assert.Equal(4, Directory.EnumerateFiles(set.Directory, "*.log").Count());
         Assert.DoesNotContain(h.StagingEntries(), e => e.StartsWith('.'));
@@ -206,13 +207,13 @@ public class IncrementalRulesTests
     }
 
     [Fact]
-    public async Task Completion_removes_exactly_the_generations_below_checkpoint_and_every_dirty_database_that_the_chain_holds()
+    public async Task StoredOnly_completion_removes_exactly_the_generations_below_checkpoint_and_every_dirty_database_that_the_chain_holds()
     {
         using var temp = new TempDirectory();
         // Generations 1-6, checkpoint 5, both databases dirty needing 5-6.
         var set = NewSet(temp, generations: 6, databases: 2);
         var dir = set.Directory;
-        await using var h = new EngineHarness(temp);
+        await using var h = new EngineHarness(temp, policy: TruncationPolicy.StoredOnly);
         var target = await h.TargetAsync(dir);
 
         var (full, fullTruncation) = await h.BackupAndCompleteAsync(target, BackupKind.Full);
@@ -230,7 +231,7 @@ public class IncrementalRulesTests
         Assert.Equal(new GenerationRange(6, 10), inc1.Manifest!.LogRange);
         Assert.Equal(TruncationStatus.Truncated, t1.Status);
         Assert.Equal(TruncationPerformer.Plugin, t1.PerformedBy);
-        Assert.Equal([new TruncatedLog(Log(dir, 5), 5, sizes[Log(dir, 5)]), new TruncatedLog(Log(dir, 6), 6, sizes[Log(dir, 6)])], t1.Removed);
+        Assert.Equal([new TruncatedLog(Log(dir, 5), 5, sizes[Log(dir, 5)]) { Reason = LogRemovalReason.InChain }, new TruncatedLog(Log(dir, 6), 6, sizes[Log(dir, 6)]) { Reason = LogRemovalReason.InChain }], t1.Removed);
         Assert.Equal(new GenerationRange(5, 6), t1.Range);
         Assert.Contains("database2.edb needs 7-10", t1.Reason, StringComparison.Ordinal);
         Assert.Equal(new[] { 1, 2, 3, 4, 7, 8, 9 }.Select(g => Log(dir, g)).Append(Path.Combine(dir, "edb.log")).Order(StringComparer.Ordinal), Directory.EnumerateFiles(dir, "*.log").Order(StringComparer.Ordinal));
@@ -249,7 +250,7 @@ public class IncrementalRulesTests
         SetCheckpoint(Path.Combine(dir, "edb.chk"), 11);
         var size10 = new FileInfo(Log(dir, 10)).Length;
         var (_, t3) = await h.BackupAndCompleteAsync(target, BackupKind.Incremental);
-        Assert.Equal([new TruncatedLog(Log(dir, 10), 10, size10)], t3.Removed);
+        Assert.Equal([new TruncatedLog(Log(dir, 10), 10, size10) { Reason = LogRemovalReason.InChain }], t3.Removed);
         Assert.StartsWith("Kept generation 11 and newer (checkpoint 11", t3.Reason, StringComparison.Ordinal);
         Assert.Equal(new[] { 1, 2, 3, 4, 11, 12 }.Select(g => Log(dir, g)).Append(Path.Combine(dir, "edb.log")).Order(StringComparer.Ordinal), Directory.EnumerateFiles(dir, "*.log").Order(StringComparer.Ordinal));
     }
@@ -281,7 +282,8 @@ public class IncrementalRulesTests
         var completion = await h.Plugin.CompleteBackupAsync(new CompletionRequest(full.Manifest, Succeeded: true));
 
         // The set holds generation 3 completely but 4 only as it was while current: 4's final version is in no set yet.
-        Assert.Equal([3L], completion.Truncation!.Removed.Select(r => r.Generation));
+        // 1-2 are older than the full's first log: no restore of this chain replays them, and ESE would remove them too.
+        Assert.Equal([(1L, LogRemovalReason.OlderThanChain), (2L, LogRemovalReason.OlderThanChain), (3L, LogRemovalReason.InChain)], completion.Truncation!.Removed.Select(r => (r.Generation, r.Reason)));
         Assert.True(File.Exists(Log(dir, 4)));
 
         // So the chain continues without a gap, and restores.

@@ -150,6 +150,7 @@ public class StagingPathRulesTests
         var (result, before, after) = await BackupIntoAsync(h, target, staging, create: true);
 
         AssertRefused(result, ErrorCodes.PermissionDenied, transient: false, staging);
+        Assert.True(readOnly is null ? fs.FaultedPaths.Count > 0 : fs.FaultedPaths.Count == 0, $"the error came from {(readOnly is null ? "the seam" : readOnly.How)}");
         Assert.Contains("Creating staging directory", result.Error!.Message, StringComparison.Ordinal);
         Assert.Equal(staging, result.Error.File);
         Assert.Equal(before, after);
@@ -173,6 +174,7 @@ public class StagingPathRulesTests
         var (result, before, after) = await BackupIntoAsync(h, target, staging);
 
         AssertRefused(result, ErrorCodes.PermissionDenied, transient: false, staging);
+        Assert.True(readOnly is null ? fs.FaultedPaths.Count > 0 : fs.FaultedPaths.Count == 0, $"the error came from {(readOnly is null ? "the seam" : readOnly.How)}");
         Assert.StartsWith(staging, result.Error!.File, StringComparison.Ordinal);
         Assert.Equal(before, after);
 

@@ -1,3 +1,4 @@
+using EseBackupPlugin.Ese.Tests.Support;
 using System.Buffers.Binary;
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Catalog;

@@ -158,7 +158,7 @@ public class FileSetPlannerTests
         var circular = Group(1, 4, 2, [Db("a.edb", dirty: false)], circular: true);
         Assert.Equal(ErrorCodes.InvalidBackup, FileSetPlanner.Plan(circular, BackupKind.Incremental, [Completed(BackupKind.Full, 1, 2)], "t").Error?.Code);
         var normal = Group(1, 4, 2, [Db("a.edb", dirty: false)]);
-        Assert.Equal(ErrorCodes.InvalidBackup, FileSetPlanner.Plan(normal, BackupKind.Incremental, [], "t").Error?.Code);
+        Assert.Equal(ErrorCodes.MissingFullBackup, FileSetPlanner.Plan(normal, BackupKind.Incremental, [], "t").Error?.Code);
     }
 
     [Fact]

@@ -79,6 +79,29 @@ public class TargetHandleTests
     }
 
     [Fact]
+    public async Task With_the_plugins_state_lost_the_host_catalog_still_leads_to_the_target()
+    {
+        using var temp = new TempDirectory();
+        var source = CreateSource(temp, "data");
+        var catalog = new InMemoryBackupCatalog();
+        string id;
+        await using (var first = new EngineHarness(temp, catalog: catalog))
+        {
+            id = Assert.Single(await DiscoverAsync(first.Plugin, source)).Id;
+            await CompleteAsync(first, await BackupByIdAsync(first, id, BackupKind.Full));
+        }
+
+        // A new state directory (a reinstalled host, another node of a cluster): the location comes from the catalog,
+        // which recorded where the chain's last set was made.
+        Directory.Delete(temp.Combine("state"), recursive: true);
+        SyntheticEseSet.AppendLogs(source, 1);
+        await using var later = new EngineHarness(temp, catalog: catalog);
+        var incremental = await BackupByIdAsync(later, id, BackupKind.Incremental);
+        await CompleteAsync(later, incremental);
+        Assert.Equal(source, incremental.Manifest!.Target.Location);
+    }
+
+    [Fact]
     public async Task Without_discovery_an_unknown_id_is_not_found_and_the_error_says_where_it_looked()
     {
         using var temp = new TempDirectory();
@@ -160,6 +183,32 @@ public class TargetHandleTests
         Assert.Equal(full.Manifest!.SetId, incremental.Manifest!.Chain.ChainId);
         Assert.Equal(bare, Assert.Single(await DiscoverAsync(h.Plugin, production)).Id);
     }
+
+    [Fact]
+    public async Task A_copy_on_an_unreachable_volume_still_keeps_the_bare_id_from_the_copy_in_sight()
+    {
+        using var temp = new TempDirectory();
+        var production = CreateSource(temp, "production");
+        var share = temp.Combine("share");
+        var restored = Path.Combine(share, "restore");
+        EngineHarness.CopyTree(production, restored);
+        await using var h = new EngineHarness(temp);
+        var found = await DiscoverAsync(h.Plugin, production, restored);
+        var bare = TargetCopiesIdentity(found[0].Id);
+
+        // The share goes offline (its mount point is gone): production is the only copy in sight, but the restore may
+        // come back, so the bare id still names two places.
+        Directory.Move(share, temp.Combine("share-offline"));
+        var refused = await BackupByIdAsync(h, bare, BackupKind.Full);
+        Assert.Equal(ErrorCodes.InvalidParameter, refused.Error!.Code);
+        Assert.Contains(restored, refused.Error.Message, StringComparison.Ordinal);
+        var prod = Assert.Single(await DiscoverAsync(h.Plugin, production));
+        Assert.Equal(FileSetSource.QualifiedIdFor(bare, production), prod.Id);
+        var full = await BackupByIdAsync(h, prod.Id, BackupKind.Full);
+        Assert.True(full.Succeeded, full.Error?.ToString());
+    }
+
+    private static string TargetCopiesIdentity(string id) => id.Split('@')[0];
 
     [Fact]
     public async Task A_qualified_id_keeps_working_when_the_other_copy_is_removed()

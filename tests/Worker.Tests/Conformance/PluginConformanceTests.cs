@@ -139,6 +139,31 @@ public abstract class PluginConformanceTests : IDisposable
     }
 
     [Fact]
+    public async Task Abandon_keeps_every_log_and_repeats_its_report()
+    {
+        await TestSupport.SampleAsync(Source);
+        await using (var writer = new EsePlugin())
+        {
+            await writer.AdvanceSampleTargetAsync(Source, 2);
+        }
+
+        var catalog = new InMemoryBackupCatalog();
+        await using var plugin = await CreatePluginAsync(catalog);
+        var target = await TestSupport.DiscoverOneAsync(plugin, Source);
+        var before = TestSupport.Snapshot(Source).Keys.ToList();
+        var full = await plugin.BackupAsync(new BackupRequest(target.Id, BackupKind.Full, Staging) { CreateStagingDirectory = true });
+        Assert.True(full.Succeeded, full.Error?.ToString());
+
+        var abandoned = await plugin.AbandonBackupAsync(full.Manifest!.SetId);
+        Assert.Null(abandoned.Error);
+        Assert.Empty(abandoned.Truncation!.Removed);
+        var again = await plugin.AbandonBackupAsync(full.Manifest.SetId);
+        Assert.Equal(abandoned.Truncation.Status, again.Truncation!.Status);
+        Assert.Equal(before, TestSupport.Snapshot(Source).Keys.ToList());
+        Assert.Empty(await catalog.GetChainAsync(target.Id));
+    }
+
+    [Fact]
     public async Task Errors_are_data_unknown_target_and_incremental_without_full()
     {
         await TestSupport.SampleAsync(Source);

@@ -22,6 +22,16 @@ internal sealed class CopyWriteException : IOException
     public string Path { get; }
 }
 
+/// <summary>
+/// A stream copy stopped at the first chunk that failed verification, before writing it: a consumer reading the
+/// stream must never receive a whole, well-formed entry for a damaged file. Carries what the checks found so far.
+/// </summary>
+internal sealed class CopyCorruptionException(StreamVerification verification)
+    : Exception("The copy stopped at a chunk that failed verification.")
+{
+    public StreamVerification Verification { get; } = verification;
+}
+
 /// <summary>What one pass over a file produced.</summary>
 /// <param name="Length">Bytes read (and written).</param>
 /// <param name="Sha256">SHA-256 of the content, lower-case hex.</param>
@@ -86,16 +96,8 @@ internal sealed class OnePassCopier
         var output = destinationPath is null ? null : WriteSide(destinationPath, () => _fileSystem.CreateFile(destinationPath, length));
         try
         {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var pass = new Pass(reader, displayPath, fileName, length, output, destinationPath, onBytes, hash, _verifiers);
-            var total = length < _bufferSize
-                ? CopySmall(pass, cancellationToken)
-                : await CopyLargeAsync(pass, cancellationToken);
-            if (total != length)
-            {
-                throw new IOException($"'{displayPath}' delivered {total:N0} bytes but announced {length:N0}; the source changed while it was copied.");
-            }
-
+            using var pass = new Pass(reader, displayPath, fileName, length, output, destinationPath, onBytes, _verifiers, stopAtCorruption: false);
+            var copied = await RunAsync(pass, cancellationToken);
             if (output is not null)
             {
                 WriteSide(destinationPath!, () =>
@@ -105,8 +107,7 @@ internal sealed class OnePassCopier
                 });
             }
 
-            var verifier = pass.Verifier ?? _verifiers.Create(displayPath, fileName, 0, ReadOnlySpan<byte>.Empty);
-            return new CopiedFile(total, Convert.ToHexStringLower(hash.GetHashAndReset()), verifier.Complete());
+            return copied;
         }
         finally
         {
@@ -115,6 +116,42 @@ internal sealed class OnePassCopier
                 await output.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// Copies <paramref name="reader"/>'s content into <paramref name="output"/>, a stream the caller owns (a tar
+    /// entry's data), in the same one pass. Unlike a file copy it stops before writing the first chunk that fails
+    /// verification (<see cref="CopyCorruptionException"/>), so the stream never carries the damaged bytes.
+    /// </summary>
+    /// <exception cref="CopyWriteException">Writing <paramref name="output"/> failed; the path named is <paramref name="outputName"/>.</exception>
+    /// <exception cref="CopyCorruptionException">A chunk failed verification; nothing of it was written.</exception>
+    /// <exception cref="IOException">Reading the source failed.</exception>
+    public async Task<CopiedFile> CopyToStreamAsync(
+        ISourceReader reader,
+        string displayPath,
+        string fileName,
+        Stream output,
+        string outputName,
+        Action<long>? onBytes,
+        CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var pass = new Pass(reader, displayPath, fileName, reader.Length, output, outputName, onBytes, _verifiers, stopAtCorruption: true);
+        return await RunAsync(pass, cancellationToken);
+    }
+
+    private async Task<CopiedFile> RunAsync(Pass pass, CancellationToken cancellationToken)
+    {
+        var total = pass.Length < _bufferSize
+            ? CopySmall(pass, cancellationToken)
+            : await CopyLargeAsync(pass, cancellationToken);
+        if (total != pass.Length)
+        {
+            throw new IOException($"'{pass.DisplayPath}' delivered {total:N0} bytes but announced {pass.Length:N0}; the source changed while it was copied.");
+        }
+
+        var verifier = pass.Verifier ?? _verifiers.Create(pass.DisplayPath, pass.FileName, 0, ReadOnlySpan<byte>.Empty);
+        return new CopiedFile(total, Convert.ToHexStringLower(pass.Hash.GetHashAndReset()), verifier.Complete());
     }
 
     /// <summary>One buffer, sized to the file (plus room to notice a source that delivers more than it announced).</summary>
@@ -326,10 +363,14 @@ internal sealed class OnePassCopier
         Stream? output,
         string? destinationPath,
         Action<long>? onBytes,
-        IncrementalHash hash,
-        IStreamVerifierFactory verifiers)
+        IStreamVerifierFactory verifiers,
+        bool stopAtCorruption) : IDisposable
     {
         public ISourceReader Reader { get; } = reader;
+
+        public string DisplayPath { get; } = displayPath;
+
+        public string FileName { get; } = fileName;
 
         public long Length { get; } = length;
 
@@ -337,9 +378,11 @@ internal sealed class OnePassCopier
 
         public Action<long>? OnBytes { get; } = onBytes;
 
-        public IncrementalHash Hash { get; } = hash;
+        public IncrementalHash Hash { get; } = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
         public IStreamVerifier? Verifier { get; private set; }
+
+        public void Dispose() => Hash.Dispose();
 
         /// <summary>Writes a chunk to the destination, if there is one; a failure is the destination's.</summary>
         public void Write(ReadOnlySpan<byte> chunk)
@@ -362,8 +405,12 @@ internal sealed class OnePassCopier
         /// <summary>Verifies the next chunk; the first one also decides what the file is.</summary>
         public void Verify(ReadOnlySpan<byte> chunk)
         {
-            Verifier ??= verifiers.Create(displayPath, fileName, Length, chunk[..Math.Min(chunk.Length, HeadBytes)]);
+            Verifier ??= verifiers.Create(DisplayPath, FileName, Length, chunk[..Math.Min(chunk.Length, HeadBytes)]);
             Verifier.Process(chunk);
+            if (stopAtCorruption && Verifier.FoundCorruption)
+            {
+                throw new CopyCorruptionException(Verifier.Complete());
+            }
         }
     }
 }

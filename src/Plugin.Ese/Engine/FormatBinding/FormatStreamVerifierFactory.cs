@@ -15,6 +15,8 @@ internal sealed class FormatStreamVerifierFactory : IStreamVerifierFactory
     {
         public int ChunkAlignment => inner.ChunkAlignment;
 
+        public bool FoundCorruption => inner.FoundCorruption;
+
         public void Process(ReadOnlySpan<byte> chunk) => inner.Process(chunk);
 
         public StreamVerification Complete()

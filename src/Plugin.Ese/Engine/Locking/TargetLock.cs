@@ -5,8 +5,10 @@ namespace EseBackupPlugin.Ese.Engine.Locking;
 
 /// <summary>
 /// "One backup per target at a time", across every process on the machine: an exclusive OS lock on a
-/// lock file named after the target. The OS releases it when the holder exits or is killed, so a crashed
-/// backup never blocks the next one.
+/// lock file named after the target's identity AND its location. The OS releases it when the holder exits or is
+/// killed, so a crashed backup never blocks the next one. The location is part of the key because an ESE identity
+/// (the log signature) travels with copies of the files: an unrelated copy of the same set elsewhere on the machine
+/// (a restored set, a copy on a media server) is a different target and must not make this one busy.
 /// </summary>
 internal sealed class TargetLockManager
 {
@@ -21,21 +23,31 @@ internal sealed class TargetLockManager
     public static string DefaultDirectory => Path.Combine(Path.GetTempPath(), "esebackup-locks");
 
     /// <summary>Takes the target's lock, or returns <see langword="null"/> when another backup holds it.</summary>
+    /// <param name="targetId">The target's id.</param>
+    /// <param name="location">Where the target lives (its directory); <see langword="null"/> for targets without one.</param>
     /// <exception cref="IOException">The lock directory cannot be used.</exception>
-    public TargetLock? TryAcquire(string targetId)
+    public TargetLock? TryAcquire(string targetId, string? location = null)
     {
         Directory.CreateDirectory(_directory);
-        var path = Path.Combine(_directory, FileNameFor(targetId));
+        var path = Path.Combine(_directory, FileNameFor(targetId, location));
         var handle = FileLock.TryAcquire(path);
         return handle is null ? null : new TargetLock(targetId, handle);
     }
 
     /// <summary>Lock file name: readable prefix plus a hash, so any id maps to a safe, unique name.</summary>
-    private static string FileNameFor(string targetId)
+    internal static string FileNameFor(string targetId, string? location)
     {
         var safe = new string([.. targetId.Take(40).Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_')]);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(targetId)))[..16];
+        var key = location is null ? targetId : targetId + "\n" + NormalizeLocation(location);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16];
         return $"{safe}-{hash}.lock";
+    }
+
+    /// <summary>One spelling per place: full path, no trailing separator, case folded where the file system usually ignores it.</summary>
+    private static string NormalizeLocation(string location)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(location));
+        return OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? full.ToUpperInvariant() : full;
     }
 }
 

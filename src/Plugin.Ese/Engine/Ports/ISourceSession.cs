@@ -19,6 +19,13 @@ internal interface ISourceSession : IAsyncDisposable
     /// <summary>The copy strategy actually used (recorded in the manifest), e.g. <c>file-set</c>.</summary>
     string Strategy { get; }
 
+    /// <summary>
+    /// True when the source's engine already finished the backup, truncation included, although the backup was
+    /// cancelled (the cancel reached it too late): the set then holds the only copy of the truncated logs, so the engine
+    /// stages it to its end instead of honouring the cancel.
+    /// </summary>
+    bool MustFinishStaging => false;
+
     /// <summary>Expected file count and bytes, when the source knows them up front (for progress).</summary>
     SessionEstimate? Estimate => null;
 
@@ -31,12 +38,25 @@ internal interface ISourceSession : IAsyncDisposable
     /// </summary>
     ValueTask<StagedOutcome> OnStagedAsync(StagedSetInfo staged, CancellationToken cancellationToken);
 
-    /// <summary>Phase two. Truncates (or lets the engine/writer truncate) only when <paramref name="hostSucceeded"/> is true.</summary>
-    ValueTask<TruncationReport> CompleteAsync(BackupManifest manifest, bool hostSucceeded, CancellationToken cancellationToken);
+    /// <summary>
+    /// Phase two's source step. Truncates (or lets the engine/writer truncate) only when <paramref name="hostSucceeded"/>
+    /// is true. Before its first irreversible step (deleting a log, a native call that ends or truncates) the session
+    /// awaits <paramref name="intent"/> with what it is about to remove; from then on it must not honour
+    /// <paramref name="cancellationToken"/>. Idempotency, verdict conflicts and the report's delivery belong to the engine's
+    /// state machine (<see cref="TwoPhase.StagedSets"/>), which calls this at most once per verdict.
+    /// </summary>
+    ValueTask<TruncationReport> CompleteAsync(BackupManifest manifest, bool hostSucceeded, TruncationIntent intent, CancellationToken cancellationToken);
 
     /// <summary>Ends the session without success: nothing is truncated. Idempotent.</summary>
     ValueTask AbortAsync(PluginError? reason);
 }
+
+/// <summary>
+/// Called by a session right before phase two's first irreversible step, with the logs it is about to remove (empty
+/// when an engine or writer removes them itself); the state machine journals it first.
+/// </summary>
+/// <param name="planned">The logs about to be removed, with their reasons.</param>
+internal delegate ValueTask TruncationIntent(IReadOnlyList<TruncatedLog> planned);
 
 /// <summary>How much a session expects to copy.</summary>
 /// <param name="Files">Number of files.</param>

@@ -23,6 +23,9 @@ internal interface IStreamVerifier
     /// <summary>Chunks must be whole multiples of this many bytes (except the last one).</summary>
     int ChunkAlignment { get; }
 
+    /// <summary>True once a chunk checked so far held corruption (a stream consumer stops before writing it).</summary>
+    bool FoundCorruption { get; }
+
     /// <summary>Checks the next chunk.</summary>
     void Process(ReadOnlySpan<byte> chunk);
 

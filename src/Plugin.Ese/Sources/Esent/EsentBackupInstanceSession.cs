@@ -5,6 +5,8 @@ using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Ese.Engine.Copy;
 using EseBackupPlugin.Ese.Engine.Ports;
+using EseBackupPlugin.Ese.Engine.TwoPhase;
+using Microsoft.Extensions.Logging;
 using EseBackupPlugin.Ese.Errors;
 using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Windows.Esent;
@@ -53,6 +55,12 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
 
     /// <inheritdoc />
     public override string Strategy => EsentStrategies.BackupInstance;
+
+    /// <summary>True when a cancel request arrived but ESE completed (and truncated) anyway.</summary>
+    public bool CancelledTooLate { get; private set; }
+
+    /// <inheritdoc />
+    public override bool MustFinishStaging => CancelledTooLate;
 
     /// <summary>Runs JetBackupInstanceW; the session, or the error.</summary>
     public static async Task<(EsentBackupInstanceSession? Session, PluginError? Error)> RunAsync(EsentSessionContext context, CancellationToken cancellationToken)
@@ -124,9 +132,10 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
 
     private TruncationReport EngineReport(bool hostSucceeded)
     {
-        var reason = _removed.Count > 0
+        var reason = (_removed.Count > 0
             ? $"JetBackupInstance truncated {_removed.Count} log(s) itself during phase one, before the host's verdict" + (hostSucceeded ? "." : "; a host failure cannot bring them back.")
-            : "JetBackupInstance truncated nothing: no log below the checkpoint was made unnecessary by this backup.";
+            : "JetBackupInstance truncated nothing: no log below the checkpoint was made unnecessary by this backup.")
+            + (CancelledTooLate ? " The backup was cancelled, but the stop request reached ESE too late: ESE completed the backup, so the set was staged to keep what it truncated." : string.Empty);
         return NewReport(hostSucceeded, _removed.Count > 0 ? TruncationStatus.DoneByEngine : TruncationStatus.NothingToTruncate, TruncationPerformer.Ese, _removed, reason);
     }
 
@@ -185,6 +194,15 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
             _running = false;
 
             _removed = EsentTruncation.Removed(before);
+            if (err >= 0 && cancellationToken.IsCancellationRequested)
+            {
+                // JetStopBackupInstance only sets a flag that ESE's own begin step clears: a cancel landing between our
+                // registration and that step is lost, and ESE completes and truncates. The set then holds the only copy of
+                // the truncated logs, so it is kept and the cancel is reported as having come too late.
+                CancelledTooLate = true;
+                Context.Logger.LogWarning("JetBackupInstance of {Target} completed although the backup was cancelled (the stop request came too late); the set is kept because ESE already truncated.", info.Label);
+            }
+
             if (err < 0)
             {
                 if (cancellationToken.IsCancellationRequested)
@@ -309,24 +327,20 @@ internal sealed class EsentFinishedBackupSession(BackupManifest manifest, TimePr
         => throw new InvalidOperationException("A finished JetBackupInstance set is already staged.");
 
     /// <inheritdoc />
-    public ValueTask<TruncationReport> CompleteAsync(BackupManifest completed, bool hostSucceeded, CancellationToken cancellationToken)
+    public ValueTask<TruncationReport> CompleteAsync(BackupManifest completed, bool hostSucceeded, TruncationIntent intent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(completed);
         var range = manifest.Truncation.ExpectedRange;
-        return ValueTask.FromResult(new TruncationReport
-        {
-            SetId = manifest.SetId,
-            TargetId = manifest.Target.Id,
-            Kind = manifest.Kind,
-            HostSucceeded = hostSucceeded,
-            Status = range is null ? TruncationStatus.NothingToTruncate : TruncationStatus.DoneByEngine,
-            PerformedBy = TruncationPerformer.Ese,
-            Range = range,
-            Reason = range is null
+        return ValueTask.FromResult(TruncationReports.Create(
+            SetRef.Of(manifest),
+            hostSucceeded,
+            range is null ? TruncationStatus.NothingToTruncate : TruncationStatus.DoneByEngine,
+            TruncationPerformer.Ese,
+            range is null
                 ? "JetBackupInstance truncated nothing during phase one; there is nothing left to do."
                 : $"JetBackupInstance truncated generations {range} itself during phase one, in the process that staged the set" + (hostSucceeded ? "." : "; a host failure cannot bring them back."),
-            At = time.GetUtcNow(),
-        });
+            time.GetUtcNow(),
+            range: range));
     }
 
     /// <inheritdoc />

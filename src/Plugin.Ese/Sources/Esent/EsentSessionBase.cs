@@ -4,6 +4,7 @@ using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Progress;
 using EseBackupPlugin.Ese.Engine.Ports;
+using EseBackupPlugin.Ese.Engine.TwoPhase;
 using EseBackupPlugin.Ese.Errors;
 using EseBackupPlugin.Ese.Windows.Esent;
 using Microsoft.Extensions.Logging;
@@ -31,15 +32,13 @@ internal sealed record EsentSessionContext(
     TimeProvider Time);
 
 /// <summary>
-/// The state machine both strategies share: running → staged → completed, or aborted from anywhere
-/// before completion. Completion is idempotent for the same verdict; abort is idempotent; disposing a
-/// session that was neither completed nor aborted aborts it.
+/// The native session both strategies share: running → staged → completed, or aborted from anywhere before
+/// completion. Abort is idempotent; disposing a session that was neither completed nor aborted aborts it. The
+/// two-phase rules (idempotent verdicts, conflicts, journal, lock) are the engine's (<c>StagedSets</c>).
 /// </summary>
 [SupportedOSPlatform("windows")]
 internal abstract class EsentSessionBase : ISourceSession
 {
-    private TruncationReport? _completion;
-    private bool _completedWith;
     private bool _disposed;
 
     /// <summary>Creates the session.</summary>
@@ -67,6 +66,9 @@ internal abstract class EsentSessionBase : ISourceSession
     /// <inheritdoc />
     public abstract string Strategy { get; }
 
+    /// <inheritdoc />
+    public virtual bool MustFinishStaging => false;
+
     /// <summary>Why the session was aborted, when it was.</summary>
     public PluginError? FailureReason { get; private set; }
 
@@ -89,9 +91,10 @@ internal abstract class EsentSessionBase : ISourceSession
     public abstract ValueTask<StagedOutcome> OnStagedAsync(StagedSetInfo staged, CancellationToken cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<TruncationReport> CompleteAsync(BackupManifest manifest, bool hostSucceeded, CancellationToken cancellationToken)
+    public async ValueTask<TruncationReport> CompleteAsync(BackupManifest manifest, bool hostSucceeded, TruncationIntent intent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(intent);
         if (!string.Equals(manifest.SetId, Context.Backup.SetId, StringComparison.Ordinal))
         {
             throw new ArgumentException($"The manifest is for set {manifest.SetId}, this session made set {Context.Backup.SetId}.", nameof(manifest));
@@ -99,37 +102,36 @@ internal abstract class EsentSessionBase : ISourceSession
 
         lock (Sync)
         {
-            if (_completion is not null)
-            {
-                return ValueTask.FromResult(_completedWith == hostSucceeded
-                    ? _completion
-                    : _completion with
-                    {
-                        HostSucceeded = hostSucceeded,
-                        Status = TruncationStatus.Failed,
-                        Error = new PluginError(ErrorCodes.AlreadyCompleted, $"Set {Context.Backup.SetId} was already completed with hostSucceeded={_completedWith}; the first verdict stands."),
-                    });
-            }
-
             if (State == SessionState.Aborted)
             {
-                return ValueTask.FromResult(NewReport(hostSucceeded, TruncationStatus.Failed, TruncationPerformer.None, [], "The backup session was aborted before completion; nothing was truncated.")
+                return NewReport(hostSucceeded, TruncationStatus.Failed, TruncationPerformer.None, [], "The backup session was aborted before completion; nothing was truncated.")
                     with
-                { Error = FailureReason ?? new PluginError(ErrorCodes.SessionLost, $"The backup session of {Context.Info.Label} was aborted.") });
+                { Error = FailureReason ?? new PluginError(ErrorCodes.SessionLost, $"The backup session of {Context.Info.Label} was aborted.") };
             }
 
             if (State != SessionState.Staged)
             {
-                throw new InvalidOperationException("CompleteAsync is phase two: the set must be staged first (OnStagedAsync).");
+                // Idempotency and verdict conflicts are the engine's state machine's: it asks a session once.
+                throw new InvalidOperationException(State == SessionState.Completed
+                    ? "CompleteAsync was already called for this session."
+                    : "CompleteAsync is phase two: the set must be staged first (OnStagedAsync).");
             }
+        }
 
-            cancellationToken.ThrowIfCancellationRequested();
-            _completion = CompleteCore(hostSucceeded);
-            _completedWith = hostSucceeded;
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // Every native call of phase two ends ESE's backup one way or another: it is the point of no return.
+        await intent(PlannedRemovals(hostSucceeded));
+        lock (Sync)
+        {
+            var report = CompleteCore(hostSucceeded);
             State = SessionState.Completed;
-            return ValueTask.FromResult(_completion);
+            return report;
         }
     }
+
+    /// <summary>What phase two is about to remove from disk (journaled first); none by default.</summary>
+    protected virtual IReadOnlyList<TruncatedLog> PlannedRemovals(bool hostSucceeded) => [];
 
     /// <inheritdoc />
     public ValueTask AbortAsync(PluginError? reason)
@@ -208,19 +210,7 @@ internal abstract class EsentSessionBase : ISourceSession
 
     /// <summary>A report for this session's set.</summary>
     protected TruncationReport NewReport(bool hostSucceeded, TruncationStatus status, TruncationPerformer by, IReadOnlyList<TruncatedLog> removed, string reason)
-        => new()
-        {
-            SetId = Context.Backup.SetId,
-            TargetId = Context.Backup.Target.Id,
-            Kind = Kind,
-            HostSucceeded = hostSucceeded,
-            Status = status,
-            PerformedBy = by,
-            Removed = removed,
-            Range = EsentTruncation.RangeOf(removed.Select(r => r.Generation)),
-            Reason = reason,
-            At = Context.Time.GetUtcNow(),
-        };
+        => TruncationReports.Create(new SetRef(Context.Backup.SetId, Context.Backup.Target.Id, Kind), hostSucceeded, status, by, reason, Context.Time.GetUtcNow(), removed);
 
     /// <summary>Logs a native failure that does not change the outcome (e.g. End after the engine tore the backup down).</summary>
     protected void LogIgnored(int jetErr, string operation)

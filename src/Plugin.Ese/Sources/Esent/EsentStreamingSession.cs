@@ -184,12 +184,24 @@ internal sealed class EsentStreamingSession : EsentSessionBase
             return NewReport(true, removed.Count > 0 ? TruncationStatus.Truncated : TruncationStatus.NothingToTruncate, TruncationPerformer.Plugin, removed, reason + EndNote(endErr));
         }
 
+        // ESE marks the logs truncated before deleting them and stops at the first delete that fails, so some may be
+        // gone already: report what actually left the disk, exactly as on success.
         var error = Failure(err, "JetTruncateLogInstance");
+        var gone = EsentTruncation.Removed(_truncatable ?? new());
         LogIgnored(apis.EndExternalBackup(instance, JetBackupEndGrbit.Normal), "JetEndExternalBackupInstance2(Normal)");
-        return NewReport(true, TruncationStatus.Failed, TruncationPerformer.Plugin, [], $"Truncation failed, no log was removed. The backup was ended without truncation, so ESE records it as a {(Kind == BackupKind.Full ? "copy" : "differential")} backup; a later incremental may need a new full.")
+        var what = gone.Count == 0
+            ? "no log was removed"
+            : $"{gone.Count} log(s) were removed before it failed (generations {EsentTruncation.RangeOf(gone.Select(r => r.Generation))}), the rest were kept";
+        return NewReport(true, TruncationStatus.Failed, TruncationPerformer.Plugin, gone, $"Truncation failed: {what}. The backup was ended without truncation, so ESE records it as a {(Kind == BackupKind.Full ? "copy" : "differential")} backup; a later incremental may need a new full.")
             with
         { Error = error };
     }
+
+    /// <inheritdoc />
+    protected override IReadOnlyList<TruncatedLog> PlannedRemovals(bool hostSucceeded) =>
+        hostSucceeded && Kind != BackupKind.Copy && _truncatable is { } listed
+            ? [.. listed.Select(kv => new TruncatedLog(kv.Value.Path, kv.Key, kv.Value.Size))]
+            : [];
 
     /// <inheritdoc />
     protected override void AbortNative()

@@ -23,8 +23,12 @@ internal static class DatabaseWitnesses
     {
         var healthy = group.Databases.Select(d => d.Path).ToHashSet(StringComparer.Ordinal);
 
+        // Every other file of the set may stand where a database should: even a valid log or checkpoint header at a database's
+        // place (the bytes of another file copied or swapped over it) is a damaged database, not a log.
+        var suspects = group.Others.Concat(group.Logs).Concat(group.Checkpoint is { } own ? [own] : [])
+            .Where(o => !healthy.Contains(o.Path)).DistinctBy(o => o.Path).ToList();
+
         // A file with a database's magic but a header that fails its checksum needs no other witness.
-        var suspects = group.Others.Where(o => !healthy.Contains(o.Path)).ToList();
         if (group.Problems.Concat(suspects).FirstOrDefault(p => p.DamagedDatabase) is { } damaged)
         {
             return Damaged(damaged, "its own bytes carry a database's magic or file type", targetId);
@@ -112,9 +116,14 @@ internal static class DatabaseWitnesses
 
     private static PluginError Damaged(ProbedFile file, string witness, string targetId)
     {
-        var what = file.Length == 0
-            ? "the file is empty"
-            : $"no readable database header in its first pages ({file.Problem ?? "not identified"})";
+        var what = file switch
+        {
+            { Length: 0 } => "the file is empty",
+            { Kind: ProbedKind.Log, HeaderDamaged: false } => $"it holds a transaction log's header (generation {file.Generation}), not a database's",
+            { Kind: ProbedKind.Checkpoint } => "it holds a checkpoint's header, not a database's",
+            { Kind: ProbedKind.Database } => $"it is a database of another log stream ({file.LogSignature})",
+            _ => $"no readable database header in its first pages ({file.Problem ?? "not identified"})",
+        };
         return new PluginError(
             ErrorCodes.ReadVerifyFailure,
             $"'{file.Path}' is a database of this set ({witness}), but {what}: the database is damaged. A full backup without it could not restore anything, so none is made.")

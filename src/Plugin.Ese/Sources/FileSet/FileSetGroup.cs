@@ -12,8 +12,8 @@ internal sealed record FileSetGroup(string LogSignature, string Location, IReadO
     public IReadOnlyList<ProbedFile> Problems { get; init; } = [];
 
     /// <summary>
-    /// The other files in the set's directory tree (not ESE by their own bytes, flush maps, reserve logs, empty files): where a
-    /// database whose headers are destroyed still sits, found by name through the set's other witnesses.
+    /// The other files in the set's directory tree (not ESE by their own bytes, flush maps, reserve logs, empty files, other
+    /// sets' files): where a database whose headers are destroyed still sits, found by name through the set's other witnesses.
     /// </summary>
     public IReadOnlyList<ProbedFile> Others { get; init; } = [];
 

@@ -11,4 +11,21 @@ internal sealed class FileSetOptions
 
     /// <summary>Upper bound on files probed per root, so a mistaken root (a whole disk) cannot run forever.</summary>
     public int MaxFilesPerRoot { get; set; } = 100_000;
+
+    /// <summary>Which logs a completed full or incremental removes (<c>EsePlugin:FileSet:TruncationPolicy</c>).</summary>
+    public TruncationPolicy TruncationPolicy { get; set; } = TruncationPolicy.MatchEse;
+}
+
+/// <summary>Which logs completing a file-set backup removes. Neither ever removes the current log or a log still needed.</summary>
+internal enum TruncationPolicy
+{
+    /// <summary>
+    /// What ESE's own backup removes: every generation below the checkpoint and every dirty database's required range
+    /// that the completed chain makes unnecessary, i.e. that a set of the chain holds or that is older than the
+    /// chain's full backup.
+    /// </summary>
+    MatchEse,
+
+    /// <summary>Stricter: only generations a set of the completed chain holds (logs older than the first full stay).</summary>
+    StoredOnly,
 }

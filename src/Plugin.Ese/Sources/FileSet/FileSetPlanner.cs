@@ -79,7 +79,7 @@ internal static class FileSetPlanner
 
             if (chain.Count == 0)
             {
-                return FileSetPlan.Failed(new PluginError(ErrorCodes.InvalidBackup, $"An incremental backup of '{group.Location}' needs a completed full backup first.") { TargetId = targetId });
+                return FileSetPlan.Failed(new PluginError(ErrorCodes.MissingFullBackup, $"An incremental backup of '{group.Location}' needs a completed full backup first.") { TargetId = targetId });
             }
 
             var last = chain[^1].Manifest;

@@ -122,7 +122,6 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
         var groups = new List<FileSetGroup>();
         var damaged = files.Where(f => f.Kind == ProbedKind.Log && f.LogSignature is null).ToList();
         var unreadable = files.Where(f => f.Kind == ProbedKind.Unreadable).ToList();
-        var others = files.Where(f => f.Kind is ProbedKind.NotEse or ProbedKind.Ignorable).ToList();
         foreach (var bySignature in files.Where(f => f.LogSignature is not null).GroupBy(f => f.LogSignature!, StringComparer.Ordinal))
         {
             var logs = bySignature.Where(f => f.Kind == ProbedKind.Log && f.Generation is not null).ToList();
@@ -134,7 +133,7 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
             if (logDirs.Count == 0)
             {
                 var dir = Path.GetDirectoryName(databases[0].Path)!;
-                groups.Add(new FileSetGroup(bySignature.Key, dir, databases, [], null) { Others = Below(others, dir) });
+                groups.Add(new FileSetGroup(bySignature.Key, dir, databases, [], null) { Others = OthersBelow(files, dir, databases) });
                 continue;
             }
 
@@ -155,7 +154,7 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
                 groups.Add(new FileSetGroup(bySignature.Key, dir, dbs, here, checkpoint)
                 {
                     Problems = [.. unreadable.Where(u => Path.GetDirectoryName(u.Path) == dir)],
-                    Others = [.. Below(others, dir), .. unreadable.Where(u => u.DamagedDatabase && Path.GetDirectoryName(u.Path) != dir && IsBelow(u.Path, dir))],
+                    Others = OthersBelow(files, dir, [.. dbs, .. here, .. checkpoint is null ? [] : new[] { checkpoint }]),
                 });
             }
         }
@@ -163,7 +162,15 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
         return groups;
     }
 
-    private static List<ProbedFile> Below(List<ProbedFile> files, string dir) => [.. files.Where(f => IsBelow(f.Path, dir))];
+    /// <summary>
+    /// Every file in the set's directory tree that is not one of its own (whatever it is, even another set's log or
+    /// checkpoint): a database's place may hold anything once the file was emptied, overwritten or swapped.
+    /// </summary>
+    private static List<ProbedFile> OthersBelow(IReadOnlyList<ProbedFile> files, string dir, IEnumerable<ProbedFile> own)
+    {
+        var mine = own.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        return [.. files.Where(f => IsBelow(f.Path, dir) && !mine.Contains(f.Path))];
+    }
 
     private static bool IsBelow(string path, string dir) => path.StartsWith(dir + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 

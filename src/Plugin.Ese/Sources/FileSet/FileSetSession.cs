@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Catalog;
@@ -6,15 +7,18 @@ using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Engine.Copy;
 using EseBackupPlugin.Ese.Engine.Ports;
+using EseBackupPlugin.Ese.Engine.TwoPhase;
 using Microsoft.Extensions.Logging;
 
 namespace EseBackupPlugin.Ese.Sources.FileSet;
 
 /// <summary>
-/// One file-set backup. Phase one yields the planned files; phase two (only on the host's success, only for
-/// full and incremental) deletes archived logs that are older than both the checkpoint and every dirty
-/// database's required range — headers re-read at that moment — and that the completed chain holds.
-/// The current log is never deleted. Aborting has nothing to undo: nothing is touched before phase two.
+/// One file-set backup. Phase one yields the planned files; phase two (only on the host's success, only for full and
+/// incremental) deletes archived logs that are older than both the checkpoint and every dirty database's required
+/// range — headers re-read at that moment — and that the completed chain makes unnecessary
+/// (<see cref="TruncationPolicy"/>). The current log is never deleted. The plan recorded in the manifest is computed by
+/// the same rule from the same chain, so it equals what completion removes when nothing moved in between. Aborting
+/// has nothing to undo: nothing is touched before phase two.
 /// </summary>
 internal sealed class FileSetSession(
     FileSetSource source,
@@ -22,12 +26,12 @@ internal sealed class FileSetSession(
     BackupKind kind,
     FileSetPlan plan,
     string targetId,
+    IReadOnlyList<CatalogEntry> chainAtStart,
+    TruncationPolicy policy,
     IBackupCatalog catalog,
     TimeProvider time,
     ILogger logger) : ISourceSession
 {
-    private bool _ended;
-
     public string Strategy => FileSetSource.StrategyName;
 
     public SessionEstimate? Estimate => new(plan.Files.Count, plan.Files.Sum(f => f.Length));
@@ -58,104 +62,153 @@ internal sealed class FileSetSession(
 
     public ValueTask<StagedOutcome> OnStagedAsync(StagedSetInfo staged, CancellationToken cancellationToken)
     {
-        var plan = kind == BackupKind.Copy
-            ? new TruncationPlan(TruncationMode.Never, TruncationPerformer.None)
-            : new TruncationPlan(TruncationMode.OnSuccessfulCompletion, TruncationPerformer.Plugin) { ExpectedRange = Truncatable(group, CoveredBy(staged.Files)) is { Count: > 0 } g ? new GenerationRange(g.Min(), g.Max()) : null };
-        return ValueTask.FromResult(new StagedOutcome(plan));
+        ArgumentNullException.ThrowIfNull(staged);
+        if (kind == BackupKind.Copy || group.Logs.Count == 0)
+        {
+            return ValueTask.FromResult(new StagedOutcome(new TruncationPlan(TruncationMode.Never, TruncationPerformer.None)));
+        }
+
+        var victims = Victims(group, policy, Coverage(kind, staged.Files, chainAtStart, chainId: null));
+        var truncation = new TruncationPlan(TruncationMode.OnSuccessfulCompletion, TruncationPerformer.Plugin)
+        {
+            ExpectedRange = victims.Count > 0 ? new GenerationRange(victims[0].Generation, victims[^1].Generation) : null,
+        };
+        return ValueTask.FromResult(new StagedOutcome(truncation));
     }
 
-    public async ValueTask<TruncationReport> CompleteAsync(BackupManifest manifest, bool hostSucceeded, CancellationToken cancellationToken)
+    public async ValueTask<TruncationReport> CompleteAsync(BackupManifest manifest, bool hostSucceeded, TruncationIntent intent, CancellationToken cancellationToken)
     {
-        _ended = true;
-        var report = new TruncationReport
-        {
-            SetId = manifest.SetId,
-            TargetId = manifest.Target.Id,
-            Kind = manifest.Kind,
-            HostSucceeded = hostSucceeded,
-            Status = TruncationStatus.Skipped,
-            PerformedBy = TruncationPerformer.None,
-            At = time.GetUtcNow(),
-        };
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(intent);
+        var set = SetRef.Of(manifest);
+        TruncationReport Report(TruncationStatus status, TruncationPerformer by, string reason, IEnumerable<TruncatedLog>? removed = null, PluginError? error = null)
+            => TruncationReports.Create(set, hostSucceeded, status, by, reason, time.GetUtcNow(), removed, error: error);
+
         if (!hostSucceeded)
         {
-            return report with { Reason = "The host did not store the set: no log was truncated." };
+            return Report(TruncationStatus.Skipped, TruncationPerformer.None, "The host did not store the set: no log was truncated.");
         }
 
         if (manifest.Kind == BackupKind.Copy)
         {
-            return report with { Status = TruncationStatus.NotAllowed, Reason = "Copy backups never truncate logs." };
+            return Report(TruncationStatus.NotAllowed, TruncationPerformer.None, "Copy backups never truncate logs.");
         }
 
         // Re-read every header now: the checkpoint and the databases may have moved since phase one.
         var now = source.Rescan(group.Location, group.LogSignature, group.Databases.Select(d => d.Path), cancellationToken);
         if (now is null)
         {
-            return report with { Status = TruncationStatus.NothingToTruncate, PerformedBy = TruncationPerformer.Plugin, Reason = $"The file set is no longer at '{group.Location}'." };
+            return Report(TruncationStatus.NothingToTruncate, TruncationPerformer.Plugin, $"The file set is no longer at '{group.Location}'.");
+        }
+
+        if (now.Logs.Count == 0)
+        {
+            return Report(TruncationStatus.NotApplicable, TruncationPerformer.None, $"The target at '{group.Location}' has no log files: there is nothing to truncate.");
         }
 
         if (now.CircularLogging)
         {
-            return report with { Status = TruncationStatus.NotAllowed, Reason = "Circular logging is on: ESE reuses its logs itself." };
+            return Report(TruncationStatus.NotAllowed, TruncationPerformer.None, "Circular logging is on: ESE reuses its logs itself.");
         }
 
         var chain = await catalog.GetChainAsync(manifest.Target.Id, cancellationToken);
-        var covered = CoveredBy(manifest.Files);
-        if (manifest.Kind == BackupKind.Incremental)
-        {
-            foreach (var entry in chain.Where(e => e.Manifest.Chain.ChainId == manifest.Chain.ChainId))
-            {
-                covered.UnionWith(CoveredBy(entry.Manifest.Files));
-            }
-        }
-
-        var victims = Truncatable(now, covered);
-        var boundary = Boundary(now);
-        var reason = $"Kept generation {boundary} and newer (checkpoint {now.Checkpoint?.Generation?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}" +
-            $"{string.Concat(now.Databases.Where(d => d.NeedsLogs && d.RequiredRange is not null).Select(d => $", {Path.GetFileName(d.Path)} needs {d.RequiredRange}"))}, current log {now.CurrentLog?.Generation}); " +
-            "older logs are removed only when the completed chain holds them.";
+        var victims = Victims(now, policy, Coverage(manifest.Kind, manifest.Files, chain, manifest.Chain.ChainId, manifest.SetId));
+        var reason = ReasonText(now);
         if (victims.Count == 0)
         {
-            return report with { Status = TruncationStatus.NothingToTruncate, PerformedBy = TruncationPerformer.Plugin, Reason = reason };
+            return Report(TruncationStatus.NothingToTruncate, TruncationPerformer.Plugin, reason);
         }
 
+        // The point of no return: the state machine journals what is about to go before the first delete.
+        await intent(victims);
         var removed = new List<TruncatedLog>();
-        var byGen = now.ByGeneration;
-        foreach (var g in victims.Order())
+        foreach (var log in victims)
         {
-            var log = byGen[g];
             try
             {
                 File.Delete(log.Path);
-                removed.Add(new TruncatedLog(log.Path, g, log.Length));
-                logger.LogInformation("Truncated {Log} (generation {Generation}) after set {SetId}.", log.Path, g, manifest.SetId);
+                removed.Add(log);
+                logger.LogInformation("Truncated {Log} (generation {Generation}, {Why}) after set {SetId}.", log.Path, log.Generation, log.Reason, manifest.SetId);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                return report with
-                {
-                    Status = TruncationStatus.Failed,
-                    PerformedBy = TruncationPerformer.Plugin,
-                    Removed = removed,
-                    Range = removed.Count > 0 ? new GenerationRange(removed[0].Generation, removed[^1].Generation) : null,
-                    Reason = reason,
-                    Error = new PluginError(ErrorCodes.DiskIO, $"Deleting '{log.Path}' failed: {ex.Message}. Earlier generations were removed; the rest were kept.") { File = log.Path, Generation = g, TargetId = targetId },
-                };
+                return Report(TruncationStatus.Failed, TruncationPerformer.Plugin, reason, removed, new PluginError(ErrorCodes.DiskIO, $"Deleting '{log.Path}' failed: {ex.Message}. Earlier generations were removed; the rest were kept.") { File = log.Path, Generation = log.Generation, TargetId = targetId });
             }
         }
 
-        return report with
+        return Report(TruncationStatus.Truncated, TruncationPerformer.Plugin, reason, removed);
+    }
+
+    public ValueTask AbortAsync(PluginError? reason)
+    {
+        logger.LogInformation("File-set backup of {Target} ended without completion ({Reason}); nothing was truncated.", targetId, reason?.Message ?? "no reason given");
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>What the completed chain holds in final form, and where its full backup's logs begin.</summary>
+    internal sealed record ChainCoverage(HashSet<long> Held, long? FirstFullLog);
+
+    /// <summary>
+    /// The chain a completed set belongs to: a full starts its own; an incremental joins the catalog's sets of its
+    /// chain id. <paramref name="setId"/> (when given) is left out of <paramref name="chain"/>: the set's own files are
+    /// <paramref name="files"/>.
+    /// </summary>
+    internal static ChainCoverage Coverage(BackupKind kind, IEnumerable<ManifestFile> files, IReadOnlyList<CatalogEntry> chain, string? chainId, string? setId = null)
+    {
+        var own = files.ToList();
+        var held = CoveredBy(own);
+        if (kind == BackupKind.Full)
         {
-            Status = TruncationStatus.Truncated,
-            PerformedBy = TruncationPerformer.Plugin,
-            Removed = removed,
-            Range = new GenerationRange(removed[0].Generation, removed[^1].Generation),
-            Reason = reason,
-        };
+            var logs = own.Where(f => f.Log is not null).Select(f => f.Log!.Generation).ToList();
+            return new ChainCoverage(held, logs.Count > 0 ? logs.Min() : null);
+        }
+
+        var members = chain.Where(e => (chainId is null || e.Manifest.Chain.ChainId == chainId) && e.Manifest.SetId != setId).ToList();
+        foreach (var entry in members)
+        {
+            held.UnionWith(CoveredBy(entry.Manifest.Files));
+        }
+
+        var full = members.FirstOrDefault(e => e.Manifest.Kind == BackupKind.Full && e.Manifest.SetId == e.Manifest.Chain.ChainId);
+        return new ChainCoverage(held, full?.Manifest.LogRange?.Low);
+    }
+
+    /// <summary>
+    /// The archived logs to remove, oldest first, each with its reason: below the boundary (checkpoint, every dirty
+    /// database's required range, the current log), never the current log, and made unnecessary by the chain.
+    /// </summary>
+    internal static IReadOnlyList<TruncatedLog> Victims(FileSetGroup g, TruncationPolicy policy, ChainCoverage coverage)
+    {
+        if (g.Logs.Count == 0 || Boundary(g) is not { } boundary)
+        {
+            return [];
+        }
+
+        var victims = new List<TruncatedLog>();
+        foreach (var (generation, log) in g.ByGeneration.OrderBy(kv => kv.Key))
+        {
+            if (generation >= boundary || log.IsCurrentLog)
+            {
+                continue;
+            }
+
+            if (coverage.Held.Contains(generation))
+            {
+                victims.Add(new TruncatedLog(log.Path, generation, log.Length) { Reason = LogRemovalReason.InChain });
+            }
+            else if (policy == TruncationPolicy.MatchEse && coverage.FirstFullLog is { } first && generation < first)
+            {
+                victims.Add(new TruncatedLog(log.Path, generation, log.Length) { Reason = LogRemovalReason.OlderThanChain });
+            }
+        }
+
+        return victims;
     }
 
     /// <summary>Generations below which nothing is needed: the lowest of the checkpoint, every dirty database's minimum, and the current log.</summary>
-    private static long Boundary(FileSetGroup g)
+    private static long? Boundary(FileSetGroup g)
     {
         var candidates = new List<long>();
         if (g.LowestNeededGeneration is { } needed)
@@ -173,8 +226,16 @@ internal sealed class FileSetSession(
             candidates.Add(newest);
         }
 
-        return candidates.Count == 0 ? long.MinValue : candidates.Min();
+        return candidates.Count == 0 ? null : candidates.Min();
     }
+
+    private string ReasonText(FileSetGroup now) =>
+        string.Create(CultureInfo.InvariantCulture, $"Kept generation {Boundary(now)} and newer (checkpoint {now.Checkpoint?.Generation?.ToString(CultureInfo.InvariantCulture) ?? "none"}")
+        + string.Concat(now.Databases.Where(d => d.NeedsLogs && d.RequiredRange is not null).Select(d => $", {Path.GetFileName(d.Path)} needs {d.RequiredRange}"))
+        + $", current log {now.CurrentLog?.Generation?.ToString(CultureInfo.InvariantCulture) ?? "none"}); "
+        + (policy == TruncationPolicy.MatchEse
+            ? "older logs are removed when a set of the completed chain holds them or they are older than the chain's full backup, as ESE's own backup does."
+            : "older logs are removed only when a set of the completed chain holds them (policy StoredOnly).");
 
     /// <summary>
     /// Generations the files hold in their final form. A copy of the then-current log (<see cref="LogFacts.WasCurrentLog"/>)
@@ -184,26 +245,4 @@ internal sealed class FileSetSession(
     /// </summary>
     private static HashSet<long> CoveredBy(IEnumerable<ManifestFile> files) =>
         [.. files.Where(f => f.Log is { WasCurrentLog: false }).Select(f => f.Log!.Generation)];
-
-    /// <summary>Archived logs below the boundary that the chain holds (never the current log).</summary>
-    private static List<long> Truncatable(FileSetGroup g, HashSet<long> covered)
-    {
-        var boundary = Boundary(g);
-        return [.. g.ByGeneration
-            .Where(kv => kv.Key < boundary && !kv.Value.IsCurrentLog && covered.Contains(kv.Key))
-            .Select(kv => kv.Key)];
-    }
-
-    public ValueTask AbortAsync(PluginError? reason)
-    {
-        if (!_ended)
-        {
-            _ended = true;
-            logger.LogInformation("File-set backup of {Target} aborted ({Reason}); nothing was truncated.", targetId, reason?.Message ?? "no reason given");
-        }
-
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

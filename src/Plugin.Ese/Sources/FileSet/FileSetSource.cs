@@ -70,9 +70,10 @@ internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options,
     /// </summary>
     public async ValueTask<TargetLookup> FindAsync(string targetId, IReadOnlyList<string> searchPaths, CancellationToken cancellationToken)
     {
-        var paths = searchPaths.Concat(memory?.LocationsOf(TargetCopies.IdentityOf(targetId)) ?? []).Where(Directory.Exists).ToList();
+        var remembered = memory?.LocationsOf(TargetCopies.IdentityOf(targetId)) ?? [];
+        var paths = searchPaths.Concat(remembered).Where(Directory.Exists).ToList();
         var found = await DiscoverAllAsync(paths, maxDepth: null, cancellationToken);
-        return TargetCopies.Match(targetId, found, t => t.Location);
+        return TargetCopies.Match(targetId, found, t => t.Location, memory?.LocationsOf(TargetCopies.IdentityOf(targetId)));
     }
 
     /// <summary>
@@ -104,8 +105,10 @@ internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options,
             var here = byStream.Select(g => g.Location).ToList();
             foreach (var other in (memory?.LocationsOf(id) ?? []).Except(here, StringComparer.Ordinal).ToList())
             {
-                // Remembered elsewhere: still there? (A test restore that was deleted is forgotten.)
-                if (await Task.Run(() => Rescan(other, byStream.Key, [], ct), ct) is not null)
+                // Remembered elsewhere: still there? A place whose parent is unreachable (an unmounted volume, a share
+                // that is offline) may come back, so it still counts: the copy in sight must not take the bare id
+                // meanwhile. A reachable place that no longer holds the stream (a deleted test restore) is forgotten.
+                if (!ParentReachable(other) || await Task.Run(() => Rescan(other, byStream.Key, [], ct), ct) is not null)
                 {
                     here.Add(other);
                 }
@@ -120,6 +123,8 @@ internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options,
 
         return [.. targets.Select(t => places[t.Id] is { Count: > 1 } all ? TargetCopies.Qualify(t, t.Location!, all) : t)];
     }
+
+    private static bool ParentReachable(string location) => Path.GetDirectoryName(location) is not { } parent || Directory.Exists(parent);
 
     internal BackupTarget ToTarget(FileSetGroup group)
     {
@@ -219,7 +224,7 @@ internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options,
         }
 
         logger.LogInformation("File-set {Kind} of {Target}: {Files} files, logs {Range}.", context.Kind, target.Id, plan.Files.Count, plan.LogRange);
-        return ValueTask.FromResult(SourceSessionStart.Started(new FileSetSession(this, group, context.Kind, plan, target.Id, catalog, time, logger)));
+        return ValueTask.FromResult(SourceSessionStart.Started(new FileSetSession(this, group, context.Kind, plan, target.Id, context.Chain, options.TruncationPolicy, catalog, time, logger)));
     }
 
     /// <summary>
@@ -241,6 +246,6 @@ internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options,
         var group = Rescan(location, signature, databases, cancellationToken);
         return ValueTask.FromResult<ISourceSession?>(group is null
             ? null
-            : new FileSetSession(this, group, manifest.Kind, FileSetPlan.Empty, manifest.Target.Id, catalog, time, logger));
+            : new FileSetSession(this, group, manifest.Kind, FileSetPlan.Empty, manifest.Target.Id, [], options.TruncationPolicy, catalog, time, logger));
     }
 }

@@ -1,0 +1,233 @@
+using System.CommandLine;
+using System.Globalization;
+using EseBackupPlugin.Abstractions.Errors;
+using EseBackupPlugin.Abstractions.Operations;
+using EseBackupPlugin.HostSample.Catalog;
+using EseBackupPlugin.HostSample.Hosting;
+using EseBackupPlugin.HostSample.Output;
+using Spectre.Console;
+
+namespace EseBackupPlugin.HostSample.Cli;
+
+/// <summary>
+/// <c>esebackup hook pre|post</c>: the two halves of a backup for a product's pre-job and post-job scripts. <c>pre</c> runs
+/// phase one (into the repository, a directory the product backs up, or a tar stream the product reads) and remembers the
+/// pending set per target; <c>post</c> takes the job's outcome and completes that set: success truncates logs (and prints
+/// the report), anything else completes it as failed and truncates nothing.
+/// </summary>
+internal static class HookCommands
+{
+    /// <summary>Status words that mean the job stored the data (any case). Everything else is a failure.</summary>
+    private static readonly HashSet<string> SuccessWords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "0", "ok", "success", "succeeded", "successful", "completed", "t", "backup ok", "true",
+    };
+
+    public static Command Hook(CliEnvironment env)
+    {
+        var cmd = new Command("hook", "Pre-/post-job script mode: 'hook pre' stages or streams a set and remembers it per target; 'hook post' completes it from the job's status.");
+        cmd.Subcommands.Add(Pre(env));
+        cmd.Subcommands.Add(Post(env));
+        return cmd;
+    }
+
+    private static Command Pre(CliEnvironment env)
+    {
+        var target = new Argument<string>("TARGET") { Description = "A target id or a directory holding one ESE file set; give 'hook post' the same." };
+        var level = new Option<string?>("--level") { Description = "The job's level: " + JobLevels.Words + ". Default: auto." };
+        var kind = new Option<string?>("--kind")
+        {
+            Description = "auto: adjust the level to the chain (a full when the chain needs one, a copy under circular logging); or a kind that overrides the level.",
+        };
+        var output = BackupCommands.OutOption();
+        var strategy = new Option<string?>("--strategy") { Description = "Copy strategy (see 'backup --help')." };
+        var externalRef = BackupCommands.ExternalRefOption();
+        var printSetId = BackupCommands.PrintSetIdOption();
+        var paths = TargetCommands.PathOption();
+        var json = CliApp.JsonOption();
+        var cmd = new Command("pre", "Phase one for a pre-job script (or a bpipe reader with --out -): stage or stream a set and remember it as the target's pending set.")
+        {
+            target, level, kind, output, strategy, externalRef, printSetId, paths, json,
+        };
+        CliApp.Handle(cmd, env, async (parse, session, ct) =>
+        {
+            var asJson = parse.GetValue(json);
+            var quiet = parse.GetValue(printSetId);
+            var outValue = parse.GetValue(output);
+            if (outValue == "-" && (asJson || quiet))
+            {
+                return await CliApp.UsageAsync(env, "--out - writes the tar stream to standard output: --json and --print-set-id cannot share it.");
+            }
+
+            var levelChoice = JobLevels.Parse(parse.GetValue(level) ?? "auto");
+            var kindChoice = parse.GetValue(kind) is { } k ? JobLevels.Parse(k) : null;
+            if (levelChoice is null || (parse.GetValue(kind) is not null && kindChoice is null))
+            {
+                return await CliApp.UsageAsync(env, $"Unknown level or kind; use one of: {JobLevels.Words}.");
+            }
+
+            var targetArgument = parse.GetValue(target)!;
+            var resolved = await HostWorkflow.ResolveTargetAsync(session, targetArgument, parse.GetValue(paths) ?? [], ct);
+            if (resolved.Error is { } problem)
+            {
+                return await CliApp.ReportAsync(env, problem);
+            }
+
+            if (levelChoice.Note is { } note)
+            {
+                await env.Error.WriteLineAsync("note: " + note);
+            }
+
+            // --kind names the kind outright, or (auto) lets the chain adjust the level; without it the level is the kind.
+            var chosen = kindChoice is { Kind: { } explicitKind } ? explicitKind
+                : kindChoice is not null || levelChoice.Kind is null ? (await JobLevels.ResolveAutoAsync(session, resolved, levelChoice.Kind, ct)).Kind
+                : levelChoice.Kind.Value;
+
+            await FailPreviousAsync(env, session, targetArgument, ct);
+            var result = await BackupCommands.RunBackupAsync(env, session, resolved, chosen, parse.GetValue(strategy), outValue, complete: false, asJson || quiet, ct);
+            if (result.Error is null && result.SetId.Length > 0)
+            {
+                new HookState(result.SetId, resolved.Id, targetArgument, CatalogCommands.Camel(chosen.ToString()), outValue, DateTimeOffset.UtcNow).Write(session.StateDirectory);
+                if (parse.GetValue(externalRef) is { } reference)
+                {
+                    session.Catalog.SetExternalRef(result.SetId, reference);
+                }
+            }
+
+            return await BackupCommands.PrintBackupAsync(env, result, asJson, quiet, outValue == "-");
+        });
+        return cmd;
+    }
+
+    /// <summary>
+    /// A pending set whose post-job script never ran (the job was killed, the script was not configured) is completed as
+    /// failed before a new one starts: nothing is truncated on its account, and the new set does not inherit its place.
+    /// </summary>
+    private static async Task FailPreviousAsync(CliEnvironment env, CliSession session, string targetArgument, CancellationToken ct)
+    {
+        if (HookState.Read(session.StateDirectory, targetArgument) is not { } previous)
+        {
+            return;
+        }
+
+        var row = session.Catalog.Find(previous.SetId);
+        if (row?.Manifest is { } manifest && row.State is HostSetState.Stored or HostSetState.Exported)
+        {
+            await session.Plugin.Plugin.CompleteBackupAsync(new CompletionRequest(manifest, Succeeded: false), ct);
+            session.Catalog.MarkFailed(row.SetId, "A new 'hook pre' started before 'hook post' reported this set.");
+            await env.Error.WriteLineAsync($"warning: set {previous.SetId} of this target never got its 'hook post'; it was completed as failed (nothing truncated).");
+        }
+
+        HookState.Remove(session.StateDirectory, targetArgument);
+    }
+
+    private static Command Post(CliEnvironment env)
+    {
+        var target = new Argument<string>("TARGET") { Description = "The TARGET given to 'hook pre'." };
+        var status = new Option<string>("--status")
+        {
+            Description = "The job's status: 0, ok, success, T (Bacula JobStatus) mean success; anything else is a failure (nothing is truncated).",
+            Required = true,
+        };
+        var jobErrors = new Option<string?>("--job-errors")
+        {
+            Description = "The job's error count (Bacula %E / JobErrors): anything but 0 is a failure whatever the status says. Bacula ends a job whose bpipe "
+                + "reader failed as 'OK -- with warnings' (JobStatus T, JobErrors 1), so Bacula recipes must pass it.",
+        };
+        var externalRef = BackupCommands.ExternalRefOption();
+        var json = CliApp.JsonOption();
+        var cmd = new Command("post", "Phase two for a post-job script: complete the target's pending set from the job's status (success: truncate logs; else: failed, nothing truncated).")
+        {
+            target, status, jobErrors, externalRef, json,
+        };
+        CliApp.Handle(cmd, env, async (parse, session, ct) =>
+        {
+            var targetArgument = parse.GetValue(target)!;
+            var (succeeded, verdict) = Verdict(parse.GetValue(status)!, parse.GetValue(jobErrors));
+            if (HookState.Read(session.StateDirectory, targetArgument) is not { } pending)
+            {
+                return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"No pending set for '{targetArgument}' in '{session.StateDirectory}': 'hook pre' did not run for it, or 'hook post' already did."));
+            }
+
+            var row = session.Catalog.Find(pending.SetId);
+            if (row?.Manifest is null)
+            {
+                HookState.Remove(session.StateDirectory, targetArgument);
+                return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"The pending set {pending.SetId} is not in catalog '{session.Catalog.DatabasePath}'."));
+            }
+
+            if (parse.GetValue(externalRef) is { } reference)
+            {
+                session.Catalog.SetExternalRef(row.SetId, reference);
+            }
+
+            CompletionResult result;
+            if (row.State is HostSetState.Completed or HostSetState.Failed or HostSetState.Abandoned)
+            {
+                // Completed already (by 'complete', or an earlier post that lost its answer): the same verdict is the recorded report.
+                var same = succeeded == (row.State == HostSetState.Completed);
+                result = same
+                    ? new CompletionResult { Truncation = row.Truncation }
+                    : new CompletionResult { Truncation = row.Truncation, Error = new PluginError(ErrorCodes.AlreadyCompleted, $"Set {row.SetId} is already {row.State.ToString().ToLowerInvariant()}.") { TargetId = row.TargetId } };
+            }
+            else
+            {
+                result = await session.Plugin.Plugin.CompleteBackupAsync(new CompletionRequest(row.Manifest, succeeded), ct);
+                if (!succeeded && result.Truncation is null)
+                {
+                    session.Catalog.MarkFailed(row.SetId, $"The job reported '{verdict}'.");
+                }
+            }
+
+            // A busy target can be retried; everything else ends this set's pending state.
+            if (result.Error?.Code.IsTransient != true)
+            {
+                HookState.Remove(session.StateDirectory, targetArgument);
+            }
+
+            var output = new HookPostOutput(row.SetId, row.TargetId, succeeded, verdict, result.Truncation, result.Error);
+            if (parse.GetValue(json))
+            {
+                await JsonOut.WriteAsync(env, output, HostJsonContext.Default.HookPostOutput);
+            }
+            else
+            {
+                env.Console.MarkupLine($"set {Markup.Escape(row.SetId)}: completed as [bold]{(succeeded ? "succeeded" : "failed")}[/] ({Markup.Escape(verdict)})");
+                ResultView.Truncation(env, result.Truncation);
+            }
+
+            if (result.Error is { } e)
+            {
+                env.LastError = e;
+                await env.Error.WriteLineAsync($"error: {e}");
+                return CliApp.ExitCodeFor(e);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    /// <summary>
+    /// Success only when the status is a success word AND the job counted no errors: a product may call a job that lost
+    /// data "OK -- with warnings" (Bacula), so the error count, when given, wins.
+    /// </summary>
+    internal static (bool Succeeded, string Why) Verdict(string status, string? jobErrors)
+    {
+        var text = status.Trim();
+        if (jobErrors is not null)
+        {
+            if (!long.TryParse(jobErrors.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var errors) || errors != 0)
+            {
+                return (false, $"status '{text}' with {jobErrors.Trim()} job error(s)");
+            }
+        }
+
+        if (text.Contains("warning", StringComparison.OrdinalIgnoreCase) || !SuccessWords.Contains(text))
+        {
+            return (false, $"status '{text}'");
+        }
+
+        return (true, $"status '{text}'" + (jobErrors is null ? string.Empty : ", no job errors"));
+    }
+}

@@ -1,0 +1,103 @@
+using System.CommandLine;
+using EseBackupPlugin.Abstractions.Operations;
+using EseBackupPlugin.HostSample.Catalog;
+using EseBackupPlugin.HostSample.Hosting;
+using EseBackupPlugin.HostSample.Output;
+using Spectre.Console;
+
+namespace EseBackupPlugin.HostSample.Cli;
+
+/// <summary>
+/// <c>esebackup prune</c>: forgets failed and abandoned sets, and sets that were never completed once they are older than
+/// a grace period (a pending set younger than that may still be waiting for its <c>hook post</c>). A never-completed set is
+/// first completed as failed, so the plugin truncates nothing and closes its session; its files are removed only when
+/// they are inside the repository (a directory given to <c>--out</c> belongs to the pipeline that stored it).
+/// </summary>
+internal static class PruneCommand
+{
+    public static Command Prune(CliEnvironment env)
+    {
+        var target = new Option<string?>("--target") { Description = "Only sets of this target id." };
+        var olderThan = new Option<double>("--pending-older-than")
+        {
+            Description = "Also prune never-completed sets (stored, staged or exported) started more than this many hours ago (default 168; 0: all of them).",
+            DefaultValueFactory = _ => 168,
+        };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Only list what would be pruned." };
+        var json = CliApp.JsonOption();
+        var cmd = new Command("prune", "Remove failed, abandoned and never-completed sets from the catalog (and their files in the repository).") { target, olderThan, dryRun, json };
+        CliApp.Handle(cmd, env, async (parse, session, ct) =>
+        {
+            if (parse.GetValue(olderThan) < 0)
+            {
+                return await CliApp.UsageAsync(env, "--pending-older-than cannot be negative.");
+            }
+
+            await HostWorkflow.RecoverAbandonedRunsAsync(session, ct);
+            var cutoff = DateTimeOffset.UtcNow - TimeSpan.FromHours(parse.GetValue(olderThan));
+            var candidates = session.Catalog.List(parse.GetValue(target))
+                .Where(r => r.State is HostSetState.Failed or HostSetState.Abandoned
+                    || (r.State is HostSetState.Stored or HostSetState.Staged or HostSetState.Exported && r.StartedAt <= cutoff))
+                .ToList();
+            var pruned = new List<PrunedSet>();
+            foreach (var row in candidates)
+            {
+                if (parse.GetValue(dryRun))
+                {
+                    pruned.Add(new PrunedSet(row.SetId, row.TargetId, CatalogCommands.Camel(row.State.ToString()), row.SetPath, false, null));
+                    continue;
+                }
+
+                pruned.Add(await PruneAsync(session, row, ct));
+            }
+
+            if (parse.GetValue(json))
+            {
+                await JsonOut.WriteAsync(env, new PruneOutput(parse.GetValue(dryRun), pruned), HostJsonContext.Default.PruneOutput);
+            }
+            else
+            {
+                foreach (var p in pruned)
+                {
+                    env.Console.MarkupLine($"{(parse.GetValue(dryRun) ? "would prune" : "pruned")} {Markup.Escape(p.SetId)} ({p.State}){(p.FilesRemoved ? ", files removed" : string.Empty)}");
+                }
+
+                env.Console.MarkupLine($"{pruned.Count} set(s)");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static async Task<PrunedSet> PruneAsync(CliSession session, CatalogRow row, CancellationToken ct)
+    {
+        Abstractions.Manifest.TruncationReport? truncation = null;
+        if (row.State is not (HostSetState.Failed or HostSetState.Abandoned) && row.Manifest is { } manifest)
+        {
+            // Never completed: the failed verdict first, so nothing is ever truncated on the strength of a pruned set.
+            var completion = await session.Plugin.Plugin.CompleteBackupAsync(new CompletionRequest(manifest, Succeeded: false), ct);
+            truncation = completion.Truncation;
+        }
+
+        var removed = false;
+        foreach (var dir in new[] { row.SetPath, Path.Combine(session.Repository.StagingDirectory, row.SetId) })
+        {
+            if (dir is not null && IsInside(dir, session.Repository.Root) && Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+                removed = true;
+            }
+        }
+
+        session.Catalog.Delete(row.SetId);
+        HookState.Forget(session.StateDirectory, row.SetId);
+        return new PrunedSet(row.SetId, row.TargetId, CatalogCommands.Camel(row.State.ToString()), row.SetPath, removed, truncation);
+    }
+
+    private static bool IsInside(string path, string root)
+    {
+        var relative = Path.GetRelativePath(Path.GetFullPath(root), Path.GetFullPath(path));
+        return relative != "." && !relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relative);
+    }
+}
