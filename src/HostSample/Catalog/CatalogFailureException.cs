@@ -44,6 +44,10 @@ internal sealed class CatalogFailureException : IOException
             11 or 26 => "the catalog file is damaged or not a catalog",
             _ => "SQLite failed",
         };
-        return new CatalogFailureException(step, databasePath, $"The catalog '{databasePath}' could not {step}: {why} (SQLite error {ex.SqliteErrorCode}: {ex.Message}).", ex);
+        // SQLite's own words are kept, in quotes, after ours ("SQLite Error 13: 'database or disk is full'." becomes the quote).
+        var first = ex.Message.IndexOf('\'', StringComparison.Ordinal);
+        var last = ex.Message.LastIndexOf('\'', ex.Message.Length - 1);
+        var sqliteWords = first >= 0 && last > first ? ex.Message[(first + 1)..last] : ex.Message;
+        return new CatalogFailureException(step, databasePath, $"The catalog '{databasePath}' could not {step}: {why} (SQLite error {ex.SqliteErrorCode}, '{sqliteWords}')", ex);
     }
 }

@@ -237,7 +237,7 @@ internal static class HostWorkflow
             var error = RecordFailure(
                 session,
                 setId,
-                new PluginError(ErrorCodes.CatalogFailure, $"Set {setId} was stored at '{stored}', but {ex.Message} The plugin was told the backup failed: no log was truncated. The set is kept and recorded as failed (by the next run if the catalog cannot take it now).") { File = ex.DatabasePath },
+                new PluginError(ErrorCodes.CatalogFailure, $"Set {setId} was stored at '{stored}'. {ex.Message}. The plugin was told the backup failed: no log was truncated. The set is kept and recorded as failed (by the next run if the catalog cannot take it now).") { File = ex.DatabasePath },
                 stored);
             return new BackupOutput(setId, "failed", stored, result.Manifest, failed?.Truncation, error);
         }
@@ -257,7 +257,7 @@ internal static class HostWorkflow
         {
             // The plugin could not record its verdict in our catalog; the set stays stored (the catalog says so) and
             // 'complete' finishes it once the catalog works again.
-            return new BackupOutput(setId, "stored", stored, result.Manifest, null, new PluginError(ErrorCodes.CatalogFailure, $"Set {setId} is stored at '{stored}', but completing it failed: {ex.Message} Run 'esebackup complete {setId} --succeeded' once the catalog can be written.") { File = ex.DatabasePath });
+            return new BackupOutput(setId, "stored", stored, result.Manifest, null, new PluginError(ErrorCodes.CatalogFailure, $"Set {setId} is stored at '{stored}', but completing it failed. {ex.Message}. Run 'esebackup complete {setId} --succeeded' once the catalog can be written.") { File = ex.DatabasePath });
         }
 
         HostTestHooks.Reached(HostTestHooks.Completed);
@@ -302,7 +302,7 @@ internal static class HostWorkflow
         }
         catch (CatalogFailureException ex)
         {
-            return error with { Message = $"{error.Message} Recording the failure failed too: {ex.Message}" };
+            return error with { Message = $"{error.Message} Recording the failure failed too: {ex.Message}." };
         }
     }
 }

@@ -27,7 +27,7 @@ internal static class ProgressView
         T result = default!;
         await env.Console.Progress()
             .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RateAndEtaColumn())
+            .Columns(Columns())
             .StartAsync(async ctx =>
             {
                 var task = ctx.AddTask(Markup.Escape(title), maxValue: 1);
@@ -37,6 +37,9 @@ internal static class ProgressView
             });
         return result;
     }
+
+    /// <summary>The bar's columns: description, bar, percentage, and the plugin's rate and time left.</summary>
+    internal static ProgressColumn[] Columns() => [new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RateAndEtaColumn()];
 
     /// <summary>Moves a bar to a report: bytes, a description with phase and file, the plugin's rate and estimate.</summary>
     internal static void Apply(ProgressTask task, string title, OperationProgress p)

@@ -80,16 +80,19 @@ public enum TruncationStatus
     [JsonStringEnumMemberName("doneByEngine")]
     DoneByEngine,
 
-    /// <summary>The target has no log files (only databases): there is nothing that could ever be truncated.</summary>
-    [JsonStringEnumMemberName("notApplicable")]
-    NotApplicable,
-
     /// <summary>
     /// Truncation was attempted and failed; see <see cref="TruncationReport.Error"/>. <see cref="TruncationReport.Removed"/>
     /// still lists every log that did leave the disk.
     /// </summary>
     [JsonStringEnumMemberName("failed")]
     Failed,
+
+    // Members added in a minor version go last: a member's number is part of the binary contract (package
+    // validation refuses a change; see CHANGELOG.md).
+
+    /// <summary>The target has no log files (only databases): there is nothing that could ever be truncated.</summary>
+    [JsonStringEnumMemberName("notApplicable")]
+    NotApplicable,
 }
 
 /// <summary>Why a log generation could be removed.</summary>

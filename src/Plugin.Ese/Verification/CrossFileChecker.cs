@@ -102,7 +102,7 @@ internal static class CrossFileChecker
                 $"The database is {h.State} and needs log generations {range.Low} to {range.High}; missing: {Ranges(missing)}.")
             {
                 File = db.DisplayPath,
-                Generation = missing[0],
+                Generation = missing[0].Low,
                 Expected = $"{range.Low}-{range.High}",
                 Actual = Ranges(missing),
                 EseError = EseErrors.RequiredLogFilesMissing,
@@ -111,7 +111,7 @@ internal static class CrossFileChecker
 
         if (h.GenMaxCommitted > range.High)
         {
-            var committedMissing = Missing(range.High + 1, h.GenMaxCommitted, present);
+            var committedMissing = Missing(range.High + 1L, h.GenMaxCommitted, present);
             if (committedMissing.Count > 0)
             {
                 findings.Add(new Finding(
@@ -120,7 +120,7 @@ internal static class CrossFileChecker
                     $"Generations {Ranges(committedMissing)} hold committed changes of the database but are missing: recovery would lose those transactions.")
                 {
                     File = db.DisplayPath,
-                    Generation = committedMissing[0],
+                    Generation = committedMissing[0].Low,
                     EseError = EseErrors.CommittedLogFilesMissing,
                 });
             }
@@ -183,44 +183,37 @@ internal static class CrossFileChecker
         }
     }
 
-    private static List<int> Missing(int low, int high, Dictionary<int, EseVerificationResult> present)
+    /// <summary>
+    /// The generations of <paramref name="low"/>..<paramref name="high"/> that have no log, as ranges between the logs present:
+    /// walks the logs, never the width of the range (a header can claim a range two billion generations wide).
+    /// </summary>
+    private static List<(long Low, long High)> Missing(long low, long high, Dictionary<int, EseVerificationResult> present)
     {
-        var missing = new List<int>();
-        for (long g = low; g <= high && missing.Count <= 100_000; g++)
+        var gaps = new List<(long Low, long High)>();
+        var next = low;
+        foreach (var g in present.Keys.Where(k => k >= low && k <= high).Order())
         {
-            if (!present.ContainsKey((int)g))
+            if (g > next)
             {
-                missing.Add((int)g);
-            }
-        }
-
-        return missing;
-    }
-
-    /// <summary>Ascending generations as runs: <c>1-3, 5, 7-8</c>.</summary>
-    internal static string Ranges(List<int> generations)
-    {
-        var parts = new List<string>();
-        var start = generations[0];
-        var prev = start;
-        foreach (var g in generations.Skip(1))
-        {
-            if (g == (long)prev + 1)
-            {
-                prev = g;
-                continue;
+                gaps.Add((next, g - 1L));
             }
 
-            parts.Add(Range(start, prev));
-            start = prev = g;
+            next = g + 1L;
         }
 
-        parts.Add(Range(start, prev));
-        return string.Join(", ", parts);
+        if (next <= high)
+        {
+            gaps.Add((next, high));
+        }
 
-        static string Range(int start, int end) =>
-            start == end ? start.ToString(CultureInfo.InvariantCulture) : string.Create(CultureInfo.InvariantCulture, $"{start}-{end}");
+        return gaps;
     }
+
+    /// <summary>Ascending generation ranges as text: <c>1-3, 5, 7-8</c>.</summary>
+    internal static string Ranges(IEnumerable<(long Low, long High)> gaps) =>
+        string.Join(", ", gaps.Select(r => r.Low == r.High
+            ? r.Low.ToString(CultureInfo.InvariantCulture)
+            : string.Create(CultureInfo.InvariantCulture, $"{r.Low}-{r.High}")));
 
     private static string DirectoryOf(EseVerificationResult f) => Path.GetDirectoryName(Path.GetFullPath(f.DisplayPath)) ?? string.Empty;
 
