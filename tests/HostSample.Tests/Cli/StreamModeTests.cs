@@ -57,6 +57,11 @@ public sealed class StreamModeTests
         }
 
         Assert.Contains("database1.edb", CliKit.HashTree(restored).Keys);
+
+        // verify-set takes the same sources: the stream on standard input verifies clean.
+        var verified = await CliKit.RunWithStreamsAsync(null, () => new MemoryStream(bytes), "verify-set", "--from", "-", "--json", "--repository", temp.Combine("repo"), "--config", config);
+        Assert.True(verified.ExitCode == ExitCodes.Ok, verified.ToString());
+        Assert.Equal(list.Json[0]!["setId"]!.GetValue<string>(), verified.Json["manifest"]!["setId"]!.GetValue<string>());
     }
 
     [Fact]
