@@ -58,6 +58,26 @@ public sealed class RefuseNeverOmitTests
     }
 
     [Fact]
+    public async Task Case1_a_database_swapped_with_its_flush_map_is_refused_not_stored_under_the_flush_map_name()
+    {
+        // Found by the whole-set property: the database's bytes under SRUDB.jfm, the flush map's under SRUDB.dat, and the
+        // current log (whose header lists the database) emptied.
+        using var temp = new TempDirectory();
+        var source = Copy(temp, "srum-server2022-first-generations");
+        var db = Path.Combine(source, "SRUDB.dat");
+        var map = Path.Combine(source, "SRUDB.jfm");
+        var bytes = File.ReadAllBytes(db);
+        File.Copy(map, db, overwrite: true);
+        File.WriteAllBytes(map, bytes);
+        File.WriteAllBytes(Path.Combine(source, "SRU.log"), []);
+
+        var result = await BackupAsync(temp, source, BackupKind.Full);
+
+        Assert.False(result.Succeeded, "stored: " + string.Join(", ", result.Manifest?.Files.Select(f => f.Path) ?? []));
+        Assert.Equal(db, result.Error!.File);
+    }
+
+    [Fact]
     public async Task Case1_one_of_two_databases_in_sub_folders_is_named_by_its_folder_too()
     {
         using var temp = new TempDirectory();

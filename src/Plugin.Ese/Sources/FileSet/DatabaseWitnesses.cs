@@ -43,7 +43,8 @@ internal static class DatabaseWitnesses
             }
         }
 
-        foreach (var map in group.Others.Where(o => o.FlushMap || o.Path.EndsWith(".jfm", StringComparison.OrdinalIgnoreCase)))
+        // A flush map by name or by content; even a "database" named like a flush map still names the database's place.
+        foreach (var map in group.Others.Concat(group.Databases).Where(o => o.FlushMap || o.Path.EndsWith(".jfm", StringComparison.OrdinalIgnoreCase)))
         {
             var stem = Path.GetFileNameWithoutExtension(map.Path);
             var dir = Path.GetDirectoryName(map.Path);
