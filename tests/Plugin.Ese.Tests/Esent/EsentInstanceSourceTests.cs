@@ -252,6 +252,68 @@ public sealed class EsentInstanceSourceTests : FakeEsentTestBase
     }
 
     [FakeEsentFact]
+    public async Task A_cancel_that_reaches_JetBackupInstance_too_late_keeps_the_set_and_says_ESE_truncated()
+    {
+        // JetStopBackupInstance only sets a flag (and ESE's begin step clears it): a cancel that does not stop ESE lets it
+        // complete and truncate. The token is checked after success too; the session then insists on being staged (the
+        // set holds the only copy of the truncated logs) and its report says so instead of claiming a cancel.
+        var source = new EsentInstanceSource(Options);
+        await using var opened = await OpenAsync(source);
+        using var cts = new CancellationTokenSource();
+        var progress = new SyncProgress(p =>
+        {
+            if (p.Phase == ProgressPhase.Complete && !cts.IsCancellationRequested)
+            {
+                cts.Cancel();   // ESE's own "complete" notification, raised inside JetBackupInstance
+            }
+        });
+        var ctx = SessionDriver.Context(opened.Target, BackupKind.Full, Staging, EsentStrategies.BackupInstance, null);
+        var start = await source.BeginAsync(ctx, progress, cts.Token);
+        Assert.True(cts.IsCancellationRequested);
+        var session = start.Session!;
+        await using (session)
+        {
+            Assert.Equal(EsentStrategies.BackupInstance, session.Strategy);
+            Assert.Contains("JetStopBackupInstance", FakeEsent.CallLog());
+            Assert.True(session.MustFinishStaging);
+            var setDirectory = Path.Combine(Staging, ctx.SetId);
+            using var native = new NativeBuffer(65536);
+            var files = await SessionDriver.StageAsync(session, setDirectory, native.Memory);
+            var outcome = await session.OnStagedAsync(SessionDriver.StagedInfo(setDirectory, files), CancellationToken.None);
+            var engine = outcome.EngineTruncation!;
+            Assert.Equal(TruncationStatus.DoneByEngine, engine.Status);
+            Assert.Contains("reached ESE too late", engine.Reason, StringComparison.Ordinal);
+            Assert.NotEmpty(engine.Removed);
+            Assert.All(engine.Removed, r => Assert.False(File.Exists(r.Path), r.Path));
+        }
+    }
+
+    [FakeEsentFact]
+    public async Task A_truncation_that_fails_part_way_reports_every_log_that_left_the_disk()
+    {
+        // ESE marks the logs truncated before deleting them and stops at the first delete that fails: some are gone
+        // when JetTruncateLogInstance returns its error. The fake fails up front, so the test removes two of the listed
+        // logs the way ESE would have before failing; the report must name them, and only them.
+        var source = new EsentInstanceSource(Options);
+        await using var opened = await OpenAsync(source);
+        var (ctx, session, files, outcome) = await StageAsync(source, opened.Target, BackupKind.Full, EsentStrategies.Streaming);
+        await using (session)
+        {
+            var sizes = new[] { 25L, 26L }.ToDictionary(g => g, g => new FileInfo(ArchivedLog(g)).Length);
+            File.Delete(ArchivedLog(25));
+            File.Delete(ArchivedLog(26));
+            FakeEsent.InjectError("JetTruncateLogInstance", -1022, 0);
+            var report = await session.CompleteAsync(SessionDriver.Manifest(ctx, session.Strategy, files, outcome.Truncation), true, CancellationToken.None);
+            Assert.Equal(TruncationStatus.Failed, report.Status);
+            Assert.Equal(-1022, report.Error!.Code.EseError);
+            Assert.Equal([(25L, sizes[25]), (26L, sizes[26])], report.Removed.Select(r => (r.Generation, r.Size)));
+            Assert.Equal(new GenerationRange(25, 26), report.Range);
+            Assert.Contains("2 log(s) were removed before it failed", report.Reason, StringComparison.Ordinal);
+            Assert.True(File.Exists(ArchivedLog(27)));
+        }
+    }
+
+    [FakeEsentFact]
     public async Task A_failed_truncation_is_reported_and_the_backup_is_recorded_without_it()
     {
         var source = new EsentInstanceSource(Options);

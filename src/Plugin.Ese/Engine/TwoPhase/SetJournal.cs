@@ -13,15 +13,19 @@ namespace EseBackupPlugin.Ese.Engine.TwoPhase;
 internal enum StagedSetState
 {
     /// <summary>Phase one done; waiting for the host's verdict.</summary>
+    [JsonStringEnumMemberName("staged")]
     Staged,
 
     /// <summary>A verdict is being applied; <see cref="JournalEntry.Intent"/> lists what truncation is about to remove.</summary>
+    [JsonStringEnumMemberName("completing")]
     Completing,
 
     /// <summary>The verdict was applied; <see cref="JournalEntry.Report"/> is the truth.</summary>
+    [JsonStringEnumMemberName("completed")]
     Completed,
 
     /// <summary>Ended without a verdict of success (by the host, or because its lease ran out); every log kept.</summary>
+    [JsonStringEnumMemberName("abandoned")]
     Abandoned,
 }
 

@@ -235,7 +235,16 @@ internal sealed class StagedSets : IAsyncDisposable
                     return Refused(ErrorCodes.BackupInProgress, $"Another backup of target {entry.TargetId} is running; complete set {entry.SetId} when it has finished.", entry, null);
                 }
 
-                session = await _resume(manifest, ct);
+                try
+                {
+                    session = await _resume(manifest, ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+                {
+                    // Nothing happened yet: the set stays staged for a retry.
+                    return new CompletionResult { Error = ex is PluginException pe ? pe.Error : Unexpected(ex, entry) };
+                }
+
                 if (session is null)
                 {
                     return await DeliverAsync(Record(entry with { State = StagedSetState.Completed, Verdict = verdict, Report = Lost(entry, verdict) }));
