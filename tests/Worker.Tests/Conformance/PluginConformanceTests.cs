@@ -244,7 +244,7 @@ public abstract class PluginConformanceTests : IDisposable
     [Fact]
     public async Task Cancelling_a_backup_throws_and_leaves_nothing_in_staging()
     {
-        await TestSupport.SampleAsync(Source, databaseBytes: 64L * 1024 * 1024);
+        await TestSupport.SampleAsync(Source, databaseBytes: 256L * 1024 * 1024);
         await using var plugin = await CreatePluginAsync(new InMemoryBackupCatalog());
         var target = await TestSupport.DiscoverOneAsync(plugin, Source);
         Directory.CreateDirectory(Staging);
