@@ -101,6 +101,7 @@ public sealed class KillAndConcurrencyTests(LargeSetFixture set, ITestOutputHelp
 
             CliRun killedRun;
             bool killed;
+            var runClock = Stopwatch.StartNew();
             using (var p = HostProcess.Start(temp.Path, env, Backup(set.Source, repo)))
             {
                 if (after is not null)
@@ -116,6 +117,13 @@ public sealed class KillAndConcurrencyTests(LargeSetFixture set, ITestOutputHelp
                 }
 
                 killedRun = await p.WaitAsync(RunLimit);
+            }
+
+            if (!killed)
+            {
+                // The calibration may have run while other test assemblies loaded the machine (CI runs them in
+                // parallel): a run that ended on its own is a better measure of how long a run takes now.
+                duration = TimeSpan.FromTicks(Math.Min(duration.Ticks, runClock.Elapsed.Ticks));
             }
 
             var row = Rows(repo).SingleOrDefault(r => !known.Contains(r.SetId));
