@@ -5,6 +5,8 @@
 # 8 KiB XE pages, real formats and checksums), then for each size and cache mode alternates
 #   cp -r SET DEST && sync DEST/* DEST             (fsync of every copied file and the directory: the backup's
 #                                                   copy is durable, a bare cp's is not; the backup fsyncs the same)
+#   dd bs=4M oflag=direct conv=fsync, per file      (the device's own write speed, around the page cache: a baseline
+#                                                   that does not move with the VM's dirty-page writeback, as cp's does)
 #   esebackup backup SET --repository REPO --json  (verify every page + SHA-256 + atomic staging + store + catalog)
 # and reports MB/s of each (10^6 bytes/s, bytes = what each tool copied), the ratio, and peak RSS (/usr/bin/time -v).
 #
@@ -50,7 +52,7 @@ note "$(machine_summary "$WORK")"
 note "scratch: $WORK; sizes: $SIZES GiB; $RUNS runs per size and cache mode ($MODES)"
 
 prepare() { # prepare MODE SET
-  rm -rf "$WORK/cp-dest" "$WORK/repo"
+  rm -rf "$WORK/cp-dest" "$WORK/dd-dest" "$WORK/repo"
   sync
   wait_quiet 180 "$WORK" || true
   if [[ $1 == cold ]]; then cold_cache; else cat "$2"/* >/dev/null; warm_tools; fi
@@ -64,6 +66,19 @@ run_cp() { # run_cp SET -> "bytes seconds rss seconds-before-fsync"
   find "$WORK/cp-dest" -print0 | xargs -0 sync --
   t1=$(now)
   echo "$(tree_bytes "$1") $(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}') $(time_v_field "$WORK/time-cp.txt" "Maximum resident set size") $(awk -v a="$t0" -v b="$tm" 'BEGIN {print b - a}')"
+}
+
+run_dd() { # run_dd SET -> "bytes seconds rss"
+  local t0 t1 f
+  t0=$(now)
+  mkdir -p "$WORK/dd-dest"
+  for f in "$1"/*; do
+    /usr/bin/time -v -a -o "$WORK/time-dd.txt" dd if="$f" of="$WORK/dd-dest/${f##*/}" bs=4M oflag=direct conv=fsync status=none
+  done
+  sync "$WORK/dd-dest"
+  t1=$(now)
+  echo "$(tree_bytes "$1") $(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}') $(time_v_field "$WORK/time-dd.txt" "Maximum resident set size")"
+  rm -f "$WORK/time-dd.txt"
 }
 
 run_esebackup() { # run_esebackup SET -> "bytes seconds rss"
@@ -92,36 +107,39 @@ for size in $SIZES; do
   sync
   # Warm-up (not recorded): first-run effects of both tools and of the file system.
   prepare warm "$SET"; run_cp "$SET" >/dev/null
+  prepare warm "$SET"; run_dd "$SET" >/dev/null
   prepare warm "$SET"; run_esebackup "$SET" >/dev/null
   for mode in $MODES; do
     for run in $(seq 1 "$RUNS"); do
-      # Alternate which tool goes first, so that drift in the machine's state hits both alike.
-      if ((run % 2)); then order="cp esebackup"; else order="esebackup cp"; fi
+      # Rotate which tool goes first, so that drift in the machine's state hits all three alike.
+      case $((run % 3)) in 1) order="cp dd esebackup" ;; 2) order="esebackup cp dd" ;; *) order="dd esebackup cp" ;; esac
       for tool in $order; do
         prepare "$mode" "$SET"
-        if [[ $tool == cp ]]; then record "$size" "$mode" "$run" cp "$(run_cp "$SET")"
-        else record "$size" "$mode" "$run" esebackup "$(run_esebackup "$SET")"; fi
+        record "$size" "$mode" "$run" "$tool" "$(run_"$tool" "$SET")"
       done
     done
   done
-  rm -rf "$SET" "$WORK/cp-dest" "$WORK/repo"
+  rm -rf "$SET" "$WORK/cp-dest" "$WORK/dd-dest" "$WORK/repo"
 done
 
 # Summary: medians over runs (min-max in brackets); the ratio is taken per run pair, then its median.
 echo
 echo "$(machine_summary "$WORK")"
-echo "cp = 'cp -r SET DEST' + fsync of its files; esebackup = 'esebackup backup SET --json' (verify + SHA-256 + durable staging); MB = 10^6 bytes"
-printf '%-8s %-6s %-24s %-24s %-22s %-24s %-14s\n' "size" "cache" "cp+fsync MB/s" "esebackup MB/s" "ratio esebackup/cp" "(cp before fsync MB/s)" "esebackup RSS"
+echo "cp = 'cp -r SET DEST' + fsync of its files; dd = 'dd bs=4M oflag=direct conv=fsync' per file; esebackup = 'esebackup backup SET --json' (verify + SHA-256 + durable staging); MB = 10^6 bytes"
+printf '%-8s %-6s %-24s %-24s %-24s %-22s %-22s %-24s %-14s\n' "size" "cache" "cp+fsync MB/s" "dd direct MB/s" "esebackup MB/s" "ratio esebackup/cp" "ratio esebackup/dd" "(cp before fsync MB/s)" "esebackup RSS"
 verdict=0
 for size in $SIZES; do
   for mode in $MODES; do
     sel() { awk -F'\t' -v s="$size" -v c="$mode" -v t="$1" -v k="$2" 'NR > 1 && $1 == s && $2 == c && $4 == t {print $k}' "$RESULTS"; }
     read -r cpm cpl cph _ <<<"$(sel cp 7 | stats)"
+    read -r ddm ddl ddh _ <<<"$(sel dd 7 | stats)"
     read -r esm esl esh _ <<<"$(sel esebackup 7 | stats)"
     read -r ratm ratl rath _ <<<"$(paste <(sel esebackup 7) <(sel cp 7) | awk '{print $1 / $2}' | stats)"
+    read -r rdm rdl rdh _ <<<"$(paste <(sel esebackup 7) <(sel dd 7) | awk '{print $1 / $2}' | stats)"
     read -r rssm _ rssh _ <<<"$(sel esebackup 8 | stats)"
     read -r cnm cnl cnh _ <<<"$(awk -F'\t' -v s="$size" -v c="$mode" 'NR > 1 && $1 == s && $2 == c && $4 == "cp" {print $5 / 1e6 / $9}' "$RESULTS" | stats)"
-    printf '%-8s %-6s %-24s %-24s %-22s %-24s %-14s\n' "${size} GiB" "$mode" "$cpm [$cpl-$cph]" "$esm [$esl-$esh]" "$ratm [$ratl-$rath]" "$cnm [$cnl-$cnh]" \
+    printf '%-8s %-6s %-24s %-24s %-24s %-22s %-22s %-24s %-14s\n' "${size} GiB" "$mode" "$cpm [$cpl-$cph]" "$ddm [$ddl-$ddh]" "$esm [$esl-$esh]" \
+      "$ratm [$ratl-$rath]" "$rdm [$rdl-$rdh]" "$cnm [$cnl-$cnh]" \
       "$(awk -v k="$rssh" 'BEGIN {printf "%.0f MiB max", k / 1024}')"
     awk -v r="$ratm" 'BEGIN {exit !(r >= 0.9)}' || verdict=1
     awk -v k="$rssh" 'BEGIN {exit !(k <= 256 * 1024)}' || verdict=1

@@ -43,9 +43,9 @@ internal static class BackupCommands
             var asJson = parse.GetValue(json);
             var quiet = parse.GetValue(printSetId);
             var outValue = parse.GetValue(output);
-            if (outValue == "-" && (asJson || quiet))
+            if (StreamSharesStdout(outValue, asJson, quiet))
             {
-                return await CliApp.UsageAsync(env, "--out - writes the tar stream to standard output: --json and --print-set-id cannot share it.");
+                return await CliApp.UsageAsync(env, StreamSharesStdoutMessage);
             }
 
             var kindChoice = JobLevels.Parse(parse.GetValue(kind) ?? "default");
@@ -72,6 +72,12 @@ internal static class BackupCommands
         });
         return cmd;
     }
+
+    /// <summary>The usage error for <c>--out -</c> combined with an output that also needs standard output.</summary>
+    public const string StreamSharesStdoutMessage = "--out - writes the tar stream to standard output: --json and --print-set-id cannot share it.";
+
+    /// <summary>True when <c>--out -</c> would share standard output with <c>--json</c> or <c>--print-set-id</c>.</summary>
+    public static bool StreamSharesStdout(string? outValue, bool asJson, bool quiet) => outValue == "-" && (asJson || quiet);
 
     /// <summary><c>--kind</c>: our words, <c>auto</c>, and the job levels of backup products.</summary>
     public static Option<string?> KindOption() => new("--kind")

@@ -54,9 +54,9 @@ internal static class HookCommands
             var asJson = parse.GetValue(json);
             var quiet = parse.GetValue(printSetId);
             var outValue = parse.GetValue(output);
-            if (outValue == "-" && (asJson || quiet))
+            if (BackupCommands.StreamSharesStdout(outValue, asJson, quiet))
             {
-                return await CliApp.UsageAsync(env, "--out - writes the tar stream to standard output: --json and --print-set-id cannot share it.");
+                return await CliApp.UsageAsync(env, BackupCommands.StreamSharesStdoutMessage);
             }
 
             var levelChoice = JobLevels.Parse(parse.GetValue(level) ?? "auto");
