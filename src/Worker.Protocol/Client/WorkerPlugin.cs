@@ -231,11 +231,11 @@ public sealed class WorkerPlugin : IBackupPlugin, ISampleTargetProvider
             {
                 try
                 {
-                    await _rpc.InvokeAsync(WorkerMethods.Discover, request, WireJson.Info<DiscoveryRequest>(), WireJson.Info<DiscoverResult>(), cancellationToken, i =>
+                    await _rpc.InvokeAsync(WorkerMethods.Discover, request, WireJson.Info<DiscoveryRequest>(), WireJson.Info<DiscoverResult>(), i =>
                     {
                         id = i;
                         _discoveries[i] = channel.Writer;
-                    }).ConfigureAwait(false);
+                    }, cancellationToken).ConfigureAwait(false);
                     channel.Writer.TryComplete();
                 }
                 catch (RpcConnectionClosedException e)
@@ -396,14 +396,14 @@ public sealed class WorkerPlugin : IBackupPlugin, ISampleTargetProvider
         long id = 0;
         try
         {
-            return await _rpc.InvokeAsync(method, parameters, WireJson.Info<TParams>(), WireJson.Info<TResult>(), ct, i =>
+            return await _rpc.InvokeAsync(method, parameters, WireJson.Info<TParams>(), WireJson.Info<TResult>(), i =>
             {
                 id = i;
                 if (progress is not null)
                 {
                     _progress[i] = progress;
                 }
-            }).ConfigureAwait(false) ?? throw new WorkerProtocolException($"The worker answered '{method}' with null.");
+            }, ct).ConfigureAwait(false) ?? throw new WorkerProtocolException($"The worker answered '{method}' with null.");
         }
         catch (RpcConnectionClosedException)
         {
