@@ -2,7 +2,7 @@ using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Ese.Engine.Staging;
-using EseBackupPlugin.Ese.Format.Synthetic;
+using EseBackupPlugin.Ese.Samples;
 using EseBackupPlugin.Ese.Tests.Support;
 
 namespace EseBackupPlugin.Ese.Tests.EngineGuarantees;
