@@ -5,7 +5,7 @@ using EseBackupPlugin.Ese.Engine.Staging;
 using EseBackupPlugin.Ese.Samples;
 using EseBackupPlugin.Ese.Tests.Support;
 
-namespace EseBackupPlugin.Ese.Tests.EngineGuarantees;
+namespace EseBackupPlugin.Ese.Tests.Engine;
 
 /// <summary>
 /// Issue 15: a file set with several databases is copied several files at once (bounded by
