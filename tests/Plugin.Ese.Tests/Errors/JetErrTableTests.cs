@@ -2,7 +2,11 @@ using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Ese.Errors;
 using EseBackupPlugin.Ese.Windows.Esent;
 
+<<<<<<<< HEAD:tests/Plugin.Ese.Tests/Errors/JetErrTableTests.cs
 namespace EseBackupPlugin.Ese.Tests.Errors;
+========
+namespace EseBackupPlugin.Ese.Tests.Sources.Esent;
+>>>>>>>> main:tests/Plugin.Ese.Tests/Sources/Esent/EseErrorTableTests.cs
 
 /// <summary>The ESE error table against reference/ese-backup-api.md §5, and the mapping to the contract.</summary>
 public class JetErrTableTests
