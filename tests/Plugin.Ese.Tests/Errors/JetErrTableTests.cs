@@ -2,13 +2,9 @@ using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Ese.Errors;
 using EseBackupPlugin.Ese.Windows.Esent;
 
-<<<<<<<< HEAD:tests/Plugin.Ese.Tests/Errors/JetErrTableTests.cs
 namespace EseBackupPlugin.Ese.Tests.Errors;
-========
-namespace EseBackupPlugin.Ese.Tests.Sources.Esent;
->>>>>>>> main:tests/Plugin.Ese.Tests/Sources/Esent/EseErrorTableTests.cs
 
-/// <summary>The ESE error table against reference/ese-backup-api.md §5, and the mapping to the contract.</summary>
+/// <summary>The one ESE error table (<see cref="JetErr"/> keyed <see cref="JetErrTable"/>) against reference/ese-backup-api.md §5, and the mapping to the contract.</summary>
 public class JetErrTableTests
 {
     /// <summary>Every code of §5.1–§5.3 with its number.</summary>
