@@ -192,6 +192,11 @@ internal sealed class BackupEngine : IAsyncDisposable
     /// <summary>The request's target, found by id; or why it cannot be backed up (not found, its log stream replaced).</summary>
     private async Task<(BackupTarget? Target, IBackupSource? Source, PluginError? Error)> ResolveTargetAsync(BackupRequest request, CancellationToken ct)
     {
+        if (await AdoptAsync(request, ct) is { } adopted)
+        {
+            return adopted;
+        }
+
         var (target, source, lookupError) = await FindTargetAsync(request.TargetId, request.SearchPaths, ct);
         if (target is not null && source is not null)
         {
@@ -217,6 +222,28 @@ internal sealed class BackupEngine : IAsyncDisposable
 
         var searched = request.SearchPaths.Count > 0 ? " and " + string.Join(", ", request.SearchPaths) : string.Empty;
         return (null, null, new PluginError(ErrorCodes.TargetNotFound, $"Target '{request.TargetId}' was not found by any source (searched the configured locations, where it was discovered before{searched}).") { TargetId = request.TargetId });
+    }
+
+    /// <summary>
+    /// The target the host resolved and sent with the request (issue 13: one discovery per backup), when its source takes
+    /// it without searching; <see langword="null"/> when the engine must find the target by id.
+    /// </summary>
+    private async Task<(BackupTarget? Target, IBackupSource? Source, PluginError? Error)?> AdoptAsync(BackupRequest request, CancellationToken ct)
+    {
+        if (request.Target is not { } given || !string.Equals(given.Id, request.TargetId, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        foreach (var source in _sources.Where(s => s.Kind == given.Kind && s.Capabilities.Available && s.MayOwn(given.Id)))
+        {
+            if (await source.AdoptAsync(given, ct) is { } lookup)
+            {
+                return lookup.Target is { } target ? (target, source, null) : (null, null, lookup.Error);
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The staging directory must lie outside the source and exist (it is created when the request allows).</summary>
@@ -292,6 +319,17 @@ internal sealed class BackupEngine : IAsyncDisposable
 
             run.Attach(session);
             run.Mark("begin");
+            if (start.Target is { } now)
+            {
+                // What the source read now decides, not what a host held on to since its discovery.
+                run.Refresh(now);
+                if (CheckKind(run.Kind, run.Source, now) is { } refused)
+                {
+                    await session.AbortAsync(refused);
+                    return Fail(run, refused);
+                }
+            }
+
             if (session.MustFinishStaging)
             {
                 // The engine truncated despite the cancel: dropping the set now would lose those logs everywhere.

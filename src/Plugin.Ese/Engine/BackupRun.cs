@@ -56,7 +56,8 @@ internal sealed class BackupRun : IAsyncDisposable
     /// <summary>The host's staging directory (full path).</summary>
     public string Staging { get; }
 
-    public BackupTarget Target { get; }
+    /// <summary>The target: as found, then as the source read it when it began (<see cref="Refresh"/>).</summary>
+    public BackupTarget Target { get; private set; }
 
     public IBackupSource Source { get; }
 
@@ -73,6 +74,13 @@ internal sealed class BackupRun : IAsyncDisposable
 
     /// <summary>The source's session; set once by <see cref="Attach(ISourceSession)"/>.</summary>
     public ISourceSession Session => _session ?? throw new InvalidOperationException("The run has no source session yet.");
+
+    /// <summary>The target as the source found it when it began (same id); the manifest records this one.</summary>
+    public void Refresh(BackupTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        Target = string.Equals(target.Id, Target.Id, StringComparison.Ordinal) ? target : throw new ArgumentException($"The source began target {target.Id}, not {Target.Id}.", nameof(target));
+    }
 
     /// <summary>Takes ownership of the set's work directory.</summary>
     public void Attach(ISetTarget work)

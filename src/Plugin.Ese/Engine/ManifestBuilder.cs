@@ -76,7 +76,7 @@ internal sealed class ManifestBuilder
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(outcome);
         var generations = _files.Where(f => f.Log is not null).Select(f => f.Log!.Generation).ToList();
-        return new BackupManifest
+        return outcome.AddSourceFields(new BackupManifest
         {
             SetId = run.SetId,
             Target = IdentityOf(run.Target),
@@ -89,8 +89,7 @@ internal sealed class ManifestBuilder
             LogRange = generations.Count > 0 ? new GenerationRange(generations.Min(), generations.Max()) : null,
             Truncation = outcome.Truncation,
             Verification = new VerificationSummary(_files.Count, Pages, Uninitialized, LogUnits, _files.Sum(f => f.Findings.Count)),
-            VssBackupComponentsDocument = outcome.VssBackupComponentsDocument,
-        };
+        });
     }
 
     /// <summary>An incremental continues the chain's newest set; a full or copy starts a chain of its own.</summary>
