@@ -3,7 +3,6 @@ using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Progress;
 using EseBackupPlugin.Ese.Engine.Copy;
-using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Engine.Staging;
 using Microsoft.Extensions.Logging;
 
