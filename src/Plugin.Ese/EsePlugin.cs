@@ -43,7 +43,6 @@ public sealed class EsePlugin : IBackupPlugin, IStreamingBackupPlugin, ISampleTa
     private readonly BackupEngine _engine;
     private readonly SetVerifier _setVerifier;
     private readonly RestoreEngine _restore;
-    private readonly EseFileInspector _inspector = new();
     private readonly EseFileVerifierService _fileVerifier = new();
     private readonly IBackupCatalog _catalog;
     private readonly ILogger _logger;
@@ -219,7 +218,7 @@ public sealed class EsePlugin : IBackupPlugin, IStreamingBackupPlugin, ISampleTa
 
     /// <inheritdoc />
     public Task<FileInspection> InspectFileAsync(string path, CancellationToken cancellationToken = default)
-        => _inspector.InspectAsync(path, cancellationToken);
+        => EseFileInspector.InspectAsync(path, cancellationToken);
 
     /// <inheritdoc />
     public Task<FileVerificationReport> VerifyFilesAsync(VerifyFilesRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)

@@ -147,7 +147,7 @@ internal sealed class WorkerServer : IAsyncDisposable
                 JsonSerializer.Serialize(new InitializeRefusal([.. ContractVersion.Supported.Select(v => v.ToString(2))]), WorkerJsonContext.Default.InitializeRefusal));
 
             var catalog = p.SnapshotSetCatalog ? new RemoteSnapshotSetCatalog(_rpc) : new RemoteCatalog(_rpc);
-            IBackupPlugin plugin;
+            EsePlugin plugin;
             try
             {
                 plugin = new EsePlugin(_loggerFactory, ConfigurationJson.ToConfiguration(p.Configuration), catalog);

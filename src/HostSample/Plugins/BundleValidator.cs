@@ -153,7 +153,7 @@ internal static class BundleValidator
             : new("references", false, string.Join("; ", problems.Distinct()));
     }
 
-    private static string? Resolve(AssemblyName reference, IReadOnlyDictionary<string, Version> bundle, string framework)
+    private static string? Resolve(AssemblyName reference, Dictionary<string, Version> bundle, string framework)
     {
         var name = reference.Name!;
         var wanted = reference.Version ?? new Version(0, 0);

@@ -8,11 +8,11 @@ namespace EseBackupPlugin.Ese.Verification;
 /// verification) and <c>/mk</c> (checkpoint). Databases are inspected by their header pages (and last page, for a
 /// streaming-backup trailer) only, so inspection of a large database stays cheap; smaller kinds are verified whole.
 /// </summary>
-internal sealed class EseFileInspector
+internal static class EseFileInspector
 {
     /// <summary>Inspects a file. Never throws for I/O: a missing or unreadable file comes back with <see cref="FileInspection.Error"/> set.</summary>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
-    public async Task<FileInspection> InspectAsync(string path, CancellationToken cancellationToken = default)
+    public static async Task<FileInspection> InspectAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path))

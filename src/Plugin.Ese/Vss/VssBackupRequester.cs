@@ -621,7 +621,7 @@ internal sealed class VssBackupRequester : IAsyncDisposable
         }
     }
 
-    private Task RunAsync(string phase, Func<IVssBackupComponentsApi, (int Hr, IVssAsyncApi? Operation)> start, CancellationToken cancellationToken) =>
+    private Task<bool> RunAsync(string phase, Func<IVssBackupComponentsApi, (int Hr, IVssAsyncApi? Operation)> start, CancellationToken cancellationToken) =>
         Run(
             () =>
             {

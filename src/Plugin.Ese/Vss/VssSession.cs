@@ -223,7 +223,7 @@ internal sealed class VssSession : ISourceSession
         }
 
         await EndAsync().ConfigureAwait(false);
-        var writer = _requester.AddedComponents.FirstOrDefault()?.WriterName ?? "the writer";
+        var writer = _requester.AddedComponents is [var first, ..] ? first.WriterName : "the writer";
         if (!truncates)
         {
             return VssTruncation.Report(manifest, hostSucceeded: true, TruncationStatus.NotAllowed, TruncationPerformer.None, _time.GetUtcNow(), $"Copy backup: BackupComplete was sent, and {writer} does not truncate after a copy backup.");

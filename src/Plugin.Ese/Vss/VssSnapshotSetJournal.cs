@@ -61,6 +61,7 @@ internal sealed class InMemoryVssSnapshotSetJournal : ISnapshotSetCatalog
 /// A journal in one small text file (one tab-separated record per line), rewritten atomically on every
 /// change (write a temporary file, then replace). Safe for one worker process at a time.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The semaphore is only awaited and released, never asked for its wait handle, so it holds nothing to dispose; the journal lives as long as its source.")]
 internal sealed class FileVssSnapshotSetJournal(string path) : ISnapshotSetCatalog
 {
     private const string Header = "# EseBackupPlugin VSS snapshot sets v1: setId<TAB>processId<TAB>processStartUtcTicks<TAB>recordedUtcTicks<TAB>targetId";

@@ -283,7 +283,7 @@ internal sealed class VssSource : IBackupSource, IAsyncDisposable
         }
     }
 
-    private static IVssApi? CreateNativeApi(VssSourceOptions options, out string? unavailableReason)
+    private static NativeVssApi? CreateNativeApi(VssSourceOptions options, out string? unavailableReason)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (!string.IsNullOrWhiteSpace(options.NativeLibraryDirectory))
@@ -440,7 +440,7 @@ internal sealed class VssSource : IBackupSource, IAsyncDisposable
         return new VssSession(requester, files, context.Kind, target.Id, _time, _logger, s => _active.TryRemove(new KeyValuePair<string, VssSession?>(target.Id, s)));
     }
 
-    private VssBackupPlan PlanFor(BackupTarget target, IReadOnlyList<VssGatheredWriter> writers)
+    private static VssBackupPlan PlanFor(BackupTarget target, IReadOnlyList<VssGatheredWriter> writers)
     {
         var vss = target.Vss!;
         var candidates = new List<(VssGatheredWriter Gathered, VssWriterMetadata Metadata)>();

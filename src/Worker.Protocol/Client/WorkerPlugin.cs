@@ -237,11 +237,11 @@ public sealed class WorkerPlugin : IBackupPlugin, IStreamingBackupPlugin, ISampl
             {
                 try
                 {
-                    await _rpc.InvokeAsync(WorkerMethods.Discover, request, WireJson.Info<DiscoveryRequest>(), WireJson.Info<DiscoverResult>(), cancellationToken, i =>
+                    await _rpc.InvokeAsync(WorkerMethods.Discover, request, WireJson.Info<DiscoveryRequest>(), WireJson.Info<DiscoverResult>(), i =>
                     {
                         id = i;
                         _discoveries[i] = channel.Writer;
-                    }).ConfigureAwait(false);
+                    }, cancellationToken).ConfigureAwait(false);
                     channel.Writer.TryComplete();
                 }
                 catch (RpcConnectionClosedException e)
@@ -504,14 +504,14 @@ public sealed class WorkerPlugin : IBackupPlugin, IStreamingBackupPlugin, ISampl
         var relay = progress is null ? null : new ProgressRelay(progress, _logger);
         try
         {
-            var result = await _rpc.InvokeAsync(method, parameters, WireJson.Info<TParams>(), WireJson.Info<TResult>(), ct, i =>
+            var result = await _rpc.InvokeAsync(method, parameters, WireJson.Info<TParams>(), WireJson.Info<TResult>(), i =>
             {
                 id = i;
                 if (relay is not null)
                 {
                     _progress[i] = relay;
                 }
-            }).ConfigureAwait(false) ?? throw new WorkerProtocolException($"The worker answered '{method}' with null.");
+            }, ct).ConfigureAwait(false) ?? throw new WorkerProtocolException($"The worker answered '{method}' with null.");
             if (relay is not null)
             {
                 await relay.DrainAsync().ConfigureAwait(false);

@@ -196,7 +196,24 @@ public sealed class JsonRpcConnection : IAsyncDisposable
     /// <param name="paramsInfo">Its JSON metadata.</param>
     /// <param name="resultInfo">The result's JSON metadata.</param>
     /// <param name="cancellationToken">Sends <c>$/cancelRequest</c>; the call then ends when the peer answers.</param>
+    /// <exception cref="RpcException">The peer answered with an error.</exception>
+    /// <exception cref="OperationCanceledException">The peer answered that the request was cancelled.</exception>
+    /// <exception cref="RpcConnectionClosedException">The peer went away first.</exception>
+    public Task<TResult?> InvokeAsync<TParams, TResult>(
+        string method,
+        TParams parameters,
+        JsonTypeInfo<TParams> paramsInfo,
+        JsonTypeInfo<TResult> resultInfo,
+        CancellationToken cancellationToken = default)
+        => InvokeAsync(method, parameters, paramsInfo, resultInfo, onId: null, cancellationToken);
+
+    /// <summary>Calls a method on the peer and deserializes its result, telling <paramref name="onId"/> the request id first.</summary>
+    /// <param name="method">Method name.</param>
+    /// <param name="parameters">The params record.</param>
+    /// <param name="paramsInfo">Its JSON metadata.</param>
+    /// <param name="resultInfo">The result's JSON metadata.</param>
     /// <param name="onId">Called with the request id before the request is sent (to route its notifications).</param>
+    /// <param name="cancellationToken">Sends <c>$/cancelRequest</c>; the call then ends when the peer answers.</param>
     /// <exception cref="RpcException">The peer answered with an error.</exception>
     /// <exception cref="OperationCanceledException">The peer answered that the request was cancelled.</exception>
     /// <exception cref="RpcConnectionClosedException">The peer went away first.</exception>
@@ -205,15 +222,19 @@ public sealed class JsonRpcConnection : IAsyncDisposable
         TParams parameters,
         JsonTypeInfo<TParams> paramsInfo,
         JsonTypeInfo<TResult> resultInfo,
-        CancellationToken cancellationToken = default,
-        Action<long>? onId = null)
+        Action<long>? onId,
+        CancellationToken cancellationToken)
     {
-        var element = await InvokeRawAsync(method, parameters, paramsInfo, cancellationToken, onId).ConfigureAwait(false);
+        var element = await InvokeRawAsync(method, parameters, paramsInfo, onId, cancellationToken).ConfigureAwait(false);
         return element.ValueKind == JsonValueKind.Null ? default : element.Deserialize(resultInfo);
     }
 
     /// <summary>Calls a method on the peer and returns its raw result.</summary>
-    public async Task<JsonElement> InvokeRawAsync<TParams>(string method, TParams parameters, JsonTypeInfo<TParams> paramsInfo, CancellationToken cancellationToken = default, Action<long>? onId = null)
+    public Task<JsonElement> InvokeRawAsync<TParams>(string method, TParams parameters, JsonTypeInfo<TParams> paramsInfo, CancellationToken cancellationToken = default)
+        => InvokeRawAsync(method, parameters, paramsInfo, onId: null, cancellationToken);
+
+    /// <summary>Calls a method on the peer and returns its raw result, telling <paramref name="onId"/> the request id first.</summary>
+    public async Task<JsonElement> InvokeRawAsync<TParams>(string method, TParams parameters, JsonTypeInfo<TParams> paramsInfo, Action<long>? onId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(paramsInfo);
         cancellationToken.ThrowIfCancellationRequested();

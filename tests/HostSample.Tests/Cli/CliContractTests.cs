@@ -12,6 +12,7 @@ namespace EseBackupPlugin.HostSample.Tests.Cli;
 /// every <c>--json</c> command (errors included), one enum casing, the set id alone with <c>--print-set-id</c>, no
 /// working-directory defaults, relocatable catalogs, prune, hook pre/post and locks keyed by identity and location.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "xUnit disposes it through IAsyncLifetime.DisposeAsync.")]
 public sealed class CliContractTests : IAsyncLifetime
 {
     private readonly TempDir _temp = new();

@@ -164,15 +164,15 @@ internal sealed class HostProcess : IDisposable
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var host = new HostProcess(process);
-        process.OutputDataReceived += (_, e) => host.Append(host._out, host._outDone, e.Data);
-        process.ErrorDataReceived += (_, e) => host.Append(host._err, host._errDone, e.Data);
+        process.OutputDataReceived += (_, e) => Append(host._out, host._outDone, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(host._err, host._errDone, e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return host;
     }
 
-    private void Append(StringBuilder to, TaskCompletionSource done, string? line)
+    private static void Append(StringBuilder to, TaskCompletionSource done, string? line)
     {
         if (line is null)
         {

@@ -11,6 +11,7 @@ using Xunit.Abstractions;
 namespace EseBackupPlugin.HostSample.Tests.Cli;
 
 /// <summary>A synthetic file set of a few hundred MB, made once for the tests that need a backup to take a while.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "xUnit disposes it through IAsyncLifetime.DisposeAsync.")]
 public sealed class LargeSetFixture : IAsyncLifetime
 {
     private readonly TempDir _temp = new();

@@ -5,6 +5,7 @@ namespace EseBackupPlugin.Tests.NativeFakes;
 /// of a simulated ESE writer, the writer's metadata document, and optionally the machine's other writers (real
 /// DiskShadow documents). The caller owns <c>root</c> and deletes it; the fake is reset here and by the caller.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1852", Justification = "This file is compiled into several test assemblies; Plugin.Ese.Tests derives FakeVssWorld from it.")]
 internal class FakeVssMachine
 {
     public static readonly Guid NtdsWriterId = new("B2014C9E-8711-4C5C-A5A9-3CF384484757");
@@ -122,12 +123,14 @@ internal class FakeVssMachine
             .Order(StringComparer.Ordinal)
             .ToArray();
 
+    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789ABCDEFabcdef");
+
     /// <summary><c>&lt;base&gt;</c> + 5 or 8 hex digits + <c>.log</c>.</summary>
     private static bool IsArchivedLogName(string name)
     {
         var stem = Path.GetFileNameWithoutExtension(name);
         return Path.GetExtension(name).Equals(".log", StringComparison.OrdinalIgnoreCase)
             && stem.Length is 8 or 11
-            && stem.AsSpan(3).ContainsAnyExcept("0123456789ABCDEFabcdef") is false;
+            && stem.AsSpan(3).ContainsAnyExcept(HexDigits) is false;
     }
 }

@@ -26,7 +26,7 @@ internal sealed class FaultyStagingFileSystem : IStagingFileSystem
     public const int Eio = 5;
     public const int Erofs = 30;
 
-    private readonly IStagingFileSystem _real = PhysicalStagingFileSystem.Instance;
+    private readonly PhysicalStagingFileSystem _real = PhysicalStagingFileSystem.Instance;
     private readonly Lock _gate = new();
     private StagingOperation? _operation;
     private int _errno;
@@ -211,7 +211,5 @@ internal sealed class FaultyStagingFileSystem : IStagingFileSystem
 
             base.Dispose(disposing);
         }
-
-        public override ValueTask DisposeAsync() => Inner.DisposeAsync();
     }
 }

@@ -13,6 +13,7 @@ namespace EseBackupPlugin.Ese.Tests.EngineGuarantees;
 /// destination, name a file twice, lie about a file, link sets wrongly or come from an unknown format are refused
 /// before the first byte is written (a wrong hash: refused with nothing left in the destination).
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "xUnit disposes it through IAsyncLifetime.DisposeAsync.")]
 public sealed class HostileManifestTests : IAsyncLifetime
 {
     private readonly TempDirectory _temp = new();

@@ -75,7 +75,7 @@ public class EseErrorTableTests
     [Fact]
     public void The_table_has_exactly_the_reference_codes_and_no_duplicates()
     {
-        Assert.Equal(ReferenceCodes.Count(), EseErrorTable.All.Count);
+        Assert.Equal(ReferenceCodes.Count, EseErrorTable.All.Count);
         Assert.Equal(EseErrorTable.All.Count, EseErrorTable.All.Select(e => e.Number).Distinct().Count());
         Assert.Equal(EseErrorTable.All.Count, EseErrorTable.All.Select(e => e.Name).Distinct().Count());
     }

@@ -196,7 +196,7 @@ public sealed class WholeSetPropertyTests(ITestOutputHelper output)
         return null;
     }
 
-    private static IEnumerable<string> NamedDatabases(string source, List<string> files)
+    private static HashSet<string> NamedDatabases(string source, List<string> files)
     {
         var named = new HashSet<string>(StringComparer.Ordinal);
         foreach (var file in files)

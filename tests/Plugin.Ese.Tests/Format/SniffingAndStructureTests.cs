@@ -185,7 +185,7 @@ public class SniffingAndStructureTests
         Assert.Equal(2u, result.Trailer.Backup.GenerationHigh);
         Assert.Equal(40, result.UnitsChecked + result.UnitsUninitialized);
 
-        var inspected = await new EseFileInspector().InspectAsync(path);
+        var inspected = await EseFileInspector.InspectAsync(path);
         Assert.NotNull(inspected.Details["backupTrailer"]);
         Assert.Empty(inspected.Findings);
 
@@ -198,7 +198,7 @@ public class SniffingAndStructureTests
         // Inspection reads the trailer too and reports the same mismatch.
         var foreignPath = Path.Combine(temp.Path, "foreign.edb");
         await File.WriteAllBytesAsync(foreignPath, bytes);
-        var inspectedForeign = Assert.Single((await new EseFileInspector().InspectAsync(foreignPath)).Findings);
+        var inspectedForeign = Assert.Single((await EseFileInspector.InspectAsync(foreignPath)).Findings);
         Assert.Equal(FindingCodes.BackupTrailerMismatch, inspectedForeign.Code);
         Assert.Equal(41, inspectedForeign.Page);
 

@@ -9,12 +9,11 @@ namespace EseBackupPlugin.Ese.Tests.Verification;
 
 public class EseFileInspectorTests
 {
-    private readonly EseFileInspector _inspector = new();
 
     [Fact]
     public async Task Database_inspection_has_the_stable_fields()
     {
-        var i = await _inspector.InspectAsync(TestData.Ese("srum-win11-dirty-with-logs", "SRUDB.dat"));
+        var i = await EseFileInspector.InspectAsync(TestData.Ese("srum-win11-dirty-with-logs", "SRUDB.dat"));
         var d = Parsed(i.Details);
 
         Assert.Null(i.Error);
@@ -32,7 +31,7 @@ public class EseFileInspectorTests
         Assert.Equal("primary", (string?)d["headerCopy"]);
         Assert.NotNull((string?)d["databaseSignature"]);
 
-        var log = await _inspector.InspectAsync(TestData.Ese("srum-win11-dirty-with-logs", "SRU.log"));
+        var log = await EseFileInspector.InspectAsync(TestData.Ese("srum-win11-dirty-with-logs", "SRU.log"));
         Assert.Equal((string?)log.Details["logSignature"], (string?)d["logSignature"]);
     }
 
@@ -42,7 +41,7 @@ public class EseFileInspectorTests
     [Fact]
     public async Task Log_inspection_has_the_stable_fields()
     {
-        var i = await _inspector.InspectAsync(TestData.Ese("srum-win11-dirty-with-logs", "SRU.log"));
+        var i = await EseFileInspector.InspectAsync(TestData.Ese("srum-win11-dirty-with-logs", "SRU.log"));
         var d = i.Details;
 
         Assert.Equal("log", i.Kind);
@@ -62,7 +61,7 @@ public class EseFileInspectorTests
     [Fact]
     public async Task Checkpoint_inspection_names_the_checkpoint_generation()
     {
-        var i = await _inspector.InspectAsync(TestData.Ese("catroot2-winxp-with-logs", "edb.chk"));
+        var i = await EseFileInspector.InspectAsync(TestData.Ese("catroot2-winxp-with-logs", "edb.chk"));
 
         Assert.Equal("checkpoint", i.Kind);
         var d = Parsed(i.Details);
@@ -76,7 +75,7 @@ public class EseFileInspectorTests
     public async Task Missing_file_is_an_error_in_the_result()
     {
         var path = Path.Combine(TestData.EseRoot, "nope.edb");
-        var i = await _inspector.InspectAsync(path);
+        var i = await EseFileInspector.InspectAsync(path);
 
         Assert.NotNull(i.Error);
         Assert.Equal(ErrorCodes.FileNotFound, i.Error.Code);
@@ -92,7 +91,7 @@ public class EseFileInspectorTests
         bytes[60] ^= 0x08;
         await File.WriteAllBytesAsync(copy, bytes);
 
-        var i = await _inspector.InspectAsync(copy);
+        var i = await EseFileInspector.InspectAsync(copy);
 
         Assert.Equal("shadow", (string?)i.Details["headerCopy"]);
         Assert.Equal(FindingCodes.HeaderChecksumMismatch, Assert.Single(i.Findings).Code);
@@ -104,7 +103,7 @@ public class EseFileInspectorTests
     {
         foreach (var f in RealFiles.All)
         {
-            var i = await _inspector.InspectAsync(f.Path);
+            var i = await EseFileInspector.InspectAsync(f.Path);
             var json = i.Details.ToJsonString();
             Assert.Equal(f.Kind.ToName(), (string?)JsonNode.Parse(json)!["kind"]);
         }

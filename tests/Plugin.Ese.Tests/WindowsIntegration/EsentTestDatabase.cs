@@ -174,7 +174,7 @@ internal sealed partial class EsentTestDatabase : IDisposable
 
     private void SetString(int param, string value) => Check(JetSetSystemParameterW(ref _instance, IntPtr.Zero, param, IntPtr.Zero, value), "JetSetSystemParameter " + param);
 
-    private void SetNumber(int param, long value) => Check(JetSetSystemParameterW(ref _instance, IntPtr.Zero, param, (IntPtr)value, null), "JetSetSystemParameter " + param);
+    private void SetNumber(int param, long value) => Check(JetSetSystemParameterW(ref _instance, IntPtr.Zero, param, checked((IntPtr)value), null), "JetSetSystemParameter " + param);
 
     private static void Check(int err, string call)
     {

@@ -26,7 +26,11 @@ public abstract class PluginConformanceTests : IDisposable
 
     private string Staging => _temp.Combine("staging");
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose()
+    {
+        _temp.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     [Fact]
     public async Task Info_names_the_plugin_and_the_contract()

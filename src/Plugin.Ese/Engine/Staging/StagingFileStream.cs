@@ -119,13 +119,6 @@ internal sealed partial class StagingFileStream : Stream
         base.Dispose(disposing);
     }
 
-    public override ValueTask DisposeAsync()
-    {
-        _file.Dispose();
-        GC.SuppressFinalize(this);
-        return ValueTask.CompletedTask;
-    }
-
     private unsafe bool IsAligned(ReadOnlySpan<byte> buffer)
     {
         fixed (byte* p = buffer)

@@ -134,7 +134,7 @@ internal static unsafe class EsentMarshal
     }
 
     /// <summary>Copies an engine-allocated <c>JET_INSTANCE_INFO_W</c> array (the caller frees it once).</summary>
-    private static IReadOnlyList<JetInstanceDescription> CopyInstanceInfo(uint count, JetInstanceInfoW* array)
+    private static List<JetInstanceDescription> CopyInstanceInfo(uint count, JetInstanceInfoW* array)
     {
         var result = new List<JetInstanceDescription>((int)count);
         for (var i = 0; i < count; i++)

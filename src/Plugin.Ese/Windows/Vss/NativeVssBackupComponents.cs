@@ -353,5 +353,5 @@ internal sealed unsafe class NativeVssBackupComponents : IVssBackupComponentsApi
             ExposedPath = Str(p->m_pwszExposedPath),
         };
 
-    private NativeVssAsync? Wrap(nint async) => async == 0 ? null : new NativeVssAsync(new ComObjectHandle(async));
+    private static NativeVssAsync? Wrap(nint async) => async == 0 ? null : new NativeVssAsync(new ComObjectHandle(async));
 }

@@ -43,7 +43,7 @@ internal sealed unsafe class VssComThread
         ArgumentNullException.ThrowIfNull(work);
         cancellationToken.ThrowIfCancellationRequested();
         var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _queue.Add(() =>
+        void Item()
         {
             if (cancellationToken.IsCancellationRequested)
             {
@@ -61,7 +61,10 @@ internal sealed unsafe class VssComThread
             {
                 completion.TrySetException(e);
             }
-        });
+        }
+
+        // The queue is unbounded, so adding never waits; a cancelled token is seen by the item itself when it runs.
+        _queue.Add(Item, CancellationToken.None);
         return completion.Task;
     }
 

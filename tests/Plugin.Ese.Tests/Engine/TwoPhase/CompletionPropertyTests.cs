@@ -120,7 +120,7 @@ public sealed class CompletionPropertyTests
     }
 
     /// <summary>Logs go only with a verdict of success, only as the report says, and only ones the chain makes unnecessary.</summary>
-    private static void AssertLogs(IConformanceWorld world, IReadOnlyDictionary<string, string> before, JournalEntry entry)
+    private static void AssertLogs(FileSetWorld world, IReadOnlyDictionary<string, string> before, JournalEntry entry)
     {
         var now = world.LiveLogs();
         var gone = before.Keys.Where(p => !now.ContainsKey(p)).Order(StringComparer.Ordinal).ToList();
