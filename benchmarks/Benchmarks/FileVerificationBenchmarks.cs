@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using EseBackupPlugin.Ese.Format;
-using EseBackupPlugin.Ese.Format.Synthetic;
 using EseBackupPlugin.Ese.Verification;
+using EseBackupPlugin.Ese.Samples;
 
 namespace EseBackupPlugin.Benchmarks;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using EseBackupPlugin.Ese.Format.Synthetic;
+using EseBackupPlugin.Ese.Samples;
 
 namespace EseBackupPlugin.Benchmarks;
 

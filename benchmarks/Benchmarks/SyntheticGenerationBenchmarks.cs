@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using EseBackupPlugin.Ese.Format.Synthetic;
+using EseBackupPlugin.Ese.Samples;
 
 namespace EseBackupPlugin.Benchmarks;
 

@@ -22,10 +22,11 @@ using EseBackupPlugin.Ese.Engine.Verification;
 using EseBackupPlugin.Ese.Sources.Esent;
 using EseBackupPlugin.Ese.Sources.FileSet;
 using EseBackupPlugin.Ese.Verification;
-using EseBackupPlugin.Ese.Vss;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using EseBackupPlugin.Ese.Sources.Vss;
+using EseBackupPlugin.Ese.Sources.Vss.Requester;
 
 namespace EseBackupPlugin.Ese;
 

@@ -1,7 +1,7 @@
 using EseBackupPlugin.Ese.Engine;
 using EseBackupPlugin.Ese.Sources.Esent;
 using EseBackupPlugin.Ese.Sources.FileSet;
-using EseBackupPlugin.Ese.Vss;
+using EseBackupPlugin.Ese.Sources.Vss.Requester;
 
 namespace EseBackupPlugin.Ese.Composition;
 

@@ -1,6 +1,6 @@
 using EseBackupPlugin.Abstractions.Samples;
 using EseBackupPlugin.Abstractions.Targets;
-using EseBackupPlugin.Ese.Format.Synthetic;
+using EseBackupPlugin.Ese.Samples;
 
 namespace EseBackupPlugin.Ese.Composition;
 

@@ -1,9 +1,9 @@
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Operations;
-using EseBackupPlugin.Ese.Format.Synthetic;
 using EseBackupPlugin.Ese.Tests.Support;
+using EseBackupPlugin.Ese.Samples;
 
-namespace EseBackupPlugin.Ese.Tests.EngineGuarantees;
+namespace EseBackupPlugin.Ese.Tests.Engine;
 
 /// <summary>
 /// The contract's promise for <see cref="IBackupPlugin.BackupAsync"/> and <see cref="IBackupPlugin.RestoreAsync"/>:

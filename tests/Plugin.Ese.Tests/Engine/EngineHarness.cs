@@ -12,7 +12,7 @@ using EseBackupPlugin.Ese.Sources.FileSet;
 using EseBackupPlugin.Ese.Tests.Support;
 using EseBackupPlugin.Ese.Verification;
 
-namespace EseBackupPlugin.Ese.Tests.EngineGuarantees;
+namespace EseBackupPlugin.Ese.Tests.Engine;
 
 /// <summary>
 /// The real plugin (composition root, engine, file-set source, staging) over real files in a temp directory,

@@ -1,6 +1,6 @@
 using EseBackupPlugin.Ese.Engine.Staging;
 
-namespace EseBackupPlugin.Ese.Tests.EngineGuarantees;
+namespace EseBackupPlugin.Ese.Tests.Engine;
 
 /// <summary>The staging operations a fault can be injected into.</summary>
 public enum StagingOperation

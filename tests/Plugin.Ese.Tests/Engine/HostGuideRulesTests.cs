@@ -2,11 +2,10 @@ using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Operations;
-using EseBackupPlugin.Ese.Format.Synthetic;
-using EseBackupPlugin.Ese.Tests.EngineGuarantees;
 using EseBackupPlugin.Ese.Tests.Support;
+using EseBackupPlugin.Ese.Samples;
 
-namespace EseBackupPlugin.Ese.Tests.HostGuide;
+namespace EseBackupPlugin.Ese.Tests.Engine;
 
 /// <summary>
 /// Rules docs/host-guide.md states about threading and cancellation that no other test pinned: one plugin object runs

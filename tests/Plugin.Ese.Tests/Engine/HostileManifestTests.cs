@@ -3,10 +3,10 @@ using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Operations;
-using EseBackupPlugin.Ese.Format.Synthetic;
 using EseBackupPlugin.Ese.Tests.Support;
+using EseBackupPlugin.Ese.Samples;
 
-namespace EseBackupPlugin.Ese.Tests.EngineGuarantees;
+namespace EseBackupPlugin.Ese.Tests.Engine;
 
 /// <summary>
 /// DESIGN §5: a restore trusts nothing but the manifest and the bytes. Manifests that would write outside the

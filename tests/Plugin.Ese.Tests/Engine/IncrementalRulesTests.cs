@@ -5,11 +5,11 @@ using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Format;
-using EseBackupPlugin.Ese.Format.Synthetic;
 using EseBackupPlugin.Ese.Sources.FileSet;
 using EseBackupPlugin.Ese.Tests.Support;
+using EseBackupPlugin.Ese.Samples;
 
-namespace EseBackupPlugin.Ese.Tests.EngineGuarantees;
+namespace EseBackupPlugin.Ese.Tests.Engine;
 
 /// <summary>
 /// Guarantees 4 and 7 (DESIGN §4) through the plugin: when an incremental is possible, when a new full is needed,

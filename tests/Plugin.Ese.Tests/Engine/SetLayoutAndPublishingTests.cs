@@ -6,11 +6,11 @@ using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Engine.Staging;
 using EseBackupPlugin.Ese.Sources.FileSet;
-using EseBackupPlugin.Ese.Format.Synthetic;
 using EseBackupPlugin.Ese.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
+using EseBackupPlugin.Ese.Samples;
 
-namespace EseBackupPlugin.Ese.Tests.EngineGuarantees;
+namespace EseBackupPlugin.Ese.Tests.Engine;
 
 /// <summary>
 /// Databases kept in another folder than their logs are backed up (never silently left out); a backup cancelled

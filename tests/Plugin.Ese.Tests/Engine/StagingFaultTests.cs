@@ -2,11 +2,11 @@ using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Operations;
-using EseBackupPlugin.Ese.Format.Synthetic;
 using EseBackupPlugin.Ese.Tests.Support;
-using static EseBackupPlugin.Ese.Tests.EngineGuarantees.FaultyStagingFileSystem;
+using static EseBackupPlugin.Ese.Tests.Engine.FaultyStagingFileSystem;
+using EseBackupPlugin.Ese.Samples;
 
-namespace EseBackupPlugin.Ese.Tests.EngineGuarantees;
+namespace EseBackupPlugin.Ese.Tests.Engine;
 
 /// <summary>
 /// Guarantee 2 (DESIGN §4.2) under a full disk and I/O errors behind the staging writer: the backup fails cleanly

@@ -4,10 +4,10 @@ using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Targets;
-using EseBackupPlugin.Ese.Format.Synthetic;
 using EseBackupPlugin.Ese.Tests.Support;
+using EseBackupPlugin.Ese.Samples;
 
-namespace EseBackupPlugin.Ese.Tests.EngineGuarantees;
+namespace EseBackupPlugin.Ese.Tests.Engine;
 
 /// <summary>
 /// Issue 10 item 6: every failure around the staging directory and the host's catalog is a <see cref="PluginError"/>

@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
 using EseBackupPlugin.Abstractions.Files;
 using EseBackupPlugin.Ese.Format;
-using EseBackupPlugin.Ese.Format.Synthetic;
 using EseBackupPlugin.Ese.Tests.Support;
 using EseBackupPlugin.Ese.Verification;
+using EseBackupPlugin.Ese.Samples;
 
 namespace EseBackupPlugin.Ese.Tests.Format;
 

@@ -8,7 +8,7 @@ using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Sources.Esent;
-using EseBackupPlugin.Ese.Tests.Esent;
+using EseBackupPlugin.Ese.Tests.Sources.Esent;
 using Microsoft.Extensions.Configuration;
 
 namespace EseBackupPlugin.Ese.Tests.Integration;

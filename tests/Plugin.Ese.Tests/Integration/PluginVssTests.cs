@@ -6,11 +6,13 @@ using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Progress;
 using EseBackupPlugin.Abstractions.Targets;
-using EseBackupPlugin.Ese.Tests.Esent;
+using EseBackupPlugin.Ese.Tests.Sources.Esent;
 using EseBackupPlugin.Ese.Tests.Support;
-using EseBackupPlugin.Ese.Tests.Vss;
-using EseBackupPlugin.Ese.Vss;
+using EseBackupPlugin.Ese.Tests.Sources.Vss;
 using Microsoft.Extensions.Configuration;
+using EseBackupPlugin.Ese.Sources.Vss;
+using EseBackupPlugin.Ese.Sources.Vss.Metadata;
+using EseBackupPlugin.Ese.Windows.Vss;
 
 namespace EseBackupPlugin.Ese.Tests.Integration;
 

@@ -5,7 +5,7 @@ using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Sources.Esent;
-using EseBackupPlugin.Ese.Tests.Esent;
+using EseBackupPlugin.Ese.Tests.Sources.Esent;
 using EseBackupPlugin.Ese.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Xunit.Abstractions;

@@ -5,7 +5,7 @@ using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Tests.Support;
-using EseBackupPlugin.Ese.Tests.Vss;
+using EseBackupPlugin.Ese.Tests.Sources.Vss;
 using Microsoft.Extensions.Configuration;
 using Xunit.Abstractions;
 

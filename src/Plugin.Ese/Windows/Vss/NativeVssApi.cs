@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
-using EseBackupPlugin.Ese.Vss;
 
 namespace EseBackupPlugin.Ese.Windows.Vss;
 

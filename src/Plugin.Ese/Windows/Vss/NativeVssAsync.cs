@@ -1,5 +1,4 @@
 using System.Runtime.Versioning;
-using EseBackupPlugin.Ese.Vss;
 
 namespace EseBackupPlugin.Ese.Windows.Vss;
 

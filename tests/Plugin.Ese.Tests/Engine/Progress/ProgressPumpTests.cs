@@ -3,11 +3,10 @@ using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Progress;
 using EseBackupPlugin.Abstractions.Samples;
 using EseBackupPlugin.Ese.Engine.Progress;
-using EseBackupPlugin.Ese.Tests.EngineGuarantees;
 using EseBackupPlugin.Ese.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 
-namespace EseBackupPlugin.Ese.Tests.EngineProgress;
+namespace EseBackupPlugin.Ese.Tests.Engine.Progress;
 
 /// <summary>
 /// The host guide's threading rules for <see cref="IProgress{T}"/>: reports come one at a time, in order (begin first,

@@ -7,11 +7,11 @@ using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Engine.TwoPhase;
-using EseBackupPlugin.Ese.Tests.Esent;
-using EseBackupPlugin.Ese.Tests.Vss;
+using EseBackupPlugin.Ese.Tests.Sources.Esent;
+using EseBackupPlugin.Ese.Tests.Sources.Vss;
 using Microsoft.Extensions.Time.Testing;
 
-namespace EseBackupPlugin.Ese.Tests.TwoPhase;
+namespace EseBackupPlugin.Ese.Tests.Engine.TwoPhase;
 
 /// <summary>The conformance suite's facts run where the native fakes are built (off Windows).</summary>
 public sealed class ConformanceFactAttribute : FactAttribute

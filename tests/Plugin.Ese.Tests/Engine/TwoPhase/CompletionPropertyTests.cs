@@ -7,7 +7,7 @@ using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Ese.Engine.TwoPhase;
 using Microsoft.Extensions.Time.Testing;
 
-namespace EseBackupPlugin.Ese.Tests.TwoPhase;
+namespace EseBackupPlugin.Ese.Tests.Engine.TwoPhase;
 
 /// <summary>
 /// Random sequences of verdicts, abandons, lease expiries, catalog faults, cancellations and restarts against one staged

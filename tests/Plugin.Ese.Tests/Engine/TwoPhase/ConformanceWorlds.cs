@@ -5,13 +5,13 @@ using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Composition;
 using EseBackupPlugin.Ese.Engine;
 using EseBackupPlugin.Ese.Engine.Staging;
-using EseBackupPlugin.Ese.Format.Synthetic;
 using EseBackupPlugin.Ese.Sources.Esent;
-using EseBackupPlugin.Ese.Tests.Esent;
+using EseBackupPlugin.Ese.Tests.Sources.Esent;
 using EseBackupPlugin.Ese.Tests.Support;
-using EseBackupPlugin.Ese.Tests.Vss;
+using EseBackupPlugin.Ese.Tests.Sources.Vss;
+using EseBackupPlugin.Ese.Samples;
 
-namespace EseBackupPlugin.Ese.Tests.TwoPhase;
+namespace EseBackupPlugin.Ese.Tests.Engine.TwoPhase;
 
 /// <summary>One source's target, on real files (file sets) or behind a native ABI fake (esent, VSS).</summary>
 internal interface IConformanceWorld : IDisposable
@@ -59,7 +59,7 @@ internal sealed class FileSetWorld : IConformanceWorld
     {
         Engine = new EngineOptions { BufferSize = 64 * 1024, BufferCount = 3, LockDirectory = _temp.Combine("locks"), StagedSetLease = lease },
         StateDirectory = _temp.Combine("state"),
-        FileSet = new Sources.FileSet.FileSetOptions { Roots = [_directory] },
+        FileSet = new Ese.Sources.FileSet.FileSetOptions { Roots = [_directory] },
     };
 
     public async Task<BackupTarget> TargetAsync(EsePlugin plugin)
