@@ -18,7 +18,7 @@ internal static class EseErrorMapper
     /// <param name="targetId">The target's id, when known.</param>
     public static PluginError ToPluginError(int jetErr, string operation, string? target = null, string? file = null, string? targetId = null)
     {
-        var info = EseErrorTable.Get(jetErr);
+        var info = JetErrTable.Get(jetErr);
         var where = (target, file) switch
         {
             (not null, not null) => $" for {target} (file {file})",
@@ -43,13 +43,13 @@ internal static class EseErrorMapper
     }
 
     /// <summary>A <see cref="PluginError"/> for a condition the plugin detects itself, reported by ESE's name (e.g. a restore pre-check).</summary>
-    /// <param name="jetErr">The ESE code that names the condition.</param>
+    /// <param name="code">The ESE code that names the condition.</param>
     /// <param name="message">The sentence for the operator (names target and file).</param>
     /// <param name="file">The file involved, when known.</param>
     /// <param name="generation">The log generation involved, when known.</param>
-    public static PluginError Detected(int jetErr, string message, string? file = null, long? generation = null)
+    public static PluginError Detected(JetErr code, string message, string? file = null, long? generation = null)
     {
-        var info = EseErrorTable.Get(jetErr);
+        var info = JetErrTable.Get(code);
         return new PluginError(info.ToErrorCode(), message)
         {
             File = file,
@@ -57,7 +57,7 @@ internal static class EseErrorMapper
             Details = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["eseName"] = info.Name,
-                ["eseError"] = jetErr.ToString(CultureInfo.InvariantCulture),
+                ["eseError"] = info.Number.ToString(CultureInfo.InvariantCulture),
                 ["detectedBy"] = "plugin",
             },
         };

@@ -1,4 +1,5 @@
 using EseBackupPlugin.Abstractions.Files;
+using EseBackupPlugin.Ese.Errors;
 
 namespace EseBackupPlugin.Ese.Format;
 
@@ -11,7 +12,7 @@ internal sealed class CheckpointFileScanner : FileScanner
         ShadowUsed: "The first checkpoint copy fails its checksum; the second is valid and was used.",
         ShadowBad: "The second checkpoint copy fails its checksum; the first is valid.",
         CopiesDiffer: "Both checkpoint copies are valid but differ (a write between them); the first was used.",
-        EseError: EseErrors.CheckpointCorrupt,
+        EseError: (int)JetErr.JET_errCheckpointCorrupt,
         DifferEseError: null);
 
     private readonly byte[] _image;
@@ -46,7 +47,7 @@ internal sealed class CheckpointFileScanner : FileScanner
                 Offset = DatabaseHeader.FileTypeOffset,
                 Expected = "4",
                 Actual = FindingCollector.Dec(selection.Header.FileType),
-                EseError = EseErrors.CheckpointCorrupt,
+                EseError = (int)JetErr.JET_errCheckpointCorrupt,
             });
         }
 
@@ -58,7 +59,7 @@ internal sealed class CheckpointFileScanner : FileScanner
                 Offset = totalBytes,
                 Expected = FindingCollector.Dec(CheckpointHeader.FileSize),
                 Actual = FindingCollector.Dec(totalBytes),
-                EseError = EseErrors.CheckpointCorrupt,
+                EseError = (int)JetErr.JET_errCheckpointCorrupt,
             });
         }
         else if (totalBytes > CheckpointHeader.FileSize)

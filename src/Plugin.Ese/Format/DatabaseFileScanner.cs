@@ -1,4 +1,5 @@
 using EseBackupPlugin.Abstractions.Files;
+using EseBackupPlugin.Ese.Errors;
 
 namespace EseBackupPlugin.Ese.Format;
 
@@ -77,7 +78,7 @@ internal sealed class DatabaseFileScanner : FileScanner
                 File = DisplayPath,
                 Expected = FindingCollector.Dec(2L * _pageSize),
                 Actual = FindingCollector.Dec(totalBytes),
-                EseError = EseErrors.DatabaseCorrupted,
+                EseError = (int)JetErr.JET_errDatabaseCorrupted,
             });
         }
         else if (totalBytes % _pageSize != 0)
@@ -91,7 +92,7 @@ internal sealed class DatabaseFileScanner : FileScanner
                 Offset = totalBytes - (totalBytes % _pageSize),
                 Expected = FindingCollector.Dec(totalBytes - (totalBytes % _pageSize) + _pageSize),
                 Actual = FindingCollector.Dec(totalBytes),
-                EseError = EseErrors.DatabaseCorrupted,
+                EseError = (int)JetErr.JET_errDatabaseCorrupted,
             });
         }
 
@@ -231,7 +232,7 @@ internal sealed class DatabaseFileScanner : FileScanner
                 Offset = offset,
                 Expected = FindingCollector.Dec(pgno),
                 Actual = FindingCollector.Dec(check.BelongsToPage ?? 0),
-                EseError = EseErrors.ReadPgnoVerifyFailure,
+                EseError = (int)JetErr.JET_errReadPgnoVerifyFailure,
             });
             return;
         }
@@ -252,7 +253,7 @@ internal sealed class DatabaseFileScanner : FileScanner
             Expected = check.Kind == PageChecksumKind.Xe ? FindingCollector.Hex(check.Stored) : FindingCollector.Hex((uint)check.Stored),
             Actual = check.Kind == PageChecksumKind.Xe ? FindingCollector.Hex(check.Computed) : FindingCollector.Hex((uint)check.Computed),
             CorrectableBit = check.CorrectableBit,
-            EseError = EseErrors.ReadVerifyFailure,
+            EseError = (int)JetErr.JET_errReadVerifyFailure,
         });
     }
 }

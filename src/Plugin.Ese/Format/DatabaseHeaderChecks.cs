@@ -1,4 +1,5 @@
 using EseBackupPlugin.Abstractions.Files;
+using EseBackupPlugin.Ese.Errors;
 
 namespace EseBackupPlugin.Ese.Format;
 
@@ -14,8 +15,8 @@ internal static class DatabaseHeaderChecks
         ShadowUsed: "The primary database header fails its checksum; the shadow copy is valid and was used.",
         ShadowBad: "The shadow database header fails its checksum; the primary is valid.",
         CopiesDiffer: "Both database header copies pass their checksums but differ; the primary was used.",
-        EseError: EseErrors.ReadVerifyFailure,
-        DifferEseError: EseErrors.ReadVerifyFailure);
+        EseError: (int)JetErr.JET_errReadVerifyFailure,
+        DifferEseError: (int)JetErr.JET_errReadVerifyFailure);
 
     /// <summary>Adds the findings the header copies deserve.</summary>
     public static void Report(DatabaseHeaderSelection selection, string path, FindingCollector findings, FindingSeverity severity)
@@ -35,7 +36,7 @@ internal static class DatabaseHeaderChecks
                 Offset = DatabaseHeader.MagicOffset,
                 Expected = FindingCollector.Hex(DatabaseHeader.Magic),
                 Actual = FindingCollector.Hex(h.MagicValue),
-                EseError = EseErrors.DatabaseCorrupted,
+                EseError = (int)JetErr.JET_errDatabaseCorrupted,
             });
         }
 
@@ -48,7 +49,7 @@ internal static class DatabaseHeaderChecks
                 Offset = DatabaseHeader.FileTypeOffset,
                 Expected = "1",
                 Actual = FindingCollector.Dec(h.FileType),
-                EseError = EseErrors.DatabaseCorrupted,
+                EseError = (int)JetErr.JET_errDatabaseCorrupted,
             });
         }
     }
@@ -85,7 +86,7 @@ internal static class DatabaseHeaderChecks
                 Offset = index * pageSize,
                 Expected = header.DatabaseSignature + " / " + header.LogSignature,
                 Actual = trailer.DatabaseSignature + " / " + trailer.LogSignature,
-                EseError = EseErrors.DatabaseCorrupted,
+                EseError = (int)JetErr.JET_errDatabaseCorrupted,
             });
         }
         else if (trailer.Backup.Mark != header.FullBackupCurrent.Mark || trailer.Backup.GenerationHigh == 0)
@@ -103,7 +104,7 @@ internal static class DatabaseHeaderChecks
                 Offset = index * pageSize,
                 Expected = "mark " + header.FullBackupCurrent.Mark + ", genHigh > 0",
                 Actual = "mark " + trailer.Backup.Mark + ", genHigh " + trailer.Backup.GenerationHigh,
-                EseError = EseErrors.DatabaseCorrupted,
+                EseError = (int)JetErr.JET_errDatabaseCorrupted,
             });
         }
     }

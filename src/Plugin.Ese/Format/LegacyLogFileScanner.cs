@@ -1,4 +1,5 @@
 using EseBackupPlugin.Abstractions.Files;
+using EseBackupPlugin.Ese.Errors;
 
 namespace EseBackupPlugin.Ese.Format;
 
@@ -56,7 +57,7 @@ internal sealed class LegacyLogFileScanner : FileScanner
             {
                 File = DisplayPath,
                 Offset = 8,
-                EseError = EseErrors.LogFileCorrupt,
+                EseError = (int)JetErr.JET_errLogFileCorrupt,
             });
             valid = false;
         }
@@ -144,7 +145,7 @@ internal sealed class LegacyLogFileScanner : FileScanner
                     Generation = generation,
                     Expected = FindingCollector.Hex(rec.Checksum),
                     Actual = FindingCollector.Hex(computed),
-                    EseError = EseErrors.LogReadVerifyFailure,
+                    EseError = (int)JetErr.JET_errLogReadVerifyFailure,
                 });
                 return;
             }
@@ -167,7 +168,7 @@ internal sealed class LegacyLogFileScanner : FileScanner
             Offset = pos,
             Sector = pos / header.SectorSize,
             Generation = header.Generation,
-            EseError = EseErrors.LogReadVerifyFailure,
+            EseError = (int)JetErr.JET_errLogReadVerifyFailure,
         });
     }
 }

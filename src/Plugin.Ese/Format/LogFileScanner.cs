@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using EseBackupPlugin.Abstractions.Files;
+using EseBackupPlugin.Ese.Errors;
 
 namespace EseBackupPlugin.Ese.Format;
 
@@ -109,7 +110,7 @@ internal sealed class LogFileScanner : FileScanner
             {
                 File = DisplayPath,
                 Offset = 8,
-                EseError = EseErrors.LogFileCorrupt,
+                EseError = (int)JetErr.JET_errLogFileCorrupt,
             });
         }
 
@@ -214,7 +215,7 @@ internal sealed class LogFileScanner : FileScanner
             Expected = FindingCollector.Hex(stored),
             Actual = FindingCollector.Hex(own),
             CorrectableBit = diagnosis.IsCorrectable ? diagnosis.BitOffset : null,
-            EseError = EseErrors.LogReadVerifyFailure,
+            EseError = (int)JetErr.JET_errLogReadVerifyFailure,
         });
     }
 
@@ -248,7 +249,7 @@ internal sealed class LogFileScanner : FileScanner
                 Sector = index,
                 Offset = (long)index * Segment,
                 Generation = _generation,
-                EseError = EseErrors.LogFileCorrupt,
+                EseError = (int)JetErr.JET_errLogFileCorrupt,
             });
             return;
         }
@@ -269,7 +270,7 @@ internal sealed class LogFileScanner : FileScanner
             Generation = _geometryTrusted ? _generation : null,
             Expected = expected,
             Actual = actual,
-            EseError = EseErrors.LogFileCorrupt,
+            EseError = (int)JetErr.JET_errLogFileCorrupt,
         });
     }
 }

@@ -1,4 +1,5 @@
 using EseBackupPlugin.Abstractions.Files;
+using EseBackupPlugin.Ese.Errors;
 
 namespace EseBackupPlugin.Ese.Format;
 
@@ -31,7 +32,7 @@ internal static class LogHeaderChecks
                 Generation = name?.Generation,
                 Expected = FindingCollector.Hex(stored),
                 Actual = FindingCollector.Hex(computed),
-                EseError = EseErrors.LogReadVerifyFailure,
+                EseError = (int)JetErr.JET_errLogReadVerifyFailure,
             });
             return (header, false);
         }
@@ -44,7 +45,7 @@ internal static class LogHeaderChecks
                 Offset = DatabaseHeader.FileTypeOffset,
                 Expected = "3",
                 Actual = FindingCollector.Dec(header.FileType),
-                EseError = EseErrors.LogFileCorrupt,
+                EseError = (int)JetErr.JET_errLogFileCorrupt,
             });
         }
 
@@ -59,7 +60,7 @@ internal static class LogHeaderChecks
                 Generation = header.Generation,
                 Expected = FindingCollector.Dec(nameGeneration),
                 Actual = FindingCollector.Dec(header.Generation),
-                EseError = EseErrors.LogGenerationMismatch,
+                EseError = (int)JetErr.JET_errLogGenerationMismatch,
             });
         }
 
@@ -92,7 +93,7 @@ internal static class LogHeaderChecks
                 Generation = generation,
                 Expected = FindingCollector.Dec(expected),
                 Actual = FindingCollector.Dec(actual),
-                EseError = EseErrors.LogReadVerifyFailure,
+                EseError = (int)JetErr.JET_errLogReadVerifyFailure,
             });
         }
         else if (actual > expected)

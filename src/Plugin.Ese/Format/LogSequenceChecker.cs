@@ -1,4 +1,5 @@
 using EseBackupPlugin.Abstractions.Files;
+using EseBackupPlugin.Ese.Errors;
 
 namespace EseBackupPlugin.Ese.Format;
 
@@ -48,7 +49,7 @@ internal static class LogSequenceChecker
                     Generation = h.Generation,
                     Expected = reference.ToString(),
                     Actual = h.Signature.ToString(),
-                    EseError = EseErrors.GivenLogFileHasBadSignature,
+                    EseError = (int)JetErr.JET_errGivenLogFileHasBadSignature,
                 });
                 continue;
             }
@@ -89,7 +90,7 @@ internal static class LogSequenceChecker
                     Generation = p.Generation + 1,
                     Expected = FindingCollector.Dec(p.Generation + 1),
                     Actual = FindingCollector.Dec(n.Generation),
-                    EseError = EseErrors.MissingRestoreLogFiles,
+                    EseError = (int)JetErr.JET_errMissingRestoreLogFiles,
                 });
                 continue;
             }
@@ -105,7 +106,7 @@ internal static class LogSequenceChecker
                     Generation = n.Generation,
                     Expected = p.Created.ToString(),
                     Actual = n.PreviousGenerationCreated.ToString(),
-                    EseError = EseErrors.GivenLogFileIsNotContiguous,
+                    EseError = (int)JetErr.JET_errGivenLogFileIsNotContiguous,
                 });
             }
 
@@ -120,7 +121,7 @@ internal static class LogSequenceChecker
                     Generation = n.Generation,
                     Expected = FindingCollector.Hex(n.PreviousLogAccumulatedChecksum),
                     Actual = FindingCollector.Hex(acc),
-                    EseError = EseErrors.LogSequenceChecksumMismatch,
+                    EseError = (int)JetErr.JET_errLogSequenceChecksumMismatch,
                 });
             }
         }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using EseBackupPlugin.Abstractions.Files;
 using EseBackupPlugin.Ese.Format;
+using EseBackupPlugin.Ese.Errors;
 
 namespace EseBackupPlugin.Ese.Verification;
 
@@ -73,7 +74,7 @@ internal static class CrossFileChecker
                     File = db.DisplayPath,
                     Expected = h.LogSignature.ToString(),
                     Actual = beside[0].Signature.ToString(),
-                    EseError = EseErrors.DatabaseLogSetMismatch,
+                    EseError = (int)JetErr.JET_errDatabaseLogSetMismatch,
                 });
             }
             else
@@ -105,7 +106,7 @@ internal static class CrossFileChecker
                 Generation = missing[0].Low,
                 Expected = $"{range.Low}-{range.High}",
                 Actual = Ranges(missing),
-                EseError = EseErrors.RequiredLogFilesMissing,
+                EseError = (int)JetErr.JET_errRequiredLogFilesMissing,
             });
         }
 
@@ -121,7 +122,7 @@ internal static class CrossFileChecker
                 {
                     File = db.DisplayPath,
                     Generation = committedMissing[0].Low,
-                    EseError = EseErrors.CommittedLogFilesMissing,
+                    EseError = (int)JetErr.JET_errCommittedLogFilesMissing,
                 });
             }
         }
@@ -163,7 +164,7 @@ internal static class CrossFileChecker
                 File = chk.DisplayPath,
                 Expected = sequence.Signature.ToString(),
                 Actual = c.Signature.ToString(),
-                EseError = EseErrors.BadCheckpointSignature,
+                EseError = (int)JetErr.JET_errBadCheckpointSignature,
             });
             return;
         }
@@ -178,7 +179,7 @@ internal static class CrossFileChecker
             {
                 File = chk.DisplayPath,
                 Generation = gen,
-                EseError = EseErrors.MissingPreviousLogFile,
+                EseError = (int)JetErr.JET_errMissingPreviousLogFile,
             });
         }
     }

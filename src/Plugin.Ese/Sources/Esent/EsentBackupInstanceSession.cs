@@ -67,7 +67,7 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
     {
         if (context.Backup.Kind == BackupKind.Copy)
         {
-            return (null, EseErrorMapper.Detected(-526, $"JetBackupInstance cannot make a copy backup of {context.Info.Label} (it always truncates logs); use the jet-streaming strategy."));
+            return (null, EseErrorMapper.Detected(JetErr.JET_errInvalidBackup, $"JetBackupInstance cannot make a copy backup of {context.Info.Label} (it always truncates logs); use the jet-streaming strategy."));
         }
 
         var session = new EsentBackupInstanceSession(context);
@@ -163,7 +163,7 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
             cancellationToken.ThrowIfCancellationRequested();
             if (Directory.Exists(_directory) && Directory.EnumerateFileSystemEntries(_directory).Any())
             {
-                return EseErrorMapper.Detected(-504, $"The directory {_directory} for JetBackupInstance is not empty.", _directory);
+                return EseErrorMapper.Detected(JetErr.JET_errBackupDirectoryNotEmpty, $"The directory {_directory} for JetBackupInstance is not empty.", _directory);
             }
 
             Directory.CreateDirectory(_directory);
@@ -217,7 +217,7 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
             {
                 var removed = EsentTruncation.RangeOf(_removed.Select(r => r.Generation));
                 return EseErrorMapper.Detected(
-                    JetErrors.CallbackFailed,
+                    JetErr.JET_errCallbackFailed,
                     $"The host's progress callback threw {callbackFailure.GetType().Name} during JetBackupInstance of {info.Label} ({callbackFailure.Message}); the backup is failed. ESE ignores callback results and had already finished"
                     + (removed is null ? "." : $" and truncated log generations {removed}."))
                     with

@@ -53,7 +53,7 @@ internal static class EsentFileSetProbe
         {
             if (!System.IO.Directory.Exists(d))
             {
-                return (null, EseErrorMapper.Detected(-1023, $"The file set directory {d} does not exist.", d));
+                return (null, EseErrorMapper.Detected(JetErr.JET_errInvalidPath, $"The file set directory {d} does not exist.", d));
             }
         }
 
@@ -100,13 +100,13 @@ internal static class EsentFileSetProbe
 
         if (databases.Count == 0)
         {
-            return (null, EseErrorMapper.Detected(-1203, $"No ESE database of log stream '{baseName}' was found in {directory}.", directory));
+            return (null, EseErrorMapper.Detected(JetErr.JET_errDatabaseNotFound, $"No ESE database of log stream '{baseName}' was found in {directory}.", directory));
         }
 
         var pageSizes = databases.Select(d => d.Header.PageSize).Distinct().ToList();
         if (pageSizes.Count != 1)
         {
-            return (null, EseErrorMapper.Detected(-1213, $"The databases in {directory} use different page sizes ({string.Join(", ", pageSizes)}); one instance needs one page size.", directory));
+            return (null, EseErrorMapper.Detected(JetErr.JET_errPageSizeMismatch, $"The databases in {directory} use different page sizes ({string.Join(", ", pageSizes)}); one instance needs one page size.", directory));
         }
 
         int? logKiB = logHeader is { DeclaredFileLength: > 0 } h ? (int)(h.DeclaredFileLength / 1024) : null;

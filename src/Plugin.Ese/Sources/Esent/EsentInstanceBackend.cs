@@ -246,7 +246,7 @@ internal sealed class EsentInstanceBackend
 
         if (context.Chain.Count == 0 || context.Chain[0].Manifest.Kind != BackupKind.Full)
         {
-            return EseErrorMapper.Detected(-560, $"An incremental backup of {info.Label} needs a completed full backup in the host's catalog first.");
+            return EseErrorMapper.Detected(JetErr.JET_errMissingFullBackup, $"An incremental backup of {info.Label} needs a completed full backup in the host's catalog first.");
         }
 
         var newest = context.Chain[^1].Manifest.LogRange?.High;

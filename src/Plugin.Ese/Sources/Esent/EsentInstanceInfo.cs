@@ -2,6 +2,7 @@ using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Format;
+using EseBackupPlugin.Ese.Errors;
 
 namespace EseBackupPlugin.Ese.Sources.Esent;
 
@@ -55,7 +56,7 @@ internal sealed record EsentInstanceInfo(
         var warnings = new List<PluginError>();
         if (!LoggingOn)
         {
-            warnings.Add(Errors.EseErrorMapper.Detected(-516, $"{Label} runs with logging off (JET_paramRecovery = off): ESE refuses to back it up."));
+            warnings.Add(Errors.EseErrorMapper.Detected(JetErr.JET_errLoggingDisabled, $"{Label} runs with logging off (JET_paramRecovery = off): ESE refuses to back it up."));
         }
 
         var logs = EsentTruncation.ListArchivedLogs(LogDirectory, BaseName);

@@ -129,7 +129,7 @@ internal sealed class EsentRestorer
         var root = Path.GetFullPath(laidOutDirectory);
         if (!Directory.Exists(root))
         {
-            return (null, EseErrorMapper.Detected(-1023, $"The restore directory {root} does not exist.", root));
+            return (null, EseErrorMapper.Detected(JetErr.JET_errInvalidPath, $"The restore directory {root} does not exist.", root));
         }
 
         // ESE looks for logs in the directory, then in new\, then in old\.
@@ -137,7 +137,7 @@ internal sealed class EsentRestorer
             .FirstOrDefault(d => Directory.Exists(d) && Directory.EnumerateFiles(d).Any(f => LogFileName.ArchivedGeneration(Path.GetFileName(f)) is not null));
         if (directory is null)
         {
-            return (null, EseErrorMapper.Detected(JetErrors.FileNotFound, $"No transaction log was found in {root} (nor in its new or old sub-directory).", root));
+            return (null, EseErrorMapper.Detected(JetErr.JET_errFileNotFound, $"No transaction log was found in {root} (nor in its new or old sub-directory).", root));
         }
 
         var logs = new SortedDictionary<long, string>();
@@ -193,7 +193,7 @@ internal sealed class EsentRestorer
             var patch = Path.Combine(directory, Path.GetFileNameWithoutExtension(file) + ".pat");
             if (!File.Exists(patch))
             {
-                return (null, EseErrorMapper.Detected(-538, $"Database {file} has no {Path.GetFileName(patch)}: JetRestoreInstance finds databases through their .pat files.", file));
+                return (null, EseErrorMapper.Detected(JetErr.JET_errPatchFileMissing, $"Database {file} has no {Path.GetFileName(patch)}: JetRestoreInstance finds databases through their .pat files.", file));
             }
 
             var (databaseError, database) = CheckDatabase(file, patch, header, signLog, range);
@@ -209,17 +209,17 @@ internal sealed class EsentRestorer
 
         if (databases.Count == 0)
         {
-            return (null, EseErrorMapper.Detected(-538, $"{directory} holds no database with a .pat file: nothing to restore.", directory));
+            return (null, EseErrorMapper.Detected(JetErr.JET_errPatchFileMissing, $"{directory} holds no database with a .pat file: nothing to restore.", directory));
         }
 
         if (patches.Count > 0)
         {
-            return (null, EseErrorMapper.Detected(JetErrors.FileNotFound, $"{patches[0]} names a database that is not in {directory}.", patches[0]));
+            return (null, EseErrorMapper.Detected(JetErr.JET_errFileNotFound, $"{patches[0]} names a database that is not in {directory}.", patches[0]));
         }
 
         if (pageSizes.Count != 1)
         {
-            return (null, EseErrorMapper.Detected(-1213, $"The databases in {directory} use different page sizes.", directory));
+            return (null, EseErrorMapper.Detected(JetErr.JET_errPageSizeMismatch, $"The databases in {directory} use different page sizes.", directory));
         }
 
         return (new EsentRestoreLayout(directory, bases.First(), databases, range, pageSizes.First(), (int)(logBytes / 1024)) { LegacyFileNames = legacyFileNames }, null);
@@ -234,29 +234,29 @@ internal sealed class EsentRestorer
             var header = EseHeaderFiles.TryReadLog(path);
             if (header is null)
             {
-                return (EseErrorMapper.Detected(-501, $"Log {path} has no valid header (checksum).", path, generation), default, 0);
+                return (EseErrorMapper.Detected(JetErr.JET_errLogFileCorrupt, $"Log {path} has no valid header (checksum).", path, generation), default, 0);
             }
 
             if (header.Generation != generation)
             {
-                return (EseErrorMapper.Detected(-513, $"Log {path} holds generation {header.Generation}, not {generation} as its name says.", path, generation), default, 0);
+                return (EseErrorMapper.Detected(JetErr.JET_errLogGenerationMismatch, $"Log {path} holds generation {header.Generation}, not {generation} as its name says.", path, generation), default, 0);
             }
 
             if (previous is not null)
             {
                 if (generation != previousGeneration + 1)
                 {
-                    return (EseErrorMapper.Detected(-557, $"Log generations {previousGeneration + 1}-{generation - 1} are missing before {path}.", path, previousGeneration + 1), default, 0);
+                    return (EseErrorMapper.Detected(JetErr.JET_errMissingRestoreLogFiles, $"Log generations {previousGeneration + 1}-{generation - 1} are missing before {path}.", path, previousGeneration + 1), default, 0);
                 }
 
                 if (header.Signature != previous.Signature)
                 {
-                    return (EseErrorMapper.Detected(-555, $"Log {path} belongs to another log stream than generation {previousGeneration}.", path, generation), default, 0);
+                    return (EseErrorMapper.Detected(JetErr.JET_errGivenLogFileHasBadSignature, $"Log {path} belongs to another log stream than generation {previousGeneration}.", path, generation), default, 0);
                 }
 
                 if (header.PreviousGenerationCreated != previous.Created)
                 {
-                    return (EseErrorMapper.Detected(-556, $"Log {path} does not follow generation {previousGeneration} (its previous-generation time differs).", path, generation), default, 0);
+                    return (EseErrorMapper.Detected(JetErr.JET_errGivenLogFileIsNotContiguous, $"Log {path} does not follow generation {previousGeneration} (its previous-generation time differs).", path, generation), default, 0);
                 }
             }
 
@@ -272,7 +272,7 @@ internal sealed class EsentRestorer
         var current = header.FullBackupCurrent;
         if (current.GenerationLow == 0)
         {
-            return (EseErrorMapper.Detected(-615, $"{file} is not a backup image (bkinfoFullCur is empty): JetRestoreInstance only restores images made by a backup.", file), null);
+            return (EseErrorMapper.Detected(JetErr.JET_errRestoreOfNonBackupDatabase, $"{file} is not a backup image (bkinfoFullCur is empty): JetRestoreInstance only restores images made by a backup.", file), null);
         }
 
         var trailer = EseHeaderFiles.TryReadTrailer(file, header.PageSize);
@@ -281,23 +281,23 @@ internal sealed class EsentRestorer
             || trailer.LogSignature != header.LogSignature
             || trailer.Backup.Mark != current.Mark)
         {
-            return (EseErrorMapper.Detected(-552, $"The trailer page of {file} is missing or does not match its header (checksum, signatures, backup mark, last generation).", file), null);
+            return (EseErrorMapper.Detected(JetErr.JET_errDatabasePatchFileMismatch, $"The trailer page of {file} is missing or does not match its header (checksum, signatures, backup mark, last generation).", file), null);
         }
 
         if (header.LogSignature != signLog)
         {
-            return (EseErrorMapper.Detected(-539, $"{file} belongs to another log stream than the logs beside it.", file), null);
+            return (EseErrorMapper.Detected(JetErr.JET_errDatabaseLogSetMismatch, $"{file} belongs to another log stream than the logs beside it.", file), null);
         }
 
         if (logs.Low > current.GenerationLow)
         {
-            return (EseErrorMapper.Detected(-554, $"{file} needs logs from generation {current.GenerationLow}, the oldest log present is {logs.Low}.", file, current.GenerationLow), null);
+            return (EseErrorMapper.Detected(JetErr.JET_errStartingRestoreLogTooHigh, $"{file} needs logs from generation {current.GenerationLow}, the oldest log present is {logs.Low}.", file, current.GenerationLow), null);
         }
 
         var high = trailer.Backup.GenerationHigh;
         if (logs.High < high)
         {
-            return (EseErrorMapper.Detected(-553, $"{file} needs logs up to generation {high}, the newest log present is {logs.High}.", file, high), null);
+            return (EseErrorMapper.Detected(JetErr.JET_errEndingRestoreLogTooLow, $"{file} needs logs up to generation {high}, the newest log present is {logs.High}.", file, high), null);
         }
 
         return (null, new EsentRestoreDatabase(file, patch, current.GenerationLow, high));
@@ -350,7 +350,7 @@ internal sealed class EsentRestorer
             err = apis.Restore.RestoreInstance(instance, layout.Directory, destination, sink, out var callbackFailure);
             if (err < 0)
             {
-                progress.TryReport(ProgressPhase.Fail, $"JetRestoreInstance failed: {EseErrorTable.Get(err)}");
+                progress.TryReport(ProgressPhase.Fail, $"JetRestoreInstance failed: {JetErrTable.Get(err)}");
                 return new EsentRestoreResult(EseErrorMapper.ToPluginError(err, "JetRestoreInstanceW", label, layout.Directory), layout, []);
             }
 
@@ -358,7 +358,7 @@ internal sealed class EsentRestorer
             if (callbackFailure is not null)
             {
                 return new EsentRestoreResult(
-                    EseErrorMapper.Detected(JetErrors.CallbackFailed, $"The progress callback threw {callbackFailure.GetType().Name} during JetRestoreInstance of {layout.Directory} ({callbackFailure.Message}); ESE ignored it and finished the restore into {destination}, but the restore is reported as failed."),
+                    EseErrorMapper.Detected(JetErr.JET_errCallbackFailed, $"The progress callback threw {callbackFailure.GetType().Name} during JetRestoreInstance of {layout.Directory} ({callbackFailure.Message}); ESE ignored it and finished the restore into {destination}, but the restore is reported as failed."),
                     layout,
                     restored);
             }

@@ -215,9 +215,9 @@ internal abstract class EsentSessionBase : ISourceSession
     /// <summary>Logs a native failure that does not change the outcome (e.g. End after the engine tore the backup down).</summary>
     protected void LogIgnored(int jetErr, string operation)
     {
-        if (jetErr < 0 && jetErr != JetErrors.NoBackup)
+        if (jetErr < 0 && jetErr != (int)JetErr.JET_errNoBackup)
         {
-            Context.Logger.LogWarning("{Operation} on {Target} returned {Error}", operation, Context.Info.Label, EseErrorTable.Get(jetErr));
+            Context.Logger.LogWarning("{Operation} on {Target} returned {Error}", operation, Context.Info.Label, JetErrTable.Get(jetErr));
         }
     }
 }

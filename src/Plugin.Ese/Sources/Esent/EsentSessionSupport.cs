@@ -117,7 +117,7 @@ internal static class EsentFailures
     {
         PluginException pe => pe.Error,
         OperationCanceledException => new PluginError(ErrorCodes.Cancelled, $"The backup of {target} was cancelled."),
-        ProgressCallbackException pce => EseErrorMapper.Detected(JetErrors.CallbackFailed, $"The backup of {target} failed because the host's progress callback threw {pce.InnerException?.GetType().Name}: {pce.InnerException?.Message}"),
+        ProgressCallbackException pce => EseErrorMapper.Detected(JetErr.JET_errCallbackFailed, $"The backup of {target} failed because the host's progress callback threw {pce.InnerException?.GetType().Name}: {pce.InnerException?.Message}"),
         _ => new PluginError(ErrorCodes.InternalError, $"The backup of {target} failed: {ex.GetType().Name}: {ex.Message}"),
     };
 

@@ -223,7 +223,7 @@ internal sealed class EsentStreamingSession : EsentSessionBase
     }
 
     private static string EndNote(int endErr)
-        => endErr < 0 ? $" JetEndExternalBackupInstance2 then returned {EseErrorTable.Get(endErr)}." : string.Empty;
+        => endErr < 0 ? $" JetEndExternalBackupInstance2 then returned {JetErrTable.Get(endErr)}." : string.Empty;
 
     private static long GenerationOf(string path) => LogFileName.ArchivedGeneration(Path.GetFileName(path)) ?? 0;
 
@@ -267,7 +267,7 @@ internal sealed class EsentStreamingSession : EsentSessionBase
             var duplicate = databases.GroupBy(Path.GetFileName, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
             if (duplicate is not null)
             {
-                throw new PluginException(EseErrorMapper.Detected(-1023, $"{Context.Info.Label} has several databases named {duplicate.Key}; a backup set is flat, so their files would collide."));
+                throw new PluginException(EseErrorMapper.Detected(JetErr.JET_errInvalidPath, $"{Context.Info.Label} has several databases named {duplicate.Key}; a backup set is flat, so their files would collide."));
             }
 
             foreach (var database in databases)
@@ -341,7 +341,7 @@ internal sealed class EsentStreamingSession : EsentSessionBase
 
             if (file.Reader is not { FullyRead: true })
             {
-                throw new PluginException(EseErrorMapper.Detected(-521, $"{file.SourcePath} of {Context.Info.Label} was not read to its end before the next file was requested; ESE only counts a file as backed up once it was read completely.", file.SourcePath));
+                throw new PluginException(EseErrorMapper.Detected(JetErr.JET_errInvalidBackupSequence, $"{file.SourcePath} of {Context.Info.Label} was not read to its end before the next file was requested; ESE only counts a file as backed up once it was read completely.", file.SourcePath));
             }
         }
 

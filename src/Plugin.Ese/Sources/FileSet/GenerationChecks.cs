@@ -1,6 +1,6 @@
 using System.Globalization;
 using EseBackupPlugin.Abstractions.Errors;
-using EseBackupPlugin.Ese.Format;
+using EseBackupPlugin.Ese.Errors;
 
 namespace EseBackupPlugin.Ese.Sources.FileSet;
 
@@ -20,9 +20,9 @@ internal static class GenerationChecks
     /// </summary>
     public const long PlausibleWindow = 1024;
 
-    private static readonly ErrorCode LogFileCorrupt = ErrorCodes.FromEse(EseErrors.LogFileCorrupt, "JET_errLogFileCorrupt", ErrorCategory.Corruption, isTransient: false);
+    private static readonly ErrorCode LogFileCorrupt = JetErrTable.Get(JetErr.JET_errLogFileCorrupt).ToErrorCode();
 
-    private static readonly ErrorCode DatabaseCorrupted = ErrorCodes.FromEse(EseErrors.DatabaseCorrupted, "JET_errDatabaseCorrupted", ErrorCategory.Corruption, isTransient: false);
+    private static readonly ErrorCode DatabaseCorrupted = JetErrTable.Get(JetErr.JET_errDatabaseCorrupted).ToErrorCode();
 
     /// <summary>The first problem with the group's generations, or <see langword="null"/> when they are consistent.</summary>
     public static PluginError? Validate(FileSetGroup group, string targetId)

@@ -1,5 +1,4 @@
 using System.Runtime.Versioning;
-using EseBackupPlugin.Ese.Errors;
 
 namespace EseBackupPlugin.Ese.Windows.Esent;
 
@@ -63,10 +62,10 @@ internal static unsafe class EsentMarshal
             }
 
             var chars = (int)(Math.Min(actual, required) / sizeof(char));
-            return TryParseMultiString(buffer.AsSpan(0, chars), out items) ? err : JetErrors.BufferTooSmall;
+            return TryParseMultiString(buffer.AsSpan(0, chars), out items) ? err : EsentReturnCodes.BufferTooSmall;
         }
 
-        return err < 0 ? err : JetErrors.BufferTooSmall;
+        return err < 0 ? err : EsentReturnCodes.BufferTooSmall;
     }
 
     /// <summary>Splits a double-NUL list; false when the last entry is not terminated.</summary>
@@ -205,7 +204,7 @@ internal sealed unsafe class NativeEsentInstanceApi : IEsentInstanceApi
                 return err;
             }
 
-            if (err != JetErrors.BufferTooSmall)
+            if (err != EsentReturnCodes.BufferTooSmall)
             {
                 return err;
             }

@@ -360,3 +360,20 @@ internal static class JetConstants
     /// <summary>The OS memory page size read buffers must be aligned to (x86/x64).</summary>
     public const int OsPageSize = 4096;
 }
+
+/// <summary>
+/// The <c>JET_ERR</c> values this layer returns itself (as esent.dll's header defines them). The native layer depends
+/// on nothing above it, so it returns plain numbers; <c>Errors/JetErr</c> names them for the rest of the plugin (a
+/// test checks that both agree).
+/// </summary>
+internal static class EsentReturnCodes
+{
+    /// <summary><c>JET_errSuccess</c>.</summary>
+    public const int Success = 0;
+
+    /// <summary><c>JET_errBufferTooSmall</c>: also what this layer returns when an engine-filled list came back unterminated.</summary>
+    public const int BufferTooSmall = -1038;
+
+    /// <summary><c>JET_errCallbackFailed</c>: what the status trampoline returns to ESE when a managed callback threw.</summary>
+    public const int CallbackFailed = -2101;
+}

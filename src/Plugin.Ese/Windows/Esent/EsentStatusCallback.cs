@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using EseBackupPlugin.Ese.Errors;
 
 namespace EseBackupPlugin.Ese.Windows.Esent;
 
@@ -57,7 +56,7 @@ internal static unsafe class EsentStatusCallback
         var scope = _current;
         if (scope is null)
         {
-            return JetErrors.Success;
+            return EsentReturnCodes.Success;
         }
 
         try
@@ -70,13 +69,13 @@ internal static unsafe class EsentStatusCallback
             }
 
             scope.Sink.OnStatus((JetSnp)snp, (JetSnt)snt, progress);
-            return JetErrors.Success;
+            return EsentReturnCodes.Success;
         }
         catch (Exception ex)
         {
             // Never let an exception unwind into esent.dll: record it and report failure.
             scope.Failure ??= ex;
-            return JetErrors.CallbackFailed;
+            return EsentReturnCodes.CallbackFailed;
         }
     }
 }

@@ -395,7 +395,7 @@ public sealed class EsentInstanceSourceTests : FakeEsentTestBase
 
         Assert.Null(start.Session);
         var error = start.Error!;
-        var info = EseErrorTable.Get(jetErr);
+        var info = JetErrTable.Get(jetErr);
         Assert.Equal(jetErr, error.Code.EseError);
         Assert.Equal(info.Name, error.Code.EseName);
         Assert.Equal(info.Name["JET_err".Length..], error.Code.Name);

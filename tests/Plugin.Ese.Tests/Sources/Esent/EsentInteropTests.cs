@@ -365,7 +365,7 @@ public sealed class EsentInteropTests : FakeEsentTestBase
         var err = EsentApis.Native.Backup.BackupInstance(instance, dir, JetBackupGrbit.Atomic, sink, out var failure);
         Assert.Equal(0, err);                                   // ESE ignores the callback's result
         Assert.IsType<InvalidOperationException>(failure);      // ... the trampoline kept the exception
-        Assert.Equal(JetErrors.CallbackFailed, FakeEsent.LastCallbackResult()); // what native code saw instead of an exception
+        Assert.Equal((int)JetErr.JET_errCallbackFailed, FakeEsent.LastCallbackResult()); // what native code saw instead of an exception
         Assert.Equal(2, FakeEsent.CallbackCount());
         Assert.Equal([(JetSnp.Backup, JetSnt.Begin, 0u, 100u), (JetSnp.Backup, JetSnt.Complete, 100u, 100u)], sink.Seen);
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using EseBackupPlugin.Abstractions.Errors;
+using EseBackupPlugin.Ese.Errors;
 using EseBackupPlugin.Ese.Windows.Vss;
 
 namespace EseBackupPlugin.Ese.Sources.Vss.Requester;
@@ -85,7 +86,7 @@ internal static class VssFailures
         if (VssHResults.EseErrorOf(hr) is { } jetError)
         {
             // ESE's number and name, so that an operator can search them (the writer's own engine failed).
-            var ese = Errors.EseErrorTable.Get(jetError);
+            var ese = JetErrTable.Get(jetError);
             details["eseError"] = jetError.ToString(CultureInfo.InvariantCulture);
             details["eseName"] = ese.Name;
         }

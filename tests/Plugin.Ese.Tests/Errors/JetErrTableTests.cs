@@ -1,10 +1,11 @@
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Ese.Errors;
+using EseBackupPlugin.Ese.Windows.Esent;
 
-namespace EseBackupPlugin.Ese.Tests.Sources.Esent;
+namespace EseBackupPlugin.Ese.Tests.Errors;
 
-/// <summary>The ESE error table against reference/ese-backup-api.md §5, and the mapping to the contract.</summary>
-public class EseErrorTableTests
+/// <summary>The one ESE error table (<see cref="JetErr"/> keyed <see cref="JetErrTable"/>) against reference/ese-backup-api.md §5, and the mapping to the contract.</summary>
+public class JetErrTableTests
 {
     /// <summary>Every code of §5.1–§5.3 with its number.</summary>
     public static TheoryData<string, int> ReferenceCodes => new()
@@ -65,9 +66,9 @@ public class EseErrorTableTests
     [MemberData(nameof(ReferenceCodes))]
     public void Every_reference_code_is_in_the_table_with_its_number(string name, int number)
     {
-        Assert.True(EseErrorTable.TryGet(number, out var byNumber), $"{number} missing");
+        Assert.True(JetErrTable.TryGet(number, out var byNumber), $"{number} missing");
         Assert.Equal(name, byNumber.Name);
-        Assert.True(EseErrorTable.TryGet(name, out var byName));
+        Assert.True(JetErrTable.TryGet(name, out var byName));
         Assert.Equal(number, byName.Number);
         Assert.Equal(name.StartsWith("JET_wrn", StringComparison.Ordinal) ? EseErrorKind.Warning : number == 0 ? EseErrorKind.Success : EseErrorKind.Error, byName.Kind);
     }
@@ -75,16 +76,16 @@ public class EseErrorTableTests
     [Fact]
     public void The_table_has_exactly_the_reference_codes_and_no_duplicates()
     {
-        Assert.Equal(ReferenceCodes.Count, EseErrorTable.All.Count);
-        Assert.Equal(EseErrorTable.All.Count, EseErrorTable.All.Select(e => e.Number).Distinct().Count());
-        Assert.Equal(EseErrorTable.All.Count, EseErrorTable.All.Select(e => e.Name).Distinct().Count());
+        Assert.Equal(ReferenceCodes.Count, JetErrTable.All.Count);
+        Assert.Equal(JetErrTable.All.Count, JetErrTable.All.Select(e => e.Number).Distinct().Count());
+        Assert.Equal(JetErrTable.All.Count, JetErrTable.All.Select(e => e.Name).Distinct().Count());
     }
 
     [Fact]
     public void Codes_named_for_JetBackupInstance_have_descriptions_and_others_do_not_pretend_to()
     {
         int[] seeds = [0, -505, -523, -1329, -1090, -526, -900, -1003, -1023, -516, -612, -510, -1029, -1018, -506, -1910, -1000, -1081];
-        foreach (var info in EseErrorTable.All)
+        foreach (var info in JetErrTable.All)
         {
             if (seeds.Contains(info.Number))
             {
@@ -102,7 +103,7 @@ public class EseErrorTableTests
     {
         foreach (var code in ErrorCodes.All.Values.Where(c => c.EseError is not null))
         {
-            Assert.True(EseErrorTable.TryGet(code.EseError!.Value, out var info), code.Name);
+            Assert.True(JetErrTable.TryGet(code.EseError!.Value, out var info), code.Name);
             Assert.Equal(code.EseName, info.Name);
             Assert.Equal(code.Category, info.Category);
             Assert.Equal(code.IsTransient, info.IsTransient);
@@ -113,7 +114,7 @@ public class EseErrorTableTests
     [Fact]
     public void Codes_outside_the_contract_map_to_codes_named_after_ese()
     {
-        Assert.True(EseErrorTable.TryGet(-538, out var info));
+        Assert.True(JetErrTable.TryGet(-538, out var info));
         var code = info.ToErrorCode();
         Assert.Equal("PatchFileMissing", code.Name);
         Assert.Equal(-538, code.EseError);
@@ -126,24 +127,47 @@ public class EseErrorTableTests
     {
         foreach (var n in new[] { -505, -506, -523, -1000, -801, -1022, -1808 })
         {
-            Assert.True(EseErrorTable.Get(n).IsTransient, n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.True(JetErrTable.Get(n).IsTransient, n.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         foreach (var n in new[] { -526, -516, -1018, -612, -1023, -560 })
         {
-            Assert.False(EseErrorTable.Get(n).IsTransient, n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.False(JetErrTable.Get(n).IsTransient, n.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 
     [Fact]
-    public void Code_constants_match_the_table()
+    public void Every_enum_member_has_one_row_under_its_own_name_and_number()
     {
-        foreach (var field in typeof(JetErrors).GetFields())
+        var members = Enum.GetValues<JetErr>();
+        Assert.Equal(members.Length, JetErrTable.All.Count);
+        foreach (var code in members)
         {
-            var value = (int)field.GetValue(null)!;
-            Assert.True(EseErrorTable.TryGet(value, out var info), field.Name);
-            Assert.Equal(value == 0 ? "JET_errSuccess" : "JET_err" + field.Name, info.Name);
+            var info = JetErrTable.Get(code);
+            Assert.Equal((int)code, info.Number);
+            Assert.Equal(code.ToString(), info.Name);
+            Assert.Same(info, JetErrTable.Get((int)code));
         }
+    }
+
+    [Fact]
+    public void The_native_layers_own_return_codes_are_the_ones_ese_names()
+    {
+        Assert.Equal((int)JetErr.JET_errSuccess, EsentReturnCodes.Success);
+        Assert.Equal((int)JetErr.JET_errBufferTooSmall, EsentReturnCodes.BufferTooSmall);
+        Assert.Equal((int)JetErr.JET_errCallbackFailed, EsentReturnCodes.CallbackFailed);
+    }
+
+    [Fact]
+    public void A_condition_the_plugin_detects_carries_the_name_and_number_of_its_code()
+    {
+        var error = EseErrorMapper.Detected(JetErr.JET_errPatchFileMissing, "db.edb has no db.pat.", "/r/db.edb");
+        Assert.Equal("PatchFileMissing", error.Code.Name);
+        Assert.Equal(-538, error.Code.EseError);
+        Assert.Equal("JET_errPatchFileMissing", error.Details!["eseName"]);
+        Assert.Equal("-538", error.Details["eseError"]);
+        Assert.Equal("plugin", error.Details["detectedBy"]);
+        Assert.Equal("/r/db.edb", error.File);
     }
 
     [Fact]
