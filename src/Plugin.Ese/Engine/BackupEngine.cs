@@ -488,7 +488,7 @@ internal sealed class BackupEngine : IAsyncDisposable
             ? new ChainInfo(chain[0].Manifest.SetId, chain[^1].Manifest.SetId, chain[^1].Manifest.Chain.Sequence + 1)
             : new ChainInfo(setId, null, 0);
         var generations = staged.Files.Where(f => f.Log is not null).Select(f => f.Log!.Generation).ToList();
-        return new BackupManifest
+        return outcome.AddSourceFields(new BackupManifest
         {
             SetId = setId,
             Target = new TargetIdentity(target.Id, target.Kind, target.DisplayName)
@@ -509,8 +509,7 @@ internal sealed class BackupEngine : IAsyncDisposable
             LogRange = generations.Count > 0 ? new GenerationRange(generations.Min(), generations.Max()) : null,
             Truncation = outcome.Truncation,
             Verification = new VerificationSummary(staged.Files.Count, staged.Pages, staged.Uninitialized, staged.LogUnits, staged.Files.Sum(f => f.Findings.Count)),
-            VssBackupComponentsDocument = outcome.VssBackupComponentsDocument,
-        };
+        });
     }
 
     /// <summary>Phase two (see <see cref="StagedSets"/>).</summary>

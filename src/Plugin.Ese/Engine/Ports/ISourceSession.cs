@@ -72,5 +72,12 @@ internal sealed record StagedSetInfo(string SetDirectory, IReadOnlyList<Manifest
 /// <summary>What the source adds to the manifest once files are staged.</summary>
 /// <param name="Truncation">The truncation plan recorded in the manifest.</param>
 /// <param name="EngineTruncation">What an engine already truncated during phase one, if it does that.</param>
-/// <param name="VssBackupComponentsDocument">The Backup Components Document, for VSS sources.</param>
-internal sealed record StagedOutcome(TruncationPlan Truncation, TruncationReport? EngineTruncation = null, string? VssBackupComponentsDocument = null);
+/// <param name="SourceFields">
+/// Fills the manifest fields only this kind of source knows (the engine builds the rest and never looks at them);
+/// null when the source has none.
+/// </param>
+internal sealed record StagedOutcome(TruncationPlan Truncation, TruncationReport? EngineTruncation = null, Func<BackupManifest, BackupManifest>? SourceFields = null)
+{
+    /// <summary>The manifest the engine built, with the source's own fields added.</summary>
+    public BackupManifest AddSourceFields(BackupManifest manifest) => SourceFields?.Invoke(manifest) ?? manifest;
+}

@@ -9,7 +9,6 @@ using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Errors;
 using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Windows.Esent;
-using InMemorySourceFile = EseBackupPlugin.Ese.Engine.Copy.InMemorySourceFile;
 
 namespace EseBackupPlugin.Ese.Sources.Esent;
 
@@ -218,7 +217,7 @@ internal sealed class EsentStreamingSession : EsentSessionBase
     /// <inheritdoc />
     protected override void ReleaseResources()
     {
-        _buffer?.Dispose();
+        ((IDisposable?)_buffer)?.Dispose();
         _buffer = null;
     }
 

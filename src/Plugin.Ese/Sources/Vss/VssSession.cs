@@ -3,7 +3,6 @@ using System.Text;
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
-using EseBackupPlugin.Ese.Engine.Copy;
 using EseBackupPlugin.Ese.Engine.Ports;
 using Microsoft.Extensions.Logging;
 using EseBackupPlugin.Ese.Sources.Vss.Requester;
@@ -106,7 +105,7 @@ internal sealed class VssSession : ISourceSession
             var document = await _requester.SaveBackupComponentsDocumentAsync(cancellationToken).ConfigureAwait(false);
             _plan = VssTruncation.Plan(_kind, staged.Files);
             _staged = true;
-            return new StagedOutcome(_plan, null, document);
+            return new StagedOutcome(_plan, null, manifest => manifest with { VssBackupComponentsDocument = document });
         }
         finally
         {

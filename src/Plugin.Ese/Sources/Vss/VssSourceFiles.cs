@@ -1,4 +1,3 @@
-using EseBackupPlugin.Ese.Engine.Copy;
 using EseBackupPlugin.Ese.Engine.Ports;
 
 namespace EseBackupPlugin.Ese.Sources.Vss;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.Versioning;
+using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Errors;
 using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Sources.Esent;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Windows.Esent;
 
 namespace EseBackupPlugin.Ese.Tests.Sources.Esent;

@@ -110,7 +110,7 @@ internal static class FakeEngine
     public static BackupManifest Manifest(BackupTarget target, BackupKind kind, string setId, IReadOnlyList<ManifestFile> files, StagedOutcome outcome)
     {
         var generations = files.Where(f => f.Log is not null).Select(f => f.Log!.Generation).ToList();
-        return new BackupManifest
+        return outcome.AddSourceFields(new BackupManifest
         {
             SetId = setId,
             Target = new TargetIdentity(target.Id, target.Kind, target.DisplayName) { Vss = target.Vss },
@@ -123,7 +123,6 @@ internal static class FakeEngine
             LogRange = generations.Count == 0 ? null : new GenerationRange(generations.Min(), generations.Max()),
             Truncation = outcome.Truncation,
             Verification = new VerificationSummary(files.Count, 0, 0, 0, 0),
-            VssBackupComponentsDocument = outcome.VssBackupComponentsDocument,
-        };
+        });
     }
 }

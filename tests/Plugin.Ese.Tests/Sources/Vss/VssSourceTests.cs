@@ -75,12 +75,12 @@ public sealed class VssSourceTests
 
         var outcome = await session.OnStagedAsync(new StagedSetInfo(world.Temp.Combine("set"), staged, 0), CancellationToken.None);
         Assert.Equal(new TruncationPlan(TruncationMode.Never, TruncationPerformer.None), outcome.Truncation);
-        var document = VssBackupComponentsDocument.Parse(outcome.VssBackupComponentsDocument!);
+        var manifest = FakeEngine.Manifest(target, BackupKind.Copy, "set", staged, outcome);
+        var document = VssBackupComponentsDocument.Parse(manifest.VssBackupComponentsDocument!);
         Assert.Equal(VssBackupType.Copy, document.BackupType);
         Assert.Equal(session.Requester.SnapshotSetId, document.SnapshotSetId);
         Assert.True(document.FindComponent(FakeVssWorld.NtdsWriterId, world.LogicalPath, "ntds")!.BackupSucceeded);
 
-        var manifest = FakeEngine.Manifest(target, BackupKind.Copy, "set", staged, outcome);
         var report = await session.CompleteAsync(manifest, hostSucceeded: true, CancellationToken.None);
 
         Assert.Equal(TruncationStatus.NotAllowed, report.Status);

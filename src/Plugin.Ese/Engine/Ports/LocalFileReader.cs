@@ -1,6 +1,4 @@
-using EseBackupPlugin.Ese.Engine.Ports;
-
-namespace EseBackupPlugin.Ese.Engine.Copy;
+namespace EseBackupPlugin.Ese.Engine.Ports;
 
 /// <summary>
 /// Reads a local file sequentially, with the OS told so (read-ahead) and no managed buffer in between. The handle is

@@ -1,6 +1,4 @@
-using EseBackupPlugin.Ese.Engine.Ports;
-
-namespace EseBackupPlugin.Ese.Engine.Copy;
+namespace EseBackupPlugin.Ese.Engine.Ports;
 
 /// <summary>
 /// A small file a source produces itself rather than reads: a VSS writer's metadata document, the empty
