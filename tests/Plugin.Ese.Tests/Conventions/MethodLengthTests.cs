@@ -16,15 +16,10 @@ public class MethodLengthTests
     public const int MaxLines = 80;
 
     /// <summary>
-    /// The backup path (owned by issue 15's work, which brings it under the same limit on its own schedule). Remove an
-    /// entry once its methods fit; the test then holds them to the rule too.
+    /// Paths exempt from the rule. Empty: the backup path (BackupEngine, Engine/Copy, Engine/Staging) fits since issue 15's
+    /// work split it (BackupRun, ManifestBuilder, FileStager), so it is held to the rule like everything else.
     /// </summary>
-    private static readonly string[] Exempt =
-    [
-        "src/Plugin.Ese/Engine/BackupEngine.cs",
-        "src/Plugin.Ese/Engine/Copy/",
-        "src/Plugin.Ese/Engine/Staging/",
-    ];
+    private static readonly string[] Exempt = [];
 
     /// <summary>
     /// Methods still over the limit, by <c>file: Type.Method</c>. The list may only shrink: a new long method fails the
