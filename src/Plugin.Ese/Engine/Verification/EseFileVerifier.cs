@@ -7,7 +7,7 @@ using EseBackupPlugin.Ese.Format;
 namespace EseBackupPlugin.Ese.Engine.Verification;
 
 /// <summary>
-/// Verifies one file on disk through the copier's verify-only pass (<see cref="OnePassCopier.CopyAsync"/> with no
+/// Verifies one file on disk through the copier's verify-only pass (<see cref="OnePassCopier"/>'s copy with no
 /// destination): the same read loop, buffers and ESE checks a backup runs, so <c>verify</c>, <c>inspect</c> and a
 /// backup can never disagree about a file. I/O failures surface as exceptions; the services turn them into errors.
 /// </summary>
