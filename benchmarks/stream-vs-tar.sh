@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Stream mode throughput against tar, in one run, on the same set:
-#   tar -cf - -C SET . | cat > /dev/null
+# Issue 12's comparison: stream mode throughput against tar, in one run, on the same set, alternating:
+#   tar -cf - SET | cat > /dev/null                                (run from SET's parent, so SET is a relative name)
 #   esebackup backup SET --kind copy --out - | cat > /dev/null    (verify every page and log segment + SHA-256 + pax tar)
 # Builds Release, generates a synthetic ESE file set (one database + 16 x 1 MiB logs, 8 KiB pages), reads it once
 # (warm cache: both tools read from memory, so the comparison is CPU and pipe, not disk), then alternates the two
@@ -38,7 +38,7 @@ note "generating a ${SIZE_MIB} MiB set in $SET"
 BYTES=$(tree_bytes "$SET")
 export ESEBACKUP_Host__Repository="$WORK/repo" ESEBACKUP_EsePlugin__Engine__LockDirectory="$WORK/locks"
 
-run_tar() { tar -cf - -C "$SET" . | cat >/dev/null; }
+run_tar() { (cd "$WORK" && tar -cf - set | cat >/dev/null); }
 run_ese() {
   "$ESEBACKUP" backup "$SET" --kind copy --out - 2>"$WORK/ese.err" | cat >/dev/null
   [[ ${PIPESTATUS[0]} == 0 ]] || die "esebackup failed: $(cat "$WORK/ese.err")"

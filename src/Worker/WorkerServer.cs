@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using EseBackupPlugin.Abstractions;
+using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Files;
 using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Progress;
@@ -53,6 +54,7 @@ internal sealed class WorkerServer : IAsyncDisposable
         _rpc.AddMethod(WorkerMethods.Initialize, InitializeAsync);
         _rpc.AddMethod(WorkerMethods.Discover, DiscoverAsync);
         _rpc.AddMethod(WorkerMethods.Backup, r => Call<BackupRequest, BackupResult>(r, (p, req, progress, ct) => p.BackupAsync(req, progress, ct)));
+        _rpc.AddMethod(WorkerMethods.BackupToStream, BackupToStreamAsync);
         _rpc.AddMethod(WorkerMethods.Complete, r => Call<CompletionRequest, CompletionResult>(r, (p, req, _, ct) => p.CompleteBackupAsync(req, ct)));
         _rpc.AddMethod(WorkerMethods.Abandon, r => Call<SetIdParams, CompletionResult>(r, (p, req, _, ct) => p.AbandonBackupAsync(req.SetId, ct)));
         _rpc.AddMethod(WorkerMethods.VerifySet, r => Call<VerifySetRequest, VerifySetResult>(r, (p, req, progress, ct) => p.VerifySetAsync(req, progress, ct)));
@@ -192,6 +194,40 @@ internal sealed class WorkerServer : IAsyncDisposable
         var progress = new NotifyingProgress(_rpc, RequestId(request));
         var result = await call(plugin, p, progress, request.CancellationToken).ConfigureAwait(false);
         return RpcReply.Of(result, WireJson.Info<TResult>());
+    }
+
+    /// <summary>
+    /// Phase one as a tar stream: the worker connects to the endpoint the host listens on and writes the tar there, so
+    /// only control messages cross the JSON-RPC pipe. The endpoint is closed before the answer is sent, so a host that
+    /// relays until the end of the stream has every byte when the answer arrives.
+    /// </summary>
+    private async ValueTask<RpcReply> BackupToStreamAsync(RpcRequest request)
+    {
+        var streaming = Plugin as IStreamingBackupPlugin
+            ?? throw new RpcException(RpcErrorCodes.MethodNotFound, $"'{request.Method}': this plugin cannot write a set as a stream.");
+        var backup = request.GetParams(WireJson.Info<BackupRequest>(), json => WireJson.DeserializeWithDefaults(json, (BackupRequest)ContractDefaults[typeof(BackupRequest)]));
+        var endpoint = request.Params is { } p && p.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.String && s.GetString() is { Length: > 0 } e
+            ? e
+            : throw new RpcException(RpcErrorCodes.InvalidParams, $"'{request.Method}' needs \"stream\": the socket path or pipe name the host listens on.");
+        BackupResult result;
+        Stream pipe;
+        try
+        {
+            pipe = await StreamListener.ConnectAsync(endpoint, request.CancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or TimeoutException or UnauthorizedAccessException)
+        {
+            result = BackupResult.Failure(new PluginError(ErrorCodes.DiskIO, $"Cannot connect to the host's stream '{endpoint}': {ex.Message}") { TargetId = backup.TargetId });
+            return RpcReply.Of(result, WireJson.Info<BackupResult>());
+        }
+
+        await using (pipe.ConfigureAwait(false))
+        {
+            var progress = new NotifyingProgress(_rpc, RequestId(request));
+            result = await streaming.BackupToStreamAsync(backup, pipe, progress, request.CancellationToken).ConfigureAwait(false);
+        }
+
+        return RpcReply.Of(result, WireJson.Info<BackupResult>());
     }
 
     private async ValueTask<RpcReply> ShutdownAsync(RpcRequest request)

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.HostSample.Catalog;
 using EseBackupPlugin.HostSample.Hosting;
 using EseBackupPlugin.HostSample.Output;
@@ -10,8 +9,8 @@ namespace EseBackupPlugin.HostSample.Cli;
 /// <summary>
 /// <c>esebackup prune</c>: forgets failed and abandoned sets, and sets that were never completed once they are older than
 /// a grace period (a pending set younger than that may still be waiting for its <c>hook post</c>). A never-completed set is
-/// first completed as failed, so the plugin truncates nothing and closes its session; its files are removed only when
-/// they are inside the repository (a directory given to <c>--out</c> belongs to the pipeline that stored it).
+/// first abandoned (<c>AbandonBackupAsync</c>), so the plugin truncates nothing, keeps every log and releases the target;
+/// its files are removed only when they are inside the repository (a directory given to <c>--out</c> belongs to the pipeline that stored it).
 /// </summary>
 internal static class PruneCommand
 {
@@ -73,11 +72,12 @@ internal static class PruneCommand
     private static async Task<PrunedSet> PruneAsync(CliSession session, CatalogRow row, CancellationToken ct)
     {
         Abstractions.Manifest.TruncationReport? truncation = null;
-        if (row.State is not (HostSetState.Failed or HostSetState.Abandoned) && row.Manifest is { } manifest)
+        if (row.State is not (HostSetState.Failed or HostSetState.Abandoned) && row.Manifest is not null)
         {
-            // Never completed: the failed verdict first, so nothing is ever truncated on the strength of a pruned set.
-            var completion = await session.Plugin.Plugin.CompleteBackupAsync(new CompletionRequest(manifest, Succeeded: false), ct);
-            truncation = completion.Truncation;
+            // Never completed: abandoned first (the contract's way to give up on a staged set: every log kept, the target
+            // released), so nothing is ever truncated on the strength of a pruned set.
+            var abandoned = await session.Plugin.Plugin.AbandonBackupAsync(row.SetId, ct);
+            truncation = abandoned.Truncation;
         }
 
         var removed = false;

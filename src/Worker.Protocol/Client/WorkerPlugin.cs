@@ -25,13 +25,13 @@ namespace EseBackupPlugin.Worker.Protocol.Client;
 /// Everything above the plugin stays unchanged. A worker that dies under a pending call turns that call into a
 /// <see cref="ErrorCodes.WorkerExited"/> result (transient); nothing was truncated.
 /// </summary>
-public sealed class WorkerPlugin : IBackupPlugin, ISampleTargetProvider
+public sealed class WorkerPlugin : IBackupPlugin, IStreamingBackupPlugin, ISampleTargetProvider
 {
     private readonly Process _process;
     private readonly JsonRpcConnection _rpc;
     private readonly ILogger _logger;
     private readonly WorkerStartInfo _startInfo;
-    private readonly ConcurrentDictionary<long, IProgress<OperationProgress>> _progress = new();
+    private readonly ConcurrentDictionary<long, ProgressRelay> _progress = new();
     private readonly ConcurrentDictionary<long, ChannelWriter<BackupTarget>> _discoveries = new();
     private InitializeResult? _init;
     private int _disposed;
@@ -52,6 +52,12 @@ public sealed class WorkerPlugin : IBackupPlugin, ISampleTargetProvider
 
     /// <summary>The worker's process id.</summary>
     public int ProcessId => _process.Id;
+
+    /// <summary>Bytes of JSON-RPC message bodies received from the worker so far (control messages only: sets never travel here).</summary>
+    public long ProtocolBytesReceived => _rpc.BytesReceived;
+
+    /// <summary>Bytes of JSON-RPC message bodies sent to the worker so far.</summary>
+    public long ProtocolBytesSent => _rpc.BytesSent;
 
     /// <summary>True once the worker process has exited.</summary>
     public bool HasExited => _process.HasExited;
@@ -205,9 +211,9 @@ public sealed class WorkerPlugin : IBackupPlugin, ISampleTargetProvider
         _rpc.AddNotification(WorkerMethods.Progress, n =>
         {
             var p = n.GetParams(WireJson.Info<ProgressParams>());
-            if (p.RequestId.ValueKind == JsonValueKind.Number && p.RequestId.TryGetInt64(out var id) && _progress.TryGetValue(id, out var sink))
+            if (p.RequestId.ValueKind == JsonValueKind.Number && p.RequestId.TryGetInt64(out var id) && _progress.TryGetValue(id, out var relay))
             {
-                sink.Report(p.Progress);
+                relay.Post(p.Progress);
             }
         });
         _rpc.AddNotification(WorkerMethods.DiscoveredTarget, n =>
@@ -270,6 +276,106 @@ public sealed class WorkerPlugin : IBackupPlugin, ISampleTargetProvider
     {
         ArgumentNullException.ThrowIfNull(request);
         return CallAsync(WorkerMethods.Backup, request, progress, e => BackupResult.Failure(e with { TargetId = request.TargetId }), cancellationToken);
+    }
+
+    /// <summary>
+    /// Phase one as a tar stream, out of process: this host listens on a private local endpoint (a Unix domain socket, or a
+    /// named pipe on Windows), the worker connects and writes the tar there, and the bytes are relayed to
+    /// <paramref name="destination"/> as they come. Only control messages cross the JSON-RPC pipe. A destination that
+    /// breaks (a closed pipe) closes the endpoint, so the worker's backup fails like an in-process one whose stream broke;
+    /// a set the worker finished before the break is abandoned (every log kept), never left pending.
+    /// </summary>
+    /// <inheritdoc />
+    public async Task<BackupResult> BackupToStreamAsync(BackupRequest request, Stream destination, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(destination);
+        var listener = StreamListener.Create();
+        await using (listener.ConfigureAwait(false))
+        {
+            using var stopRelay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var relay = RelayAsync(listener, destination, stopRelay.Token);
+            var parameters = JsonSerializer.SerializeToNode(request, WireJson.Info<BackupRequest>())!.AsObject();
+            parameters["stream"] = listener.Endpoint;
+            var call = CallAsync(WorkerMethods.BackupToStream, parameters, progress, e => BackupResult.Failure(e with { TargetId = request.TargetId }), cancellationToken);
+            if (await Task.WhenAny(call, relay).ConfigureAwait(false) == relay && relay.Result is not null)
+            {
+                // The destination broke: close the endpoint, so that the worker's next write fails and its backup ends.
+                await listener.DisposeAsync().ConfigureAwait(false);
+            }
+
+            var result = await call.ConfigureAwait(false);
+            if (!result.Succeeded)
+            {
+                // The worker closes the stream before it answers, so a connected relay ends by itself; one that never
+                // connected (the worker failed before it could) must not wait for ever.
+                stopRelay.CancelAfter(TimeSpan.FromSeconds(5));
+            }
+
+            var broken = await relay.ConfigureAwait(false);
+            if (broken is null || !result.Succeeded)
+            {
+                return result;
+            }
+
+            // The worker wrote everything, but the bytes did not all reach the destination: no set to complete.
+            await AbandonBackupAsync(result.Manifest?.SetId ?? request.SetId ?? string.Empty, CancellationToken.None).ConfigureAwait(false);
+            return BackupResult.Failure(new PluginError(ErrorCodes.DiskIO, $"Writing the tar stream failed: {broken.Message}. The set was abandoned; every log was kept.") { TargetId = request.TargetId });
+        }
+    }
+
+    /// <summary>Copies what the worker writes to the destination; returns the destination's failure, if any.</summary>
+    private static async Task<Exception?> RelayAsync(StreamListener listener, Stream destination, CancellationToken ct)
+    {
+        Stream source;
+        try
+        {
+            source = await listener.AcceptAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or IOException)
+        {
+            return null;
+        }
+
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            while (true)
+            {
+                int read;
+                try
+                {
+                    read = await source.ReadAsync(buffer, ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or IOException)
+                {
+                    return null;
+                }
+
+                if (read == 0)
+                {
+                    return null;
+                }
+
+                try
+                {
+                    await destination.WriteAsync(buffer.AsMemory(0, read), ct).ConfigureAwait(false);
+                    await destination.FlushAsync(ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return null;
+                }
+                catch (IOException e)
+                {
+                    return e;
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <inheritdoc />
@@ -337,6 +443,7 @@ public sealed class WorkerPlugin : IBackupPlugin, ISampleTargetProvider
             }
         }
 
+        _logger.LogInformation("Worker pid {Pid}: {Received} bytes of protocol messages received, {Sent} sent.", _process.Id, _rpc.BytesReceived, _rpc.BytesSent);
         await _rpc.FlushAndStopWritingAsync().ConfigureAwait(false);
         try
         {
@@ -394,16 +501,23 @@ public sealed class WorkerPlugin : IBackupPlugin, ISampleTargetProvider
         where TResult : class
     {
         long id = 0;
+        var relay = progress is null ? null : new ProgressRelay(progress, _logger);
         try
         {
-            return await _rpc.InvokeAsync(method, parameters, WireJson.Info<TParams>(), WireJson.Info<TResult>(), i =>
+            var result = await _rpc.InvokeAsync(method, parameters, WireJson.Info<TParams>(), WireJson.Info<TResult>(), i =>
             {
                 id = i;
-                if (progress is not null)
+                if (relay is not null)
                 {
-                    _progress[i] = progress;
+                    _progress[i] = relay;
                 }
             }, ct).ConfigureAwait(false) ?? throw new WorkerProtocolException($"The worker answered '{method}' with null.");
+            if (relay is not null)
+            {
+                await relay.DrainAsync().ConfigureAwait(false);
+            }
+
+            return result;
         }
         catch (RpcConnectionClosedException)
         {

@@ -12,6 +12,13 @@ public static class WorkerMethods
     /// <summary>Host → worker: phase one of a backup.</summary>
     public const string Backup = "backup";
 
+    /// <summary>
+    /// Host → worker: phase one written as a tar stream. The params are a <c>BackupRequest</c> plus <c>stream</c>, a local
+    /// stream endpoint the host listens on (a Unix domain socket path, or a Windows named pipe name); the worker connects
+    /// and writes the tar there, so the set's bytes never cross the JSON-RPC pipe.
+    /// </summary>
+    public const string BackupToStream = "backupToStream";
+
     /// <summary>Host → worker: phase two of a backup.</summary>
     public const string Complete = "complete";
 

@@ -114,6 +114,8 @@ public sealed class JsonRpcConnection : IAsyncDisposable
     private readonly Channel<byte[]> _outgoing = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _closed = new();
     private long _nextId;
+    private long _bytesReceived;
+    private long _bytesSent;
     private Task? _readLoop;
     private Task? _writeLoop;
     private string _closeReason = "the connection closed";
@@ -140,6 +142,12 @@ public sealed class JsonRpcConnection : IAsyncDisposable
 
     /// <summary>Completes when the input has ended and the connection closed.</summary>
     public Task Completion => _readLoop ?? Task.CompletedTask;
+
+    /// <summary>Bytes of message bodies read so far (the framing headers aside).</summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+
+    /// <summary>Bytes of message bodies written so far (the framing headers aside).</summary>
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
 
     /// <summary>Requests being handled now.</summary>
     public int InFlightCount => _inFlight.Count;
@@ -367,6 +375,7 @@ public sealed class JsonRpcConnection : IAsyncDisposable
             await foreach (var message in _outgoing.Reader.ReadAllAsync().ConfigureAwait(false))
             {
                 await FramedMessageWriter.WriteAsync(_output, message).ConfigureAwait(false);
+                Interlocked.Add(ref _bytesSent, message.Length);
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
@@ -391,6 +400,7 @@ public sealed class JsonRpcConnection : IAsyncDisposable
                     return;
                 }
 
+                Interlocked.Add(ref _bytesReceived, body.Length);
                 Dispatch(body);
             }
         }

@@ -226,7 +226,7 @@ public sealed class CliContractTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Prune_removes_failed_and_old_never_completed_sets_and_completes_them_as_failed_first()
+    public async Task Prune_removes_failed_and_old_never_completed_sets_and_abandons_them_first()
     {
         var stored = (await JsonRun(ExitCodes.Ok, "backup", _source, "--no-complete"))["setId"]!.GetValue<string>();
         var exported = (await JsonRun(ExitCodes.Ok, "backup", _source, "--out", _temp.Combine("out")))["setId"]!.GetValue<string>();
@@ -242,10 +242,20 @@ public sealed class CliContractTests : IAsyncLifetime
 
         var all = await JsonRun(ExitCodes.Ok, "prune", "--pending-older-than", "0");
         Assert.Equal(2, all["sets"]!.AsArray().Count);
+        Assert.All(all["sets"]!.AsArray(), s =>
+        {
+            // Abandoned through the contract (AbandonBackupAsync), not completed as failed: the plugin says so in its report.
+            Assert.Equal("skipped", s!["truncation"]!["status"]!.GetValue<string>());
+            Assert.Contains("abandoned the set", s["truncation"]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Empty(s["truncation"]!["removed"]!.AsArray());
+        });
         Assert.False(Directory.Exists(Path.Combine(Repo, "sets", stored))); // inside the repository: removed
         Assert.True(Directory.Exists(Path.Combine(_temp.Combine("out"), exported))); // the pipeline's directory: kept
         Assert.Empty((await JsonRun(ExitCodes.Ok, "catalog", "list")).AsArray());
-        Assert.Equal(before, CliKit.HashTree(_source)); // completed as failed: nothing truncated
+        Assert.Equal(before, CliKit.HashTree(_source)); // abandoned: nothing truncated
+
+        // The target was released: a new full runs at once.
+        Assert.Equal("completed", (await JsonRun(ExitCodes.Ok, "backup", _source))["state"]!.GetValue<string>());
     }
 
     [Fact]

@@ -165,7 +165,7 @@ public sealed class StreamModeTests
     }
 
     /// <summary>A consumer that goes away after <c>limit</c> bytes: further writes fail like a closed pipe.</summary>
-    private sealed class CuttingStream(long limit) : Stream
+    internal sealed class CuttingStream(long limit) : Stream
     {
         private readonly MemoryStream _received = new();
 

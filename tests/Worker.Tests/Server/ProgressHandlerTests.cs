@@ -1,0 +1,84 @@
+using EseBackupPlugin.Abstractions;
+using EseBackupPlugin.Abstractions.Catalog;
+using EseBackupPlugin.Abstractions.Operations;
+using EseBackupPlugin.Abstractions.Progress;
+using EseBackupPlugin.Abstractions.Targets;
+
+namespace EseBackupPlugin.Worker.Tests.Server;
+
+/// <summary>
+/// The proxy runs the host's progress handlers off the connection's read loop: a handler that blocks holds up its own
+/// reports only, never the answers to other requests or the worker's catalog callbacks.
+/// </summary>
+public sealed class ProgressHandlerTests : IDisposable
+{
+    private readonly TempDir _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task A_blocked_progress_handler_does_not_stall_the_connection_and_sees_the_last_report_before_the_result()
+    {
+        var big = _temp.Combine("big");
+        var small = _temp.Combine("small");
+        await TestSupport.SampleAsync(big, databaseBytes: 64L * 1024 * 1024);
+        await TestSupport.SampleAsync(small);
+        await using var worker = await TestSupport.StartWorkerAsync(new InMemoryBackupCatalog());
+        var bigTarget = await TestSupport.DiscoverOneAsync(worker, big);
+
+        using var release = new ManualResetEventSlim();
+        var blocked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = 0;
+        var concurrent = 0;
+        var maxConcurrent = 0;
+        OperationProgress? last = null;
+        var progress = new BlockingProgress(p =>
+        {
+            var now = Interlocked.Increment(ref concurrent);
+            InterlockedMax(ref maxConcurrent, now);
+            Interlocked.Increment(ref calls);
+            if (p.BytesDone > 0 && blocked.TrySetResult())
+            {
+                // A handler that does not return: the old proxy ran it on the read loop, so nothing else got through.
+                release.Wait(TimeSpan.FromSeconds(120));
+            }
+
+            last = p;
+            Interlocked.Decrement(ref concurrent);
+        });
+
+        var backup = worker.BackupAsync(new BackupRequest(bigTarget.Id, BackupKind.Full, _temp.Combine("staging")) { CreateStagingDirectory = true }, progress);
+        await blocked.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+        // While the handler blocks: discovery (with its catalog callback and target notifications) and inspect are answered.
+        var other = await TestSupport.DiscoverOneAsync(worker, small).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(TargetKind.FileSet, other.Kind);
+        var inspection = await worker.InspectFileAsync(Path.Combine(small, "database1.edb")).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Null(inspection.Error);
+
+        // The backup's own answer waits for its handler: the last report comes before the result, as in process.
+        await Task.Delay(200);
+        Assert.False(backup.IsCompleted);
+        release.Set();
+        var result = await backup.WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.True(result.Succeeded, result.Error?.ToString());
+        Assert.NotNull(last);
+        Assert.Equal(ProgressPhase.Complete, last.Phase);
+        Assert.Equal(last.BytesTotal, last.BytesDone);
+        Assert.Equal(1, maxConcurrent);
+        Assert.True(calls >= 2);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
+        }
+    }
+
+    private sealed class BlockingProgress(Action<OperationProgress> handler) : IProgress<OperationProgress>
+    {
+        public void Report(OperationProgress value) => handler(value);
+    }
+}
