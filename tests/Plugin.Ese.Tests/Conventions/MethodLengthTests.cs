@@ -38,11 +38,6 @@ public class MethodLengthTests
         "src/HostSample/Cli/HookCommands.cs: HookCommands.Post",
         "src/HostSample/Hosting/HostWorkflow.cs: HostWorkflow.BackupAsync",
         "src/Plugin.Ese/Engine/TwoPhase/StagedSets.cs: StagedSets.RunAsync",
-        "src/Plugin.Ese/Engine/Verification/SetVerifier.cs: SetVerifier.VerifyAsync",
-        "src/Plugin.Ese/Format/DatabaseFileScanner.cs: DatabaseFileScanner.VerifyPage",
-        "src/Plugin.Ese/Format/DatabaseHeader.cs: DatabaseHeader.Read",
-        "src/Plugin.Ese/Format/DatabaseHeader.cs: DatabaseHeader.WritePage",
-        "src/Plugin.Ese/Format/LogFileScanner.cs: LogFileScanner.VerifySegment",
         "src/Plugin.Ese/Format/LogSequenceChecker.cs: LogSequenceChecker.Check",
         "src/Plugin.Ese/Samples/SyntheticEseSet.cs: SyntheticEseSet.AppendLogs",
         "src/Plugin.Ese/Sources/Esent/EsentBackupInstanceSession.cs: EsentBackupInstanceSession.RunCoreAsync",
@@ -55,8 +50,6 @@ public class MethodLengthTests
         "src/Plugin.Ese/Sources/Vss/Requester/VssBackupRequester.cs: VssBackupRequester.CreateSnapshotSetAsync",
         "src/Plugin.Ese/Sources/Vss/Requester/VssOrphanCleaner.cs: VssOrphanCleaner.RunAsync",
         "src/Plugin.Ese/Sources/Vss/VssShadowFiles.cs: VssShadowFiles.Collect",
-        "src/Plugin.Ese/Engine/Verification/CrossFileChecker.cs: CrossFileChecker.CheckDatabase",
-        "src/Plugin.Ese/Engine/Verification/EseFileDetails.cs: EseFileDetails.AddDatabase",
     };
 
     [Fact]
