@@ -42,12 +42,10 @@ public class MethodLengthTests
         "src/Plugin.Ese/Samples/SyntheticEseSet.cs: SyntheticEseSet.AppendLogs",
         "src/Plugin.Ese/Sources/Esent/EsentBackupInstanceSession.cs: EsentBackupInstanceSession.RunCoreAsync",
         "src/Plugin.Ese/Sources/Esent/EsentInstanceBackend.cs: EsentInstanceBackend.OpenFileSet",
-        "src/Plugin.Ese/Sources/Esent/EsentRestorer.cs: EsentRestorer.CheckLayout",
         "src/Plugin.Ese/Sources/FileSet/FileSetPlanner.cs: FileSetPlanner.Plan",
         "src/Plugin.Ese/Sources/FileSet/FileSetScanner.cs: FileSetScanner.Scan",
         "src/Plugin.Ese/Sources/Vss/Metadata/VssBackupComponentsDocument.cs: VssBackupComponentsDocument.Parse",
         "src/Plugin.Ese/Sources/Vss/Metadata/VssWriterMetadataParser.cs: VssWriterMetadataParser.Parse",
-        "src/Plugin.Ese/Sources/Vss/Requester/VssBackupRequester.cs: VssBackupRequester.CreateSnapshotSetAsync",
         "src/Plugin.Ese/Sources/Vss/Requester/VssOrphanCleaner.cs: VssOrphanCleaner.RunAsync",
         "src/Plugin.Ese/Sources/Vss/VssShadowFiles.cs: VssShadowFiles.Collect",
     };
