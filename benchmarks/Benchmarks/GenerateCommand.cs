@@ -72,6 +72,9 @@ internal static class GenerateCommand
             LogFileSize = logKiB * 1024,
             UninitializedPageFraction = 0.1,
             Seed = seed,
+
+            // One log stream per directory, as with the demo's samples: sets in several scratch directories are not copies of one.
+            StreamSeed = SyntheticEseSet.StreamSeedFor(directory, seed),
         });
         Report(set, clock.Elapsed);
         return 0;

@@ -108,14 +108,14 @@ internal static class BackupCommands
         if (outValue == "-")
         {
             var stdout = env.OpenBinaryOut();
-            return await HostWorkflow.BackupAsync(session, target.Id, kind, strategy, target.SearchPaths, new SetDestination(null, stdout, false), null, ct);
+            return await HostWorkflow.BackupAsync(session, target.Id, kind, strategy, target.SearchPaths, target.Target, new SetDestination(null, stdout, false), null, ct);
         }
 
         var destination = outValue is null
             ? (complete ? SetDestination.RepositoryCompleted : SetDestination.Repository)
             : new SetDestination(Path.GetFullPath(outValue), null, false);
         var output = await ProgressView.RunAsync(env, machine, $"{kind} backup",
-            p => HostWorkflow.BackupAsync(session, target.Id, kind, strategy, target.SearchPaths, destination, p, ct));
+            p => HostWorkflow.BackupAsync(session, target.Id, kind, strategy, target.SearchPaths, target.Target, destination, p, ct));
         if (destination.IntoRepository && !complete && output.Manifest is { } staged && HostWorkflow.NeedsLiveSession(staged))
         {
             await env.Error.WriteLineAsync(

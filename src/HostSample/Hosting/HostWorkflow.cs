@@ -147,7 +147,7 @@ internal static class HostWorkflow
         bool complete,
         IProgress<OperationProgress>? progress,
         CancellationToken ct)
-        => BackupAsync(session, targetId, kind, strategy, searchPaths, complete ? SetDestination.RepositoryCompleted : SetDestination.Repository, progress, ct);
+        => BackupAsync(session, targetId, kind, strategy, searchPaths, null, complete ? SetDestination.RepositoryCompleted : SetDestination.Repository, progress, ct);
 
     /// <summary>
     /// Phase one into <paramref name="destination"/>. Into the repository: stored, then completed when asked. Into a
@@ -159,6 +159,7 @@ internal static class HostWorkflow
         BackupKind kind,
         string? strategy,
         IReadOnlyList<string> searchPaths,
+        BackupTarget? resolved,
         SetDestination destination,
         IProgress<OperationProgress>? progress,
         CancellationToken ct)
@@ -177,6 +178,8 @@ internal static class HostWorkflow
         HostTestHooks.Reached(HostTestHooks.RunRecorded);
         var request = new BackupRequest(targetId, kind, destination.Directory ?? session.Repository.StagingDirectory)
         {
+            // The target this command just discovered: the plugin backs it up without searching for it again.
+            Target = resolved is not null && resolved.Id == targetId ? resolved : null,
             SetId = setId,
             CreateStagingDirectory = true,
             Strategy = strategy,

@@ -1,3 +1,5 @@
+using EseBackupPlugin.Abstractions.Targets;
+
 namespace EseBackupPlugin.Abstractions.Operations;
 
 /// <summary>Phase one of a backup: what to copy and where.</summary>
@@ -20,4 +22,12 @@ public sealed record BackupRequest(string TargetId, BackupKind Kind, string Stag
 
     /// <summary>Directories to look in when the target must be rediscovered (file-set targets found outside the configured roots).</summary>
     public IReadOnlyList<string> SearchPaths { get; init; } = [];
+
+    /// <summary>
+    /// The target as this plugin's discovery returned it, when the host has it (it usually just discovered it): the
+    /// plugin then backs up the files at its location without searching for the id again. It still re-reads the files
+    /// before planning, refuses a target whose files no longer match <see cref="TargetId"/>, and searches as without it
+    /// when the target is not its own or its id alone is ambiguous. <see langword="null"/>: found by id.
+    /// </summary>
+    public BackupTarget? Target { get; init; }
 }

@@ -44,6 +44,11 @@ internal sealed class EsePluginOptions
             problems.Add($"EsePlugin:Engine:BufferCount must be between 3 and 64 (is {Engine.BufferCount}).");
         }
 
+        if (Engine.ParallelFiles is < 0 or > 64)
+        {
+            problems.Add($"EsePlugin:Engine:ParallelFiles must be between 0 (one per processor) and 64 (is {Engine.ParallelFiles}).");
+        }
+
         if (Engine.StagedSetLease < TimeSpan.FromMinutes(1) || Engine.StagedSetLease > TimeSpan.FromDays(365))
         {
             problems.Add($"EsePlugin:Engine:StagedSetLease must be between 00:01:00 and 365.00:00:00 (is {Engine.StagedSetLease}).");

@@ -30,6 +30,7 @@ internal static class SampleTargets
                         LogGenerations = request.LogGenerations,
                         DatabaseState = SyntheticDatabaseState.Dirty,
                         Seed = (ulong)request.Seed,
+                        StreamSeed = SyntheticEseSet.StreamSeedFor(dir, (ulong)request.Seed),
                     });
                     ct.ThrowIfCancellationRequested();
                     return Describe(info);

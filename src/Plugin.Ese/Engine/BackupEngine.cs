@@ -34,6 +34,8 @@ internal sealed class BackupEngine : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly StagedSets _sets;
+    private readonly FileStager _stager;
+    private readonly int _parallelFiles;
 
     public BackupEngine(
         IEnumerable<IBackupSource> sources,
@@ -52,6 +54,10 @@ internal sealed class BackupEngine : IAsyncDisposable
         _sets = new StagedSets(journal, catalog, _locks, ResumeAsync, time, options.StagedSetLease, logger);
         _staging = new StagingArea(fileSystem, logger);
         _copier = copier;
+        _stager = new FileStager(logger);
+
+        // Bounded by the buffers: parallel copies share them, so memory stays that of one copy.
+        _parallelFiles = Math.Clamp(options.ParallelFiles > 0 ? options.ParallelFiles : Environment.ProcessorCount, 1, Math.Max(1, copier.MaxShares));
         _fileSystem = fileSystem;
         _producer = producer;
         _time = time;
@@ -129,65 +135,46 @@ internal sealed class BackupEngine : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         var started = _time.GetUtcNow();
+        var clock = _time.GetTimestamp();
         var setId = request.SetId ?? NewSetId(started);
         _logger.LogInformation("Backup {SetId}: {Kind} of target {TargetId} into {Staging} begins.", setId, request.Kind, request.TargetId, request.StagingDirectory);
+        var (run, error) = await OpenRunAsync(request, setId, started, clock, ct);
+        if (run is null)
+        {
+            return Fail(setId, request.TargetId, error!);
+        }
 
+        await using (run)
+        {
+            run.Mark("find+lock");
+            var result = await RunAsync(run, stream, progress, ct);
+            run.Mark("release");
+            _logger.LogInformation("Backup {SetId} phases (ms): {Timings}.", setId, run.Timings());
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// Everything that is checked before the target is locked: the staging path, the target (found once, by id), the
+    /// staging directory and the backup kind. Returns the run, holding the target's lock, or why there is none.
+    /// </summary>
+    private async Task<(BackupRun? Run, PluginError? Error)> OpenRunAsync(BackupRequest request, string setId, DateTimeOffset started, long clock, CancellationToken ct)
+    {
         if (StagingRules.CheckPath(request.StagingDirectory, request.TargetId) is { } badPath)
         {
-            return Fail(badPath);
+            return (null, badPath);
         }
 
         var staging = Path.GetFullPath(request.StagingDirectory);
-        var (target, source, lookupError) = await FindTargetAsync(request.TargetId, request.SearchPaths, ct);
-        if (lookupError is not null && target is null)
-        {
-            return Fail(lookupError);
-        }
-
+        var (target, source, lookupError) = await ResolveTargetAsync(request, ct);
         if (target is null || source is null)
         {
-            try
-            {
-                if (request.Kind == BackupKind.Incremental && await ReplacedStreamAsync(request.TargetId, ct) is { } replaced)
-                {
-                    return Fail(replaced);
-                }
-            }
-            catch (PluginException ex)
-            {
-                return Fail(ex.Error);
-            }
-
-            return Fail(new PluginError(ErrorCodes.TargetNotFound, $"Target '{request.TargetId}' was not found by any source (searched the configured locations, where it was discovered before{(request.SearchPaths.Count > 0 ? " and " + string.Join(", ", request.SearchPaths) : string.Empty)}).") { TargetId = request.TargetId });
+            return (null, lookupError);
         }
 
-        if (StagingRules.CheckOutsideSource(staging, target) is { } insideSource)
+        if ((CheckStaging(request, staging, target) ?? CheckKind(request.Kind, source, target)) is { } refused)
         {
-            return Fail(insideSource);
-        }
-
-        if (!Directory.Exists(staging))
-        {
-            if (!request.CreateStagingDirectory)
-            {
-                return Fail(new PluginError(ErrorCodes.InvalidPath, $"Staging directory '{staging}' does not exist (set CreateStagingDirectory to create it).") { File = staging, TargetId = target.Id });
-            }
-
-            try
-            {
-                _fileSystem.CreateDirectory(staging);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                var cannot = ErrorMapping.FromWriteFailure(ex, staging, target.Id);
-                return Fail(cannot with { Message = $"Creating staging directory '{staging}' failed: {cannot.Message}" });
-            }
-        }
-
-        if (!source.Capabilities.BackupKinds.Contains(request.Kind) || !target.SupportedBackupKinds.Contains(request.Kind))
-        {
-            var why = target.Logs?.CircularLogging == true && request.Kind == BackupKind.Incremental ? " (circular logging is on)" : string.Empty;
-            return Fail(new PluginError(ErrorCodes.InvalidBackup, $"A {request.Kind} backup of '{target.DisplayName}' is not possible{why}.") { TargetId = target.Id });
+            return (null, refused);
         }
 
         var targetLock = _locks.TryAcquire(target.Id, target.Location);
@@ -197,158 +184,300 @@ internal sealed class BackupEngine : IAsyncDisposable
             targetLock = _locks.TryAcquire(target.Id, target.Location);
         }
 
-        if (targetLock is null)
+        return targetLock is null
+            ? (null, new PluginError(ErrorCodes.BackupInProgress, $"Another backup of '{target.DisplayName}' ({target.Id}) is running on this machine.") { TargetId = target.Id })
+            : (new BackupRun(setId, request.Kind, staging, target, source, targetLock, _time, started, clock) { RequestedStrategy = request.Strategy }, null);
+    }
+
+    /// <summary>The request's target, found by id; or why it cannot be backed up (not found, its log stream replaced).</summary>
+    private async Task<(BackupTarget? Target, IBackupSource? Source, PluginError? Error)> ResolveTargetAsync(BackupRequest request, CancellationToken ct)
+    {
+        if (await AdoptAsync(request, ct) is { } adopted)
         {
-            return Fail(new PluginError(ErrorCodes.BackupInProgress, $"Another backup of '{target.DisplayName}' ({target.Id}) is running on this machine.") { TargetId = target.Id });
+            return adopted;
         }
 
-        var keepLock = false;
+        var (target, source, lookupError) = await FindTargetAsync(request.TargetId, request.SearchPaths, ct);
+        if (target is not null && source is not null)
+        {
+            return (target, source, null);
+        }
+
+        if (lookupError is not null)
+        {
+            return (null, null, lookupError);
+        }
+
         try
         {
-            _staging.RemoveLeftovers(staging);
+            if (request.Kind == BackupKind.Incremental && await ReplacedStreamAsync(request.TargetId, ct) is { } replaced)
+            {
+                return (null, null, replaced);
+            }
+        }
+        catch (PluginException ex)
+        {
+            return (null, null, ex.Error);
+        }
+
+        var searched = request.SearchPaths.Count > 0 ? " and " + string.Join(", ", request.SearchPaths) : string.Empty;
+        return (null, null, new PluginError(ErrorCodes.TargetNotFound, $"Target '{request.TargetId}' was not found by any source (searched the configured locations, where it was discovered before{searched}).") { TargetId = request.TargetId });
+    }
+
+    /// <summary>
+    /// The target the host resolved and sent with the request (issue 13: one discovery per backup), when its source takes
+    /// it without searching; <see langword="null"/> when the engine must find the target by id.
+    /// </summary>
+    private async Task<(BackupTarget? Target, IBackupSource? Source, PluginError? Error)?> AdoptAsync(BackupRequest request, CancellationToken ct)
+    {
+        if (request.Target is not { } given || !string.Equals(given.Id, request.TargetId, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        foreach (var source in _sources.Where(s => s.Kind == given.Kind && s.Capabilities.Available && s.MayOwn(given.Id)))
+        {
+            if (await source.AdoptAsync(given, ct) is { } lookup)
+            {
+                return lookup.Target is { } target ? (target, source, null) : (null, null, lookup.Error);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The staging directory must lie outside the source and exist (it is created when the request allows).</summary>
+    private PluginError? CheckStaging(BackupRequest request, string staging, BackupTarget target)
+    {
+        if (StagingRules.CheckOutsideSource(staging, target) is { } insideSource)
+        {
+            return insideSource;
+        }
+
+        if (Directory.Exists(staging))
+        {
+            return null;
+        }
+
+        if (!request.CreateStagingDirectory)
+        {
+            return new PluginError(ErrorCodes.InvalidPath, $"Staging directory '{staging}' does not exist (set CreateStagingDirectory to create it).") { File = staging, TargetId = target.Id };
+        }
+
+        try
+        {
+            _fileSystem.CreateDirectory(staging);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            var cannot = ErrorMapping.FromWriteFailure(ex, staging, target.Id);
+            return cannot with { Message = $"Creating staging directory '{staging}' failed: {cannot.Message}" };
+        }
+    }
+
+    private static PluginError? CheckKind(BackupKind kind, IBackupSource source, BackupTarget target)
+    {
+        if (source.Capabilities.BackupKinds.Contains(kind) && target.SupportedBackupKinds.Contains(kind))
+        {
+            return null;
+        }
+
+        var why = target.Logs?.CircularLogging == true && kind == BackupKind.Incremental ? " (circular logging is on)" : string.Empty;
+        return new PluginError(ErrorCodes.InvalidBackup, $"A {kind} backup of '{target.DisplayName}' is not possible{why}.") { TargetId = target.Id };
+    }
+
+    /// <summary>
+    /// Phase one of a locked run: the chain, the set's work directory, the source's session, then staging. A failure
+    /// of the staging directory itself (its leftovers, the work directory) is a write failure of that path.
+    /// </summary>
+    private async Task<BackupResult> RunAsync(BackupRun run, SetStream? stream, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        var target = run.Target;
+        try
+        {
+            _staging.RemoveLeftovers(run.Staging);
             var (readChain, chainError) = await ReadChainAsync(target.Id, ct);
             if (readChain is not { } chain)
             {
-                return Fail(chainError!);
+                return Fail(run, chainError!);
             }
 
-            if (request.Kind == BackupKind.Incremental && chain.Count == 0)
+            if (run.Kind == BackupKind.Incremental && chain.Count == 0)
             {
-                return Fail(new PluginError(ErrorCodes.MissingFullBackup, $"An incremental backup of '{target.DisplayName}' needs a completed full backup first; the catalog has none for target {target.Id}.") { TargetId = target.Id });
+                return Fail(run, new PluginError(ErrorCodes.MissingFullBackup, $"An incremental backup of '{target.DisplayName}' needs a completed full backup first; the catalog has none for target {target.Id}.") { TargetId = target.Id });
             }
 
-            using var work = OpenTarget(staging, setId, stream);
-            var start = await source.BeginAsync(new SourceBackupContext(target, request.Kind, request.Strategy, chain, setId, work.WorkDirectory) { Progress = progress }, ct);
+            run.Chain = chain;
+            run.Attach(OpenTarget(run.Staging, run.SetId, stream));
+            run.Mark("chain");
+            var start = await run.Source.BeginAsync(new SourceBackupContext(target, run.Kind, run.RequestedStrategy, chain, run.SetId, run.Work.WorkDirectory) { Progress = progress }, ct);
             if (start.Session is not { } session)
             {
-                return Fail(start.Error ?? new PluginError(ErrorCodes.InternalError, "The source started no session and gave no reason.") { TargetId = target.Id });
+                return Fail(run, start.Error ?? new PluginError(ErrorCodes.InternalError, "The source started no session and gave no reason.") { TargetId = target.Id });
+            }
+
+            run.Attach(session);
+            run.Mark("begin");
+            if (start.Target is { } now)
+            {
+                // What the source read now decides, not what a host held on to since its discovery.
+                run.Refresh(now);
+                if (CheckKind(run.Kind, run.Source, now) is { } refused)
+                {
+                    await session.AbortAsync(refused);
+                    return Fail(run, refused);
+                }
             }
 
             if (session.MustFinishStaging)
             {
                 // The engine truncated despite the cancel: dropping the set now would lose those logs everywhere.
-                _logger.LogWarning("Backup {SetId}: cancelled too late, the source's engine already truncated; staging the set to its end.", setId);
+                _logger.LogWarning("Backup {SetId}: cancelled too late, the source's engine already truncated; staging the set to its end.", run.SetId);
                 ct = CancellationToken.None;
             }
 
-            var sessionHandedOver = false;
-            try
-            {
-                var staged = await StageFilesAsync(session, target, work, progress, ct);
-                if (staged.Error is { } stageError)
-                {
-                    await session.AbortAsync(stageError);
-                    Report(progress, ProgressPhase.Fail, staged.Files.Count, staged.Files.Count, staged.Bytes, staged.Bytes, null, stageError.Message);
-                    return Fail(stageError);
-                }
-
-                // Whatever the source planned, a full or copy without a database restores nothing: never stage one.
-                if (request.Kind != BackupKind.Incremental && !staged.Files.Any(f => f.Role == FileRole.Database))
-                {
-                    var none = new PluginError(ErrorCodes.NoDatabasesToBackup, $"The {request.Kind} backup of '{target.DisplayName}' copied no database ({staged.Files.Count} other file(s)): it would restore nothing, so it was not staged.") { TargetId = target.Id };
-                    await session.AbortAsync(none);
-                    return Fail(none);
-                }
-
-                var outcome = await session.OnStagedAsync(new StagedSetInfo(work.WorkDirectory, staged.Files, 0), ct);
-                var manifest = BuildManifest(setId, target, request.Kind, session.Strategy, chain, started, staged, outcome);
-                await work.PublishAsync(manifest, ct);
-                _logger.LogInformation("Backup {SetId}: staged {Files} files ({Bytes} bytes) in {Directory}.", setId, staged.Files.Count, staged.Bytes, work.SetDirectory ?? stream?.Name);
-                try
-                {
-                    // The plugin's own record comes first: from here on the set is known to be ours, whatever the catalog does.
-                    _sets.Stage(manifest);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    work.Withdraw();
-                    var journalError = new PluginError(ErrorCodes.DiskIO, $"The plugin's journal could not record set {setId}: {ex.Message}. The set was withdrawn from staging; no log was truncated.") { TargetId = target.Id, File = _sets.Journal.PathOf(setId) };
-                    await session.AbortAsync(journalError);
-                    return Fail(journalError);
-                }
-
-                try
-                {
-                    await _catalog.RecordBackupAsync(manifest, ct);
-                }
-                catch (OperationCanceledException)
-                {
-                    // Cancelled while the catalog recorded it: the host will not store it, so it must not stay in
-                    // staging looking complete (the outer handler aborts the session).
-                    work.Withdraw();
-                    _sets.Withdraw(setId);
-                    throw;
-                }
-                catch (PluginException ex)
-                {
-                    // A set the host's catalog does not know would never be stored or completed: withdraw it.
-                    work.Withdraw();
-                    _sets.Withdraw(setId);
-                    var catalogError = ex.Error with { Message = ex.Error.Message + $" Set {setId} was withdrawn from staging; no log was truncated.", TargetId = target.Id };
-                    await session.AbortAsync(catalogError);
-                    return Fail(catalogError);
-                }
-
-                // Only now may a stream end well: its consumer must never hold a valid archive of a set nobody recorded.
-                try
-                {
-                    await work.SealAsync(ct);
-                }
-                catch
-                {
-                    // A stream that did not end well holds no set: the journal must not claim one.
-                    _sets.Withdraw(setId);
-                    throw;
-                }
-
-                _sets.Hold(setId, target.Id, session, targetLock);
-                sessionHandedOver = true;
-                keepLock = true;
-                Report(progress, ProgressPhase.Complete, staged.Files.Count, staged.Files.Count, staged.Bytes, staged.Bytes, null, null);
-                return new BackupResult { Manifest = manifest, SetDirectory = work.SetDirectory, EngineTruncation = outcome.EngineTruncation };
-            }
-            catch (OperationCanceledException)
-            {
-                await session.AbortAsync(new PluginError(ErrorCodes.Cancelled, "The backup was cancelled."));
-                throw;
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PluginException)
-            {
-                var error = ex is PluginException pe ? pe.Error : ErrorMapping.FromWriteFailure(ex, work.WorkDirectory, target.Id);
-                await session.AbortAsync(error);
-                return Fail(error);
-            }
-            finally
-            {
-                if (!sessionHandedOver)
-                {
-                    await session.DisposeAsync();
-                }
-            }
+            return await StageAsync(run, progress, ct);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // The staging directory itself (its leftovers, the set's work directory): a write failure of that path.
-            return Fail(ErrorMapping.FromWriteFailure(ex, staging, target.Id));
+            return Fail(run, ErrorMapping.FromWriteFailure(ex, run.Staging, target.Id));
         }
         catch (PluginException ex)
         {
             // A guarded catalog call (the chain) failed before anything was staged.
-            return Fail(ex.Error);
+            return Fail(run, ex.Error);
         }
-        finally
+    }
+
+    /// <summary>
+    /// Copies the session's files, builds the manifest and publishes the set. Any failure or cancellation from here on
+    /// aborts the session (nothing is truncated); the run then releases what it holds.
+    /// </summary>
+    private async Task<BackupResult> StageAsync(BackupRun run, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        var target = run.Target;
+        var session = run.Session;
+        try
         {
-            if (!keepLock)
+            var manifest = new ManifestBuilder();
+            var stageError = await _stager.StageAsync(run, manifest, _parallelFiles, progress, ct);
+            run.Mark("copy");
+            if (stageError is not null)
             {
-                targetLock.Dispose();
+                await session.AbortAsync(stageError);
+                Report(progress, ProgressPhase.Fail, manifest.Files.Count, manifest.Files.Count, manifest.Bytes, manifest.Bytes, null, stageError.Message);
+                return Fail(run, stageError);
             }
+
+            // Whatever the source planned, a full or copy without a database restores nothing: never stage one.
+            if (run.Kind != BackupKind.Incremental && !manifest.HasDatabase)
+            {
+                var none = new PluginError(ErrorCodes.NoDatabasesToBackup, $"The {run.Kind} backup of '{target.DisplayName}' copied no database ({manifest.Files.Count} other file(s)): it would restore nothing, so it was not staged.") { TargetId = target.Id };
+                await session.AbortAsync(none);
+                return Fail(run, none);
+            }
+
+            var outcome = await session.OnStagedAsync(new StagedSetInfo(run.Work.WorkDirectory, manifest.Files, 0), ct);
+            var built = manifest.Build(run, outcome, _producer.For(session.Strategy), _time.GetUtcNow());
+            run.Mark("staged");
+            return await PublishAsync(run, built, outcome, manifest.Bytes, progress, ct);
+        }
+        catch (OperationCanceledException)
+        {
+            await session.AbortAsync(new PluginError(ErrorCodes.Cancelled, "The backup was cancelled."));
+            throw;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PluginException)
+        {
+            var error = ex is PluginException pe ? pe.Error : ErrorMapping.FromWriteFailure(ex, run.Work.WorkDirectory, target.Id);
+            await session.AbortAsync(error);
+            return Fail(run, error);
+        }
+    }
+
+    /// <summary>
+    /// Publishes a staged set: manifest last into the set, then the plugin's journal, then the host's catalog, then (for a
+    /// stream) its end; only then is the set handed to the two-phase state machine with the run's session and lock.
+    /// </summary>
+    private async Task<BackupResult> PublishAsync(BackupRun run, BackupManifest manifest, StagedOutcome outcome, long bytes, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        var (work, setId, target) = (run.Work, run.SetId, run.Target);
+        await work.PublishAsync(manifest, ct);
+        _logger.LogInformation("Backup {SetId}: staged {Files} files ({Bytes} bytes) in {Directory}.", setId, manifest.Files.Count, bytes, work.SetDirectory ?? work.WorkDirectory);
+        run.Mark("manifest");
+        try
+        {
+            // The plugin's own record comes first: from here on the set is known to be ours, whatever the catalog does.
+            _sets.Stage(manifest);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            work.Withdraw();
+            var journalError = new PluginError(ErrorCodes.DiskIO, $"The plugin's journal could not record set {setId}: {ex.Message}. The set was withdrawn from staging; no log was truncated.") { TargetId = target.Id, File = _sets.Journal.PathOf(setId) };
+            await run.AbortAsync(journalError);
+            return Fail(run, journalError);
         }
 
-        BackupResult Fail(PluginError error)
+        run.Mark("journal");
+        if (await RecordAsync(run, manifest, ct) is { } catalogError)
         {
-            _logger.LogError("Backup {SetId} of {TargetId} failed: {Error}", setId, request.TargetId, error);
-            return BackupResult.Failure(error);
+            return Fail(run, catalogError);
         }
+
+        run.Mark("catalog");
+        try
+        {
+            // Only now may a stream end well: its consumer must never hold a valid archive of a set nobody recorded.
+            await work.SealAsync(ct);
+        }
+        catch
+        {
+            // A stream that did not end well holds no set: the journal must not claim one.
+            _sets.Withdraw(setId);
+            throw;
+        }
+
+        var (session, targetLock) = run.HandOver();
+        _sets.Hold(setId, target.Id, session, targetLock);
+        Report(progress, ProgressPhase.Complete, manifest.Files.Count, manifest.Files.Count, bytes, bytes, null, null);
+        return new BackupResult { Manifest = manifest, SetDirectory = work.SetDirectory, EngineTruncation = outcome.EngineTruncation };
+    }
+
+    /// <summary>
+    /// The host's catalog records the set. A set the catalog does not know would never be stored or completed: when it
+    /// refuses (or the call is cancelled), the set is withdrawn from staging and from the journal.
+    /// </summary>
+    private async Task<PluginError?> RecordAsync(BackupRun run, BackupManifest manifest, CancellationToken ct)
+    {
+        try
+        {
+            await _catalog.RecordBackupAsync(manifest, ct);
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            // The host will not store it, so it must not stay in staging looking complete (the caller aborts the session).
+            run.Work.Withdraw();
+            _sets.Withdraw(run.SetId);
+            throw;
+        }
+        catch (PluginException ex)
+        {
+            run.Work.Withdraw();
+            _sets.Withdraw(run.SetId);
+            var catalogError = ex.Error with { Message = ex.Error.Message + $" Set {run.SetId} was withdrawn from staging; no log was truncated.", TargetId = run.Target.Id };
+            await run.AbortAsync(catalogError);
+            return catalogError;
+        }
+    }
+
+    private BackupResult Fail(BackupRun run, PluginError error) => Fail(run.SetId, run.Target.Id, error);
+
+    private BackupResult Fail(string setId, string targetId, PluginError error)
+    {
+        _logger.LogError("Backup {SetId} of {TargetId} failed: {Error}", setId, targetId, error);
+        return BackupResult.Failure(error);
     }
 
     /// <summary>
@@ -387,129 +516,12 @@ internal sealed class BackupEngine : IAsyncDisposable
         return null;
     }
 
-    private sealed record StagedFiles(List<ManifestFile> Files, long Bytes, long Pages, long Uninitialized, long LogUnits, PluginError? Error);
-
     private ISetTarget OpenTarget(string staging, string setId, SetStream? stream)
     {
         var work = _staging.Begin(staging, setId);
         return stream is null
             ? new DirectorySetTarget(work, _fileSystem, _copier)
             : new TarSetTarget(work, stream.Stream, stream.Name, _copier, _time.GetUtcNow());
-    }
-
-    private async Task<StagedFiles> StageFilesAsync(ISourceSession session, BackupTarget target, ISetTarget setTarget, IProgress<OperationProgress>? progress, CancellationToken ct)
-    {
-        var files = new List<ManifestFile>();
-        long bytes = 0, pages = 0, uninitialized = 0, logUnits = 0;
-        var estimate = session.Estimate;
-        var stopwatch = Stopwatch.StartNew();
-        Report(progress, ProgressPhase.Begin, 0, estimate?.Files ?? 0, 0, estimate?.Bytes ?? 0, null, null);
-        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-
-        await foreach (var file in session.GetFilesAsync(ct))
-        {
-            if (!SetPaths.IsSafeRelativePath(file.RelativePath) || !names.Add(file.RelativePath))
-            {
-                return new StagedFiles(files, bytes, pages, uninitialized, logUnits,
-                    new PluginError(ErrorCodes.InternalError, $"The source offered an unusable or duplicate set path '{file.RelativePath}'.") { TargetId = target.Id, File = file.SourcePath });
-            }
-
-            var display = file.SourcePath ?? file.StagedPath ?? file.RelativePath;
-            var destination = Path.Combine(setTarget.WorkDirectory, file.RelativePath.Replace('/', Path.DirectorySeparatorChar));
-            CopiedFile copied;
-            var doneBefore = bytes;
-            try
-            {
-                await using var reader = await file.OpenAsync(ct);
-                copied = await setTarget.CopyAsync(
-                    file,
-                    reader,
-                    display,
-                    n =>
-                    {
-                        doneBefore += n;
-                        Report(progress, ProgressPhase.Progress, files.Count, estimate?.Files ?? 0, doneBefore, estimate?.Bytes ?? 0, display, null, stopwatch);
-                    },
-                    ct);
-            }
-            catch (CopyCorruptionException ex)
-            {
-                return new StagedFiles(files, bytes, pages, uninitialized, logUnits, ErrorMapping.FromCorruption(ex.Verification, display, target.Id, file.Generation));
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PluginException)
-            {
-                // The copier marks failures of the destination (create, write, flush); everything else happened while
-                // reading the source. (Guessing from whether the destination file existed blamed the source for a
-                // failed create, and the destination for a source read error in mid-file.)
-                var writeSide = ex is CopyWriteException || (ex is IOException io && ErrorMapping.IsDiskFull(io));
-                return new StagedFiles(files, bytes, pages, uninitialized, logUnits,
-                    writeSide ? ErrorMapping.FromWriteFailure(ex, destination, target.Id) : ErrorMapping.FromReadFailure(ex, display, target.Id));
-            }
-
-            if (copied.Verification.HasCorruption)
-            {
-                return new StagedFiles(files, bytes, pages, uninitialized, logUnits, ErrorMapping.FromCorruption(copied.Verification, display, target.Id, file.Generation));
-            }
-
-            setTarget.Accept(file);
-
-            var v = copied.Verification;
-            var role = v.Role == FileRole.Other ? file.Role : v.Role;
-            bytes += copied.Length;
-            if (v.Unit == "page")
-            {
-                pages += v.UnitsChecked;
-                uninitialized += v.UnitsUninitialized;
-            }
-            else if (role == FileRole.Log)
-            {
-                logUnits += v.UnitsChecked;
-            }
-
-            files.Add(new ManifestFile(file.RelativePath, role, copied.Length, copied.Sha256)
-            {
-                SourcePath = file.SourcePath,
-                Database = v.Database,
-                Log = v.Log is { } log ? log with { WasCurrentLog = file.WasCurrentLog, ReplacesCopyInSetId = file.ReplacesCopyInSetId } : null,
-                Checkpoint = v.Checkpoint,
-
-                // Warnings (bytes beyond a checkpoint's or log's end, ...) did not fail the backup but belong to its record.
-                Findings = [.. v.Findings],
-            });
-            _logger.LogInformation("Staged {File} ({Role}, {Bytes} bytes, {Units} {Unit}s verified).", file.RelativePath, role, copied.Length, v.UnitsChecked, v.Unit);
-        }
-
-        return new StagedFiles(files, bytes, pages, uninitialized, logUnits, null);
-    }
-
-    private BackupManifest BuildManifest(string setId, BackupTarget target, BackupKind kind, string strategy, IReadOnlyList<CatalogEntry> chain, DateTimeOffset started, StagedFiles staged, StagedOutcome outcome)
-    {
-        var chainInfo = kind == BackupKind.Incremental
-            ? new ChainInfo(chain[0].Manifest.SetId, chain[^1].Manifest.SetId, chain[^1].Manifest.Chain.Sequence + 1)
-            : new ChainInfo(setId, null, 0);
-        var generations = staged.Files.Where(f => f.Log is not null).Select(f => f.Log!.Generation).ToList();
-        return outcome.AddSourceFields(new BackupManifest
-        {
-            SetId = setId,
-            Target = new TargetIdentity(target.Id, target.Kind, target.DisplayName)
-            {
-                Location = target.Location,
-                InstanceName = target.InstanceName,
-                Vss = target.Vss,
-                LogSignature = target.Logs?.LogSignature,
-                LogBaseName = target.Logs?.BaseName,
-                DatabaseSignatures = [.. target.Databases.Select(d => d.DatabaseSignature).OfType<string>()],
-            },
-            Kind = kind,
-            StartedAt = started,
-            FinishedAt = _time.GetUtcNow(),
-            Chain = chainInfo,
-            Producer = _producer.For(strategy),
-            Files = staged.Files,
-            LogRange = generations.Count > 0 ? new GenerationRange(generations.Min(), generations.Max()) : null,
-            Truncation = outcome.Truncation,
-            Verification = new VerificationSummary(staged.Files.Count, staged.Pages, staged.Uninitialized, staged.LogUnits, staged.Files.Sum(f => f.Findings.Count)),
-        });
     }
 
     /// <summary>Phase two (see <see cref="StagedSets"/>).</summary>
@@ -528,7 +540,7 @@ internal sealed class BackupEngine : IAsyncDisposable
     private static string NewSetId(DateTimeOffset now) =>
         $"{now.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid():N}"[..25];
 
-    private static void Report(IProgress<OperationProgress>? progress, ProgressPhase phase, int filesDone, int filesTotal, long bytesDone, long bytesTotal, string? file, string? message, Stopwatch? clock = null)
+    internal static void Report(IProgress<OperationProgress>? progress, ProgressPhase phase, int filesDone, int filesTotal, long bytesDone, long bytesTotal, string? file, string? message, Stopwatch? clock = null)
     {
         if (progress is null)
         {

@@ -10,6 +10,15 @@ internal sealed class EngineOptions
     public int BufferCount { get; set; } = 6;
 
     /// <summary>
+    /// Files of one set copied at once when the source allows it (file sets: databases of an Exchange or AD LDS layout
+    /// side by side); 0 means one per processor. Parallel copies share the <see cref="BufferCount"/> buffers (at least
+    /// three each), so memory stays <see cref="BufferSize"/> × <see cref="BufferCount"/> and the degree is at most
+    /// <see cref="BufferCount"/> / 3: raise both to use more cores. SHA-256 of one file runs on one core, so one large
+    /// database gains nothing from this.
+    /// </summary>
+    public int ParallelFiles { get; set; }
+
+    /// <summary>
     /// Write staged and restored files around the page cache (Linux <c>O_DIRECT</c>) when their writes are aligned;
     /// falls back to buffered writes by itself where the file system refuses. Off: always buffered.
     /// </summary>

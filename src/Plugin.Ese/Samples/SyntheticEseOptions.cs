@@ -54,6 +54,14 @@ internal sealed record SyntheticEseOptions
     /// <summary>Seed: the same options and seed always give the same bytes.</summary>
     public ulong Seed { get; init; } = 1;
 
+    /// <summary>
+    /// Seeds the log stream's identity (the logs' signature, and with it their content) apart from <see cref="Seed"/>:
+    /// two sets made with the same seed in two places are then two streams, not two copies of one (which a plugin keeps
+    /// apart by location and re-checks on every backup). <see langword="null"/>: derived from <see cref="Seed"/>.
+    /// See <see cref="SyntheticEseSet.StreamSeedFor"/>.
+    /// </summary>
+    public ulong? StreamSeed { get; init; }
+
     /// <summary>Creation time of the first generation (later ones follow a minute apart).</summary>
     public DateTimeOffset StartTime { get; init; } = new(2024, 5, 1, 8, 0, 0, TimeSpan.Zero);
 

@@ -46,6 +46,15 @@ internal static class SyntheticEseSet
 {
     private const string DatabaseSystemPath = @"C:\Synthetic\";
 
+    /// <summary>
+    /// A stream seed (<see cref="SyntheticEseOptions.StreamSeed"/>) of its own for each directory, still reproducible (the
+    /// same seed in the same directory gives the same stream). Samples made with one seed in several temporary
+    /// directories would otherwise all be copies of one log stream, which a plugin re-reads on every backup.
+    /// </summary>
+    public static ulong StreamSeedFor(string directory, ulong seed) =>
+        BitConverter.ToUInt64(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{seed}\n{Path.GetFullPath(directory)}"))), 0);
+
     /// <summary>Creates a set in <paramref name="directory"/> (created if needed; files of the same names are replaced).</summary>
     /// <exception cref="ArgumentException">The options are out of range.</exception>
     public static SyntheticEseSetInfo Create(string directory, SyntheticEseOptions options)
@@ -56,7 +65,7 @@ internal static class SyntheticEseSet
 
         var created = options.StartTime;
         // The log content derives from signLog's random number, so AppendLogs can rebuild it from the files alone.
-        var contentSeed = (ulong)(uint)SplitMix64.For(options.Seed, 0x106).Next();
+        var contentSeed = (ulong)(uint)SplitMix64.For(options.StreamSeed ?? options.Seed, 0x106).Next();
         var signLog = EseSignature.Create((uint)contentSeed, LogTime.FromDateTimeOffset(created), options.ComputerName);
         var first = options.FirstGeneration;
         var current = first + options.LogGenerations - 1;

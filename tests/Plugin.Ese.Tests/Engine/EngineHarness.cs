@@ -21,7 +21,7 @@ namespace EseBackupPlugin.Ese.Tests.Engine;
 /// </summary>
 internal sealed class EngineHarness : IAsyncDisposable
 {
-    public EngineHarness(TempDirectory temp, IStagingFileSystem? fileSystem = null, IBackupCatalog? catalog = null, string? lockDirectory = null, int bufferSize = 64 * 1024, TruncationPolicy policy = TruncationPolicy.MatchEse, TimeProvider? time = null)
+    public EngineHarness(TempDirectory temp, IStagingFileSystem? fileSystem = null, IBackupCatalog? catalog = null, string? lockDirectory = null, int bufferSize = 64 * 1024, TruncationPolicy policy = TruncationPolicy.MatchEse, TimeProvider? time = null, int bufferCount = 3, int parallelFiles = 0)
     {
         Temp = temp;
         Staging = temp.Combine("staging");
@@ -30,7 +30,7 @@ internal sealed class EngineHarness : IAsyncDisposable
         LockDirectory = lockDirectory ?? temp.Combine("locks");
         Options = new EsePluginOptions
         {
-            Engine = new EngineOptions { BufferSize = bufferSize, BufferCount = 3, LockDirectory = LockDirectory },
+            Engine = new EngineOptions { BufferSize = bufferSize, BufferCount = bufferCount, ParallelFiles = parallelFiles, LockDirectory = LockDirectory },
             StateDirectory = temp.Combine("state"),
             FileSet = new FileSetOptions { TruncationPolicy = policy },
         };

@@ -77,26 +77,49 @@ internal sealed class OnePassCopier
         _bufferCount = bufferCount;
     }
 
+    /// <summary>How many copies may run side by side with at least three buffers each (read, hash + write, one spare).</summary>
+    public int MaxShares => _bufferCount / 3;
+
     /// <summary>
     /// Copies <paramref name="reader"/>'s content to <paramref name="destinationPath"/> (or, when it is
     /// <see langword="null"/>, only verifies and hashes it), reporting bytes as they are written.
     /// </summary>
     /// <exception cref="CopyWriteException">Creating, writing or flushing the destination failed (the partial file is left for the caller to remove).</exception>
     /// <exception cref="IOException">Reading the source failed.</exception>
-    public async Task<CopiedFile> CopyAsync(
+    public Task<CopiedFile> CopyAsync(
         ISourceReader reader,
         string displayPath,
         string fileName,
         string? destinationPath,
         Action<long>? onBytes,
         CancellationToken cancellationToken)
+        => CopyAsync(reader, displayPath, fileName, destinationPath, onBytes, shares: 1, cancellationToken);
+
+    /// <summary>
+    /// <see cref="CopyAsync(ISourceReader, string, string, string?, Action{long}?, CancellationToken)"/> for one of
+    /// <paramref name="shares"/> copies that run side by side: this one uses its share of the buffers (at least
+    /// three), so that parallel copies stay within the memory of one (see <see cref="MaxShares"/>).
+    /// </summary>
+    public async Task<CopiedFile> CopyAsync(
+        ISourceReader reader,
+        string displayPath,
+        string fileName,
+        string? destinationPath,
+        Action<long>? onBytes,
+        int shares,
+        CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentOutOfRangeException.ThrowIfLessThan(shares, 1);
         cancellationToken.ThrowIfCancellationRequested();
         var length = reader.Length;
         var output = destinationPath is null ? null : WriteSide(destinationPath, () => _fileSystem.CreateFile(destinationPath, length));
         try
         {
-            using var pass = new Pass(reader, displayPath, fileName, length, output, destinationPath, onBytes, _verifiers, stopAtCorruption: false);
+            using var pass = new Pass(reader, displayPath, fileName, length, output, destinationPath, onBytes, _verifiers, stopAtCorruption: false)
+            {
+                Buffers = Math.Max(3, _bufferCount / shares),
+            };
             var copied = await RunAsync(pass, cancellationToken);
             if (output is not null)
             {
@@ -176,10 +199,11 @@ internal sealed class OnePassCopier
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var ct = linked.Token;
-        var slots = new Slot[_bufferCount];
-        using var free = new BlockingCollection<Slot>(new ConcurrentQueue<Slot>(), _bufferCount);
-        using var toHash = new BlockingCollection<Slot>(new ConcurrentQueue<Slot>(), _bufferCount);
-        using var toWrite = new BlockingCollection<Slot>(new ConcurrentQueue<Slot>(), _bufferCount);
+        var count = pass.Buffers ?? _bufferCount;
+        var slots = new Slot[count];
+        using var free = new BlockingCollection<Slot>(new ConcurrentQueue<Slot>(), count);
+        using var toHash = new BlockingCollection<Slot>(new ConcurrentQueue<Slot>(), count);
+        using var toWrite = new BlockingCollection<Slot>(new ConcurrentQueue<Slot>(), count);
         try
         {
             for (var i = 0; i < slots.Length; i++)
@@ -381,6 +405,9 @@ internal sealed class OnePassCopier
         public IncrementalHash Hash { get; } = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
         public IStreamVerifier? Verifier { get; private set; }
+
+        /// <summary>Buffers this pass may use; <see langword="null"/>: all of the copier's.</summary>
+        public int? Buffers { get; init; }
 
         public void Dispose() => Hash.Dispose();
 

@@ -41,6 +41,14 @@ internal interface IBackupSource
         return TargetCopies.Match(targetId, found, PlaceOf);
     }
 
+    /// <summary>
+    /// Takes a target the host resolved by an earlier discovery (<see cref="Abstractions.Operations.BackupRequest.Target"/>)
+    /// without searching for it: the source only checks that the target is its own and that its id still says which
+    /// files are meant; <see cref="BeginAsync"/> then reads them. <see langword="null"/>: the source cannot tell without
+    /// searching (the default), so the engine finds the target by id.
+    /// </summary>
+    ValueTask<TargetLookup?> AdoptAsync(BackupTarget target, CancellationToken cancellationToken) => ValueTask.FromResult<TargetLookup?>(null);
+
     /// <summary>Where a target's copy lives, which tells apart two copies of one ESE identity (its log directory).</summary>
     static string? PlaceOf(BackupTarget target) => target.Logs?.Directory ?? target.Location;
 
@@ -90,6 +98,12 @@ internal sealed record SourceBackupContext(
 /// <summary>Result of <see cref="IBackupSource.BeginAsync"/>: a session, or the reason there is none.</summary>
 internal sealed record SourceSessionStart(ISourceSession? Session, Abstractions.Errors.PluginError? Error)
 {
+    /// <summary>
+    /// The target as the source found it when it began (same id): what the manifest records. <see langword="null"/>:
+    /// the target the session was started with.
+    /// </summary>
+    public BackupTarget? Target { get; init; }
+
     public static SourceSessionStart Started(ISourceSession session) => new(session, null);
 
     public static SourceSessionStart Failed(Abstractions.Errors.PluginError error) => new(null, error);

@@ -7,7 +7,8 @@ namespace EseBackupPlugin.Ese.Engine.Ports;
 /// One running backup of one target, from the source's side. The engine:
 /// <list type="number">
 /// <item>enumerates <see cref="GetFilesAsync"/> and copies each file through its one-pass pipeline
-/// (verify + hash + write), reading each file to its end before asking for the next;</item>
+/// (verify + hash + write), reading each file to its end before asking for the next, unless the session allows
+/// parallel reads (<see cref="FilesMayBeReadInParallel"/>);</item>
 /// <item>calls <see cref="OnStagedAsync"/> once every file is staged and verified;</item>
 /// <item>later calls <see cref="CompleteAsync"/> with the host's verdict (phase two), or
 /// <see cref="AbortAsync"/> on any failure or cancellation (always safe to call, idempotent).</item>
@@ -25,6 +26,13 @@ internal interface ISourceSession : IAsyncDisposable
     /// stages it to its end instead of honouring the cancel.
     /// </summary>
     bool MustFinishStaging => false;
+
+    /// <summary>
+    /// True when the files this session offers are independent of each other and of the session (plain files, a
+    /// mounted snapshot): the engine may then ask for the next file and copy several at once. A session that reads
+    /// through an engine one file at a time (ESE's backup API) keeps the default, one file after the other.
+    /// </summary>
+    bool FilesMayBeReadInParallel => false;
 
     /// <summary>Expected file count and bytes, when the source knows them up front (for progress).</summary>
     SessionEstimate? Estimate => null;

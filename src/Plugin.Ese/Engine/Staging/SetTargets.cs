@@ -18,11 +18,22 @@ internal interface ISetTarget : IDisposable
     /// <summary>The published set directory; <see langword="null"/> for a stream.</summary>
     string? SetDirectory { get; }
 
+    /// <summary>
+    /// True when several files may be copied into it at once (a directory); a stream takes one entry after the other.
+    /// </summary>
+    bool CopiesInParallel { get; }
+
     /// <summary>Copies one source file into the set in one pass.</summary>
+    /// <param name="file">The file.</param>
+    /// <param name="reader">Its content.</param>
+    /// <param name="displayPath">How messages name it.</param>
+    /// <param name="onBytes">Called with each chunk's length as it is written (from the copier's threads).</param>
+    /// <param name="shares">How many copies run side by side (each gets its share of the copy buffers); 1 for a stream.</param>
+    /// <param name="ct">Cancels the copy.</param>
     /// <exception cref="CopyWriteException">Writing the set failed.</exception>
     /// <exception cref="CopyCorruptionException">A stream target stopped at a corrupt chunk.</exception>
     /// <exception cref="IOException">Reading the source failed.</exception>
-    Task<CopiedFile> CopyAsync(SourceFile file, ISourceReader reader, string displayPath, Action<long> onBytes, CancellationToken ct);
+    Task<CopiedFile> CopyAsync(SourceFile file, ISourceReader reader, string displayPath, Action<long> onBytes, int shares, CancellationToken ct);
 
     /// <summary>Takes a verified file into the set (a file the source's engine wrote itself is moved into place).</summary>
     void Accept(SourceFile file);
@@ -44,7 +55,9 @@ internal sealed class DirectorySetTarget(StagingWork work, IStagingFileSystem fi
 
     public string? SetDirectory => work.FinalDirectory;
 
-    public async Task<CopiedFile> CopyAsync(SourceFile file, ISourceReader reader, string displayPath, Action<long> onBytes, CancellationToken ct)
+    public bool CopiesInParallel => true;
+
+    public async Task<CopiedFile> CopyAsync(SourceFile file, ISourceReader reader, string displayPath, Action<long> onBytes, int shares, CancellationToken ct)
     {
         var destination = DestinationOf(file);
         if (file.StagedPath is null)
@@ -62,7 +75,7 @@ internal sealed class DirectorySetTarget(StagingWork work, IStagingFileSystem fi
         }
 
         // A file the source's engine already wrote into the work directory is verified and hashed in place.
-        return await copier.CopyAsync(reader, displayPath, SetTargetNames.FileNameOf(file), file.StagedPath is null ? destination : null, onBytes, ct);
+        return await copier.CopyAsync(reader, displayPath, SetTargetNames.FileNameOf(file), file.StagedPath is null ? destination : null, onBytes, shares, ct);
     }
 
     public void Accept(SourceFile file)

@@ -45,8 +45,12 @@ internal sealed class TarSetTarget : ISetTarget
     /// <summary>Bytes written to the stream so far.</summary>
     public long BytesWritten => _archive.BytesWritten;
 
-    public async Task<CopiedFile> CopyAsync(SourceFile file, ISourceReader reader, string displayPath, Action<long> onBytes, CancellationToken ct)
+    public bool CopiesInParallel => false;
+
+    public async Task<CopiedFile> CopyAsync(SourceFile file, ISourceReader reader, string displayPath, Action<long> onBytes, int shares, CancellationToken ct)
     {
+        // One entry after the other: the archive is one sequential stream, so there is never more than one share.
+        ArgumentOutOfRangeException.ThrowIfNotEqual(shares, 1);
         var data = new OnePassEntryData(_copier, reader, displayPath, SetTargetNames.FileNameOf(file), _archive.Name, onBytes);
         await WriteEntryAsync(file.RelativePath, data, ct);
         return data.Result ?? throw new InvalidOperationException("The tar writer did not copy the entry's data.");

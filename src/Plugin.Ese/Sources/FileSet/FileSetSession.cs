@@ -35,6 +35,9 @@ internal sealed class FileSetSession(
 
     public SessionEstimate? Estimate => new(plan.Files.Count, plan.Files.Sum(f => f.Length));
 
+    /// <summary>Plain files no engine holds: any number may be read at once.</summary>
+    public bool FilesMayBeReadInParallel => true;
+
     public async IAsyncEnumerable<SourceFile> GetFilesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (var f in plan.Files)

@@ -77,6 +77,27 @@ internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options,
     }
 
     /// <summary>
+    /// A target the host resolved: taken as it is when its id is this copy's qualified id, or its bare id and no other
+    /// place is remembered for the stream (then the bare id cannot be ambiguous). Nothing is scanned here;
+    /// <see cref="BeginAsync"/> re-reads the location and refuses it when the stream is no longer there. Otherwise the
+    /// id must be resolved the long way (every remembered place re-scanned), so the engine searches.
+    /// </summary>
+    public ValueTask<TargetLookup?> AdoptAsync(BackupTarget target, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (target.Kind != TargetKind.FileSet || target.Location is not { } location || !Path.IsPathFullyQualified(location) || target.Logs?.LogSignature is not { } signature)
+        {
+            return ValueTask.FromResult<TargetLookup?>(null);
+        }
+
+        var place = Path.GetFullPath(location);
+        var bare = TargetIdFor(signature);
+        var adopt = target.Id == QualifiedIdFor(bare, place)
+            || (target.Id == bare && (memory?.LocationsOf(bare) ?? []).All(other => string.Equals(other, place, StringComparison.Ordinal)));
+        return ValueTask.FromResult(adopt ? new TargetLookup(target, null) : null);
+    }
+
+    /// <summary>
     /// Every target under the configured roots and <paramref name="paths"/>. Each is remembered where it was found;
     /// a stream that is (still) at another remembered place too gets location-qualified ids.
     /// </summary>
@@ -224,7 +245,9 @@ internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options,
         }
 
         logger.LogInformation("File-set {Kind} of {Target}: {Files} files, logs {Range}.", context.Kind, target.Id, plan.Files.Count, plan.LogRange);
-        return ValueTask.FromResult(SourceSessionStart.Started(new FileSetSession(this, group, context.Kind, plan, target.Id, context.Chain, options.TruncationPolicy, catalog, time, logger)));
+        // The target as it is now (the one scan of this backup), under the id it was asked for (qualified or bare).
+        var now = ToTarget(group) with { Id = target.Id, DisplayName = target.DisplayName };
+        return ValueTask.FromResult(SourceSessionStart.Started(new FileSetSession(this, group, context.Kind, plan, target.Id, context.Chain, options.TruncationPolicy, catalog, time, logger)) with { Target = now });
     }
 
     /// <summary>
