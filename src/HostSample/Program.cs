@@ -1,4 +1,5 @@
 using EseBackupPlugin.HostSample.Cli;
+using EseBackupPlugin.HostSample.Output;
 
 namespace EseBackupPlugin.HostSample;
 

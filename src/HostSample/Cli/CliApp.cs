@@ -2,6 +2,7 @@ using System.CommandLine;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.HostSample.Catalog;
 using EseBackupPlugin.HostSample.Hosting;
+using EseBackupPlugin.HostSample.Output;
 using EseBackupPlugin.HostSample.Plugins;
 using Microsoft.Data.Sqlite;
 

@@ -33,7 +33,7 @@ internal static class FileCommands
                 }
 
                 env.Console.Write(table);
-                PrintFindings(env, result.Findings);
+                ResultView.PrintFindings(env, result.Findings);
             }
 
             if (result.Error is { } error)
@@ -71,7 +71,7 @@ internal static class FileCommands
                 }
 
                 env.Console.Write(table);
-                PrintFindings(env, report.Files.SelectMany(f => f.Findings).Concat(report.CrossFileFindings).ToList());
+                ResultView.PrintFindings(env, report.Files.SelectMany(f => f.Findings).Concat(report.CrossFileFindings).ToList());
                 foreach (var e in report.Errors.Concat(report.Files.Where(f => f.Error is not null).Select(f => f.Error!)))
                 {
                     env.Console.MarkupLine($"[red]error[/] {Markup.Escape(e.Code.Name)}: {Markup.Escape(e.Message)}");
@@ -81,23 +81,6 @@ internal static class FileCommands
             return report.HasCorruption ? ExitCodes.Corruption : report.HasErrors ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return cmd;
-    }
-
-    internal static void PrintFindings(CliEnvironment env, IReadOnlyList<Finding> findings)
-    {
-        foreach (var f in findings)
-        {
-            var colour = f.Severity switch { FindingSeverity.Corruption => "red", FindingSeverity.Warning => "yellow", _ => "grey" };
-            var where = string.Join(", ", new[]
-            {
-                f.File is null ? null : Path.GetFileName(f.File),
-                f.Page is { } p ? $"page {p}" : null,
-                f.Sector is { } s ? $"sector {s}" : null,
-                f.Generation is { } g ? $"generation {g}" : null,
-                f.Offset is { } o ? $"offset {o}" : null,
-            }.Where(x => x is not null));
-            env.Console.MarkupLine($"[{colour}]{f.Severity.ToString().ToLowerInvariant()}[/] {Markup.Escape(f.Code)} ({Markup.Escape(where)}): {Markup.Escape(f.Message)}");
-        }
     }
 
     /// <summary>Turns nested details into "a.b.c = value" rows for people.</summary>

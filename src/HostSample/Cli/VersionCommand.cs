@@ -3,6 +3,7 @@ using System.CommandLine.Invocation;
 using System.Reflection;
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.HostSample.Hosting;
+using EseBackupPlugin.HostSample.Output;
 using EseBackupPlugin.HostSample.Plugins;
 
 namespace EseBackupPlugin.HostSample.Cli;

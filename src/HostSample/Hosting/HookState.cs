@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using EseBackupPlugin.HostSample.Output;
+using System.Text.Json.Serialization;
 
 namespace EseBackupPlugin.HostSample.Hosting;
 
@@ -28,7 +28,7 @@ internal sealed record HookState(string SetId, string TargetId, string Target, s
     public static HookState? Read(string stateDirectory, string targetArgument)
     {
         var path = PathFor(stateDirectory, targetArgument);
-        return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllBytes(path), HostJsonContext.Default.HookState) : null;
+        return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllBytes(path), HookStateJsonContext.Default.HookState) : null;
     }
 
     /// <summary>Remembers the pending set of a target.</summary>
@@ -39,7 +39,7 @@ internal sealed record HookState(string SetId, string TargetId, string Target, s
         var temp = path + ".tmp";
         using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write))
         {
-            JsonSerializer.Serialize(file, this, HostJsonContext.Default.HookState);
+            JsonSerializer.Serialize(file, this, HookStateJsonContext.Default.HookState);
             file.Flush(flushToDisk: true);
         }
 
@@ -69,7 +69,7 @@ internal sealed record HookState(string SetId, string TargetId, string Target, s
         {
             try
             {
-                if (JsonSerializer.Deserialize(File.ReadAllBytes(file), HostJsonContext.Default.HookState)?.SetId == setId)
+                if (JsonSerializer.Deserialize(File.ReadAllBytes(file), HookStateJsonContext.Default.HookState)?.SetId == setId)
                 {
                     File.Delete(file);
                 }
@@ -84,3 +84,15 @@ internal sealed record HookState(string SetId, string TargetId, string Target, s
     private static string Key(string targetArgument) =>
         Directory.Exists(targetArgument) ? System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(targetArgument)) : targetArgument.Trim().ToLowerInvariant();
 }
+
+/// <summary>
+/// Source-generated JSON for the hook state files, with the same options as the host's printed output so the files
+/// read the same as before; its own context because the state belongs to hosting, which the output layer presents.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    UseStringEnumConverter = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    WriteIndented = true)]
+[JsonSerializable(typeof(HookState))]
+internal sealed partial class HookStateJsonContext : JsonSerializerContext;

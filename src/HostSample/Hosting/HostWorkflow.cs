@@ -6,7 +6,6 @@ using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Progress;
 using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.HostSample.Catalog;
-using EseBackupPlugin.HostSample.Output;
 using Microsoft.Extensions.Logging;
 
 namespace EseBackupPlugin.HostSample.Hosting;

@@ -1,9 +1,11 @@
 using System.Text.Json.Serialization;
 using EseBackupPlugin.Abstractions;
+using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Samples;
-using EseBackupPlugin.Abstractions.Errors;
+using EseBackupPlugin.HostSample.Hosting;
+using EseBackupPlugin.HostSample.Plugins;
 
 namespace EseBackupPlugin.HostSample.Output;
 
@@ -18,15 +20,6 @@ internal sealed record PluginListing(
     IReadOnlyList<string> ProcessModels,
     string ConfigurationSection,
     PluginInfo Info);
-
-/// <summary>What <c>esebackup backup --json</c> prints.</summary>
-internal sealed record BackupOutput(
-    string SetId,
-    string State,
-    string? SetPath,
-    BackupManifest? Manifest,
-    TruncationReport? Truncation,
-    Abstractions.Errors.PluginError? Error);
 
 /// <summary>What <c>esebackup prune --json</c> prints.</summary>
 internal sealed record PruneOutput(bool DryRun, IReadOnlyList<PrunedSet> Sets);
@@ -78,7 +71,7 @@ internal sealed record DemoOutput(
     UseStringEnumConverter = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     WriteIndented = true)]
-[JsonSerializable(typeof(EseBackupPlugin.HostSample.Plugins.BundleReport))]
+[JsonSerializable(typeof(BundleReport))]
 [JsonSerializable(typeof(PluginListing))]
 [JsonSerializable(typeof(BackupOutput))]
 [JsonSerializable(typeof(List<CatalogRowOutput>))]
@@ -88,5 +81,4 @@ internal sealed record DemoOutput(
 [JsonSerializable(typeof(PruneOutput))]
 [JsonSerializable(typeof(ImportOutput))]
 [JsonSerializable(typeof(HookPostOutput))]
-[JsonSerializable(typeof(EseBackupPlugin.HostSample.Hosting.HookState))]
 internal sealed partial class HostJsonContext : JsonSerializerContext;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using EseBackupPlugin.HostSample.Cli;
 
 namespace EseBackupPlugin.HostSample.Output;
 

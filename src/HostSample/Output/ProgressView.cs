@@ -1,6 +1,5 @@
 using System.Globalization;
 using EseBackupPlugin.Abstractions.Progress;
-using EseBackupPlugin.HostSample.Cli;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 

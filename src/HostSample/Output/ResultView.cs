@@ -1,7 +1,7 @@
 using System.Globalization;
+using EseBackupPlugin.Abstractions.Files;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Operations;
-using EseBackupPlugin.HostSample.Cli;
 using Spectre.Console;
 
 namespace EseBackupPlugin.HostSample.Output;
@@ -62,7 +62,25 @@ internal static class ResultView
         }
 
         c.Write(table);
-        FileCommands.PrintFindings(env, [.. v.Files.SelectMany(f => f.Findings), .. v.Findings]);
+        PrintFindings(env, [.. v.Files.SelectMany(f => f.Findings), .. v.Findings]);
         c.MarkupLine(v.IsClean ? "[green]set verified clean[/]" : "[red]set is damaged[/]");
+    }
+
+    /// <summary>One line per finding: severity, code, where (file, page, sector, generation, offset) and the message.</summary>
+    internal static void PrintFindings(CliEnvironment env, IReadOnlyList<Finding> findings)
+    {
+        foreach (var f in findings)
+        {
+            var colour = f.Severity switch { FindingSeverity.Corruption => "red", FindingSeverity.Warning => "yellow", _ => "grey" };
+            var where = string.Join(", ", new[]
+            {
+                f.File is null ? null : Path.GetFileName(f.File),
+                f.Page is { } p ? $"page {p}" : null,
+                f.Sector is { } s ? $"sector {s}" : null,
+                f.Generation is { } g ? $"generation {g}" : null,
+                f.Offset is { } o ? $"offset {o}" : null,
+            }.Where(x => x is not null));
+            env.Console.MarkupLine($"[{colour}]{f.Severity.ToString().ToLowerInvariant()}[/] {Markup.Escape(f.Code)} ({Markup.Escape(where)}): {Markup.Escape(f.Message)}");
+        }
     }
 }

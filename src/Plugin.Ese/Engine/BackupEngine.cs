@@ -52,7 +52,7 @@ internal sealed class BackupEngine : IAsyncDisposable
         _catalog = catalog;
         _locks = new TargetLockManager(options.LockDirectory ?? TargetLockManager.DefaultDirectory);
         _sets = new StagedSets(journal, catalog, _locks, ResumeAsync, time, options.StagedSetLease, logger);
-        _staging = new StagingArea(fileSystem, logger);
+        _staging = new StagingArea(fileSystem, time, logger);
         _copier = copier;
         _stager = new FileStager(logger);
 

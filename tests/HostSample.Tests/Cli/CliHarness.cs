@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using EseBackupPlugin.HostSample.Cli;
+using EseBackupPlugin.HostSample.Output;
 
 namespace EseBackupPlugin.HostSample.Tests.Cli;
 

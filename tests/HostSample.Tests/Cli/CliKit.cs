@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Samples;
 using EseBackupPlugin.HostSample.Cli;
+using EseBackupPlugin.HostSample.Output;
 using EseBackupPlugin.HostSample.Plugins;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -45,8 +45,8 @@ public class SharedAssembliesTests
         }
 
         // A private dependency of the plugin resolves from the plugin folder, into the plugin's own context.
-        var options = context.LoadFromAssemblyName(new AssemblyName("Microsoft.Extensions.Options"));
-        Assert.Same(context, System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(options));
+        var binder = context.LoadFromAssemblyName(new AssemblyName("Microsoft.Extensions.Configuration.Binder"));
+        Assert.Same(context, System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(binder));
     }
 
     [Fact]

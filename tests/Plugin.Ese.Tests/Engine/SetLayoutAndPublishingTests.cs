@@ -5,10 +5,11 @@ using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Engine.Staging;
+using EseBackupPlugin.Ese.Samples;
 using EseBackupPlugin.Ese.Sources.FileSet;
 using EseBackupPlugin.Ese.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
-using EseBackupPlugin.Ese.Samples;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EseBackupPlugin.Ese.Tests.Engine;
 
@@ -51,7 +52,7 @@ public class SetLayoutAndPublishingTests
 
         // The database leaves between discovery and the start of the backup: the source refuses to plan logs alone.
         File.Move(moved, temp.Combine("elsewhere.edb"));
-        var fileSet = new FileSetSource(FormatFileProbe.Instance, new FileSetOptions(), new InMemoryBackupCatalog(), TimeProvider.System, NullLogger<FileSetSource>.Instance);
+        var fileSet = new FileSetSource(new FileSetOptions(), new InMemoryBackupCatalog(), TimeProvider.System, NullLogger<FileSetSource>.Instance);
         var start = await fileSet.BeginAsync(new SourceBackupContext(target, BackupKind.Full, null, [], "set-lost", temp.Combine("work")), CancellationToken.None);
         Assert.Null(start.Session);
         Assert.Equal(ErrorCodes.MissingFileToBackup, start.Error!.Code);
@@ -97,7 +98,7 @@ public class SetLayoutAndPublishingTests
     {
         using var temp = new TempDirectory();
         var staging = temp.Combine("staging");
-        var area = new StagingArea(PhysicalStagingFileSystem.Instance, NullLogger.Instance);
+        var area = new StagingArea(PhysicalStagingFileSystem.Instance, TimeProvider.System, NullLogger.Instance);
 
         // An owner that removed its lock file and is about to rename (or died right then).
         var publishing = Path.Combine(staging, StagingArea.PartialPrefix + "publishing");
@@ -120,5 +121,25 @@ public class SetLayoutAndPublishingTests
         Assert.Equal(1, area.RemoveLeftovers(staging));
         Assert.False(Directory.Exists(publishing));
         Assert.True(Directory.Exists(live.WorkDirectory));
+    }
+
+    [Fact]
+    public void The_sweep_measures_the_lockless_grace_on_the_engines_clock()
+    {
+        using var temp = new TempDirectory();
+        var staging = temp.Combine("staging");
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var area = new StagingArea(PhysicalStagingFileSystem.Instance, clock, NullLogger.Instance);
+        var publishing = Path.Combine(staging, StagingArea.PartialPrefix + "publishing");
+        Directory.CreateDirectory(publishing);
+
+        // Just written: within the grace on the engine's clock, whatever the wall clock says later.
+        Assert.Equal(0, area.RemoveLeftovers(staging));
+        Assert.True(Directory.Exists(publishing));
+
+        // The same directory, untouched on disk, once the engine's clock has moved past the grace.
+        clock.Advance(StagingArea.LocklessGrace + TimeSpan.FromMinutes(1));
+        Assert.Equal(1, area.RemoveLeftovers(staging));
+        Assert.False(Directory.Exists(publishing));
     }
 }

@@ -10,7 +10,7 @@ namespace EseBackupPlugin.Ese.Engine.Staging;
 /// renamed to <c>&lt;set id&gt;</c>. A directory with the partial prefix is never a backup set: the next
 /// run deletes it once its owner's lock is free (the owner died).
 /// </summary>
-internal sealed class StagingArea(IStagingFileSystem fileSystem, ILogger logger)
+internal sealed class StagingArea(IStagingFileSystem fileSystem, TimeProvider time, ILogger logger)
 {
     public const string PartialPrefix = ".esebackup-partial-";
     public const string OwnerLockName = ".owner.lock";
@@ -35,7 +35,7 @@ internal sealed class StagingArea(IStagingFileSystem fileSystem, ILogger logger)
             var ownerLock = FileLock.TryAcquireExisting(Path.Combine(dir, OwnerLockName), out var missing);
             if (ownerLock is null)
             {
-                if (!missing || DateTime.UtcNow - Directory.GetLastWriteTimeUtc(dir) < LocklessGrace)
+                if (!missing || time.GetUtcNow().UtcDateTime - Directory.GetLastWriteTimeUtc(dir) < LocklessGrace)
                 {
                     continue; // a live run owns it, or is publishing it
                 }

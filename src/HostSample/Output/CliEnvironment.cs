@@ -1,6 +1,6 @@
 using Spectre.Console;
 
-namespace EseBackupPlugin.HostSample.Cli;
+namespace EseBackupPlugin.HostSample.Output;
 
 /// <summary>Where a command writes: machine output to <see cref="Out"/>, diagnostics to <see cref="Error"/>.</summary>
 internal sealed class CliEnvironment
