@@ -11,22 +11,23 @@ using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Composition;
 using EseBackupPlugin.Ese.Engine;
 using EseBackupPlugin.Ese.Engine.Copy;
-using EseBackupPlugin.Ese.Engine.Locking;
+using EseBackupPlugin.Ese.Engine.FileSystem;
 using EseBackupPlugin.Ese.Engine.FormatBinding;
-using EseBackupPlugin.Ese.Engine.Progress;
+using EseBackupPlugin.Ese.Engine.Locking;
 using EseBackupPlugin.Ese.Engine.Ports;
+using EseBackupPlugin.Ese.Engine.Progress;
 using EseBackupPlugin.Ese.Engine.Restore;
 using EseBackupPlugin.Ese.Engine.Staging;
 using EseBackupPlugin.Ese.Engine.TwoPhase;
 using EseBackupPlugin.Ese.Engine.Verification;
 using EseBackupPlugin.Ese.Sources.Esent;
 using EseBackupPlugin.Ese.Sources.FileSet;
+using EseBackupPlugin.Ese.Sources.Vss;
+using EseBackupPlugin.Ese.Sources.Vss.Requester;
 using EseBackupPlugin.Ese.Verification;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using EseBackupPlugin.Ese.Sources.Vss;
-using EseBackupPlugin.Ese.Sources.Vss.Requester;
 
 namespace EseBackupPlugin.Ese;
 
