@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
+using EseBackupPlugin.Ese.Engine.Verification;
 using EseBackupPlugin.Ese.Format;
-using EseBackupPlugin.Ese.Verification;
 using EseBackupPlugin.Ese.Samples;
 
 namespace EseBackupPlugin.Benchmarks;

@@ -24,7 +24,7 @@ using EseBackupPlugin.Ese.Sources.Esent;
 using EseBackupPlugin.Ese.Sources.FileSet;
 using EseBackupPlugin.Ese.Sources.Vss;
 using EseBackupPlugin.Ese.Sources.Vss.Requester;
-using EseBackupPlugin.Ese.Verification;
+
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -45,7 +45,7 @@ public sealed class EsePlugin : IBackupPlugin, IStreamingBackupPlugin, ISampleTa
     private readonly BackupEngine _engine;
     private readonly SetVerifier _setVerifier;
     private readonly RestoreEngine _restore;
-    private readonly EseFileVerifierService _fileVerifier = new();
+    private readonly EseFileVerifierService _fileVerifier;
     private readonly IBackupCatalog _catalog;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -83,7 +83,6 @@ public sealed class EsePlugin : IBackupPlugin, IStreamingBackupPlugin, ISampleTa
         _sources =
         [
             new FileSetSource(
-                FormatFileProbe.Instance,
                 options.FileSet,
                 guarded,
                 time,
@@ -105,7 +104,8 @@ public sealed class EsePlugin : IBackupPlugin, IStreamingBackupPlugin, ISampleTa
         var producer = new ProducerStamp(PluginId, Version, ContractVersion.Current.ToString(2));
         _engine = new BackupEngine(_sources, copier, guarded, fileSystem, options.Engine, new SetJournal(StateDirectory(options)), producer, time, logs.CreateLogger<BackupEngine>());
         _setVerifier = new SetVerifier(copier);
-        _restore = new RestoreEngine(copier, fileSystem, new EsentRestorerAdapter(new EsentRestorer(options.EsentInstances, logs.CreateLogger<EsentRestorer>())), logs.CreateLogger<RestoreEngine>());
+        _fileVerifier = new EseFileVerifierService(copier);
+        _restore = new RestoreEngine(copier, fileSystem, new EsentRestorer(options.EsentInstances, logs.CreateLogger<EsentRestorer>()), logs.CreateLogger<RestoreEngine>());
     }
 
     /// <summary>

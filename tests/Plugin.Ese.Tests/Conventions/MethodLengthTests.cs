@@ -55,8 +55,8 @@ public class MethodLengthTests
         "src/Plugin.Ese/Sources/Vss/Requester/VssBackupRequester.cs: VssBackupRequester.CreateSnapshotSetAsync",
         "src/Plugin.Ese/Sources/Vss/Requester/VssOrphanCleaner.cs: VssOrphanCleaner.RunAsync",
         "src/Plugin.Ese/Sources/Vss/VssShadowFiles.cs: VssShadowFiles.Collect",
-        "src/Plugin.Ese/Verification/CrossFileChecker.cs: CrossFileChecker.CheckDatabase",
-        "src/Plugin.Ese/Verification/EseFileDetails.cs: EseFileDetails.AddDatabase",
+        "src/Plugin.Ese/Engine/Verification/CrossFileChecker.cs: CrossFileChecker.CheckDatabase",
+        "src/Plugin.Ese/Engine/Verification/EseFileDetails.cs: EseFileDetails.AddDatabase",
     };
 
     [Fact]

@@ -8,9 +8,9 @@ using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Composition;
 using EseBackupPlugin.Ese.Engine;
 using EseBackupPlugin.Ese.Engine.FileSystem;
+using EseBackupPlugin.Ese.Engine.Verification;
 using EseBackupPlugin.Ese.Sources.FileSet;
 using EseBackupPlugin.Ese.Tests.Support;
-using EseBackupPlugin.Ese.Verification;
 
 namespace EseBackupPlugin.Ese.Tests.Engine;
 

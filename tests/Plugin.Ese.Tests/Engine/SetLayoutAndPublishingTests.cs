@@ -53,7 +53,7 @@ public class SetLayoutAndPublishingTests
 
         // The database leaves between discovery and the start of the backup: the source refuses to plan logs alone.
         File.Move(moved, temp.Combine("elsewhere.edb"));
-        var fileSet = new FileSetSource(FormatFileProbe.Instance, new FileSetOptions(), new InMemoryBackupCatalog(), TimeProvider.System, NullLogger<FileSetSource>.Instance);
+        var fileSet = new FileSetSource(new FileSetOptions(), new InMemoryBackupCatalog(), TimeProvider.System, NullLogger<FileSetSource>.Instance);
         var start = await fileSet.BeginAsync(new SourceBackupContext(target, BackupKind.Full, null, [], "set-lost", temp.Combine("work")), CancellationToken.None);
         Assert.Null(start.Session);
         Assert.Equal(ErrorCodes.MissingFileToBackup, start.Error!.Code);

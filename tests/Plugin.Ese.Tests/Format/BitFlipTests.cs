@@ -1,8 +1,8 @@
 using CsCheck;
 using EseBackupPlugin.Abstractions.Files;
+using EseBackupPlugin.Ese.Engine.Verification;
 using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Tests.Support;
-using EseBackupPlugin.Ese.Verification;
 
 namespace EseBackupPlugin.Ese.Tests.Format;
 

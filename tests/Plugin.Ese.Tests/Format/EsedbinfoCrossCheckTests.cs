@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using EseBackupPlugin.Ese.Engine.Verification;
 using EseBackupPlugin.Ese.Format;
-using EseBackupPlugin.Ese.Verification;
 
 namespace EseBackupPlugin.Ese.Tests.Format;
 

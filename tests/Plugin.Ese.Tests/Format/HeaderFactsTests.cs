@@ -1,6 +1,6 @@
+using EseBackupPlugin.Ese.Engine.Verification;
 using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Tests.Support;
-using EseBackupPlugin.Ese.Verification;
 
 namespace EseBackupPlugin.Ese.Tests.Format;
 

@@ -1,5 +1,5 @@
 using EseBackupPlugin.Abstractions.Files;
-using EseBackupPlugin.Ese.Verification;
+using EseBackupPlugin.Ese.Engine.Verification;
 
 namespace EseBackupPlugin.Ese.Tests.Format;
 

@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
 using EseBackupPlugin.Abstractions.Files;
+using EseBackupPlugin.Ese.Engine.Verification;
 using EseBackupPlugin.Ese.Format;
-using EseBackupPlugin.Ese.Tests.Support;
-using EseBackupPlugin.Ese.Verification;
 using EseBackupPlugin.Ese.Samples;
+using EseBackupPlugin.Ese.Tests.Support;
 
 namespace EseBackupPlugin.Ese.Tests.Format;
 

@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
 using CsCheck;
 using EseBackupPlugin.Abstractions.Files;
+using EseBackupPlugin.Ese.Engine.Verification;
 using EseBackupPlugin.Ese.Format;
-using EseBackupPlugin.Ese.Tests.Support;
-using EseBackupPlugin.Ese.Verification;
 using EseBackupPlugin.Ese.Samples;
 using EseBackupPlugin.Ese.Tests.Format;
+using EseBackupPlugin.Ese.Tests.Support;
 
 namespace EseBackupPlugin.Ese.Tests.Samples;
 

@@ -27,6 +27,7 @@ internal sealed class FormatStreamVerifierFactory : IStreamVerifierFactory
                 Database = r.Kind == EseFileKind.Database && r.Database is { } db ? EseFacts.Database(db, r) : null,
                 Log = r.Kind == EseFileKind.Log && r.Log is { } log ? EseFacts.Log(log, r) : null,
                 Checkpoint = r.Kind == EseFileKind.Checkpoint && r.Checkpoint is { } chk ? EseFacts.Checkpoint(chk) : null,
+                Detail = r,
             };
         }
     }

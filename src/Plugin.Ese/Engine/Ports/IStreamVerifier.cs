@@ -1,5 +1,6 @@
 using EseBackupPlugin.Abstractions.Files;
 using EseBackupPlugin.Abstractions.Manifest;
+using EseBackupPlugin.Ese.Format;
 
 namespace EseBackupPlugin.Ese.Engine.Ports;
 
@@ -50,6 +51,12 @@ internal sealed record StreamVerification(string Kind, FileRole Role, string Uni
 
     /// <summary>Checkpoint facts, for checkpoints.</summary>
     public CheckpointFacts? Checkpoint { get; init; }
+
+    /// <summary>
+    /// Everything the Format layer read (headers, units, findings): <c>verify</c> and <c>inspect</c> report it, and the
+    /// cross-file checks need the headers, which the facts above only summarise.
+    /// </summary>
+    public EseVerificationResult? Detail { get; init; }
 
     /// <summary>True when any finding is corruption.</summary>
     public bool HasCorruption => Findings.Any(f => f.Severity == FindingSeverity.Corruption);

@@ -2,6 +2,7 @@ using System.Runtime.Versioning;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Progress;
 using EseBackupPlugin.Abstractions.Targets;
+using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Errors;
 using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Windows.Esent;
@@ -70,9 +71,12 @@ internal sealed record EsentRestoreResult(PluginError? Error, EsentRestoreLayout
 /// full and its incrementals, newest copy of each generation) and calls <see cref="RestoreAsync"/>.
 /// <see cref="CheckLayout"/> runs anywhere; the restore itself needs esent.dll.
 /// </remarks>
-internal sealed class EsentRestorer
+internal sealed class EsentRestorer : IEseRestorer
 {
     private readonly ILogger _logger;
+
+    /// <summary>Whether esent.dll is usable in this process (the restore engine's port).</summary>
+    public bool IsAvailable => EsentNativeGate.IsAvailable;
 
     /// <summary>Creates the restorer.</summary>
     /// <param name="options">Source options (enables the native path off Windows for the ABI fake).</param>
@@ -83,6 +87,10 @@ internal sealed class EsentRestorer
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         EsentNativeGate.Configure(options);
     }
+
+    /// <summary>The restore engine's port: ESE restores the laid-out chain into the destination the engine created.</summary>
+    async Task<PluginError?> IEseRestorer.RestoreAsync(string layoutDirectory, string destination, CancellationToken cancellationToken)
+        => (await RestoreAsync(layoutDirectory, destination, new EsentRestoreOptions { AllowNonEmptyDestination = true }, null, cancellationToken)).Error;
 
     /// <summary>
     /// Checks <paramref name="laidOutDirectory"/> and lets ESE restore it into <paramref name="destination"/>

@@ -6,7 +6,7 @@ namespace EseBackupPlugin.Ese.Sources.FileSet;
 /// Walks directories (bounded depth, never through symbolic links) and groups the ESE files it finds by
 /// log signature into file sets.
 /// </summary>
-internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options, ILogger logger)
+internal sealed class FileSetScanner(FileSetOptions options, ILogger logger)
 {
     /// <summary>
     /// A backup set (staged, stored or being staged) below a scanned root is a copy of a target, not a target: its logs
@@ -112,7 +112,7 @@ internal sealed class FileSetScanner(IEseFileProbe probe, FileSetOptions options
         void Add(string path)
         {
             // Every file is kept, ESE or not: a database destroyed beyond recognition is found later by its name.
-            probed.Add(probe.Probe(path));
+            probed.Add(FormatFileProbe.Probe(path));
         }
     }
 

@@ -23,11 +23,11 @@ namespace EseBackupPlugin.Ese.Sources.FileSet;
 /// (<see cref="TargetCopies"/>), and the bare id, which no longer says which copy is meant, is refused naming every
 /// place. A stream found at one place keeps its bare id, so existing catalogs and chains still match.
 /// </remarks>
-internal sealed class FileSetSource(IEseFileProbe probe, FileSetOptions options, IBackupCatalog catalog, TimeProvider time, ILogger<FileSetSource> logger, FileSetLocationMemory? memory = null) : IBackupSource
+internal sealed class FileSetSource(FileSetOptions options, IBackupCatalog catalog, TimeProvider time, ILogger<FileSetSource> logger, FileSetLocationMemory? memory = null) : IBackupSource
 {
     public const string StrategyName = "file-set";
 
-    private readonly FileSetScanner _scanner = new(probe, options, logger);
+    private readonly FileSetScanner _scanner = new(options, logger);
 
     public TargetKind Kind => TargetKind.FileSet;
 

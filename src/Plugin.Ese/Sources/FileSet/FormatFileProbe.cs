@@ -7,11 +7,9 @@ namespace EseBackupPlugin.Ese.Sources.FileSet;
 /// Reads only the first bytes of a file (at most 128 KiB: both database header copies at 32 KiB pages; no read-ahead) and
 /// identifies it with the Format layer's sniffer; page and segment checks are left to the one-pass copy.
 /// </summary>
-internal sealed class FormatFileProbe : IEseFileProbe
+internal static class FormatFileProbe
 {
-    public static FormatFileProbe Instance { get; } = new();
-
-    public ProbedFile Probe(string path)
+    public static ProbedFile Probe(string path)
     {
         byte[] head;
         long length;

@@ -64,9 +64,3 @@ internal sealed record ProbedFile(string Path, ProbedKind Kind, long Length)
     /// <summary>Paths of the databases a log or checkpoint header lists as attached (as ESE stored them, often Windows paths).</summary>
     public IReadOnlyList<string> AttachedDatabases { get; init; } = [];
 }
-
-/// <summary>Reads the headers of a file and says what it is.</summary>
-internal interface IEseFileProbe
-{
-    ProbedFile Probe(string path);
-}

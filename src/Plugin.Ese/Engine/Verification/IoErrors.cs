@@ -1,6 +1,6 @@
 using EseBackupPlugin.Abstractions.Errors;
 
-namespace EseBackupPlugin.Ese.Verification;
+namespace EseBackupPlugin.Ese.Engine.Verification;
 
 /// <summary>Maps I/O exceptions to contract errors (with ESE's names where they exist).</summary>
 internal static class IoErrors

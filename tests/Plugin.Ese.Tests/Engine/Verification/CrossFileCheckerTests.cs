@@ -1,6 +1,6 @@
-using EseBackupPlugin.Ese.Verification;
+using EseBackupPlugin.Ese.Engine.Verification;
 
-namespace EseBackupPlugin.Ese.Tests.Verification;
+namespace EseBackupPlugin.Ese.Tests.Engine.Verification;
 
 public class CrossFileCheckerTests
 {

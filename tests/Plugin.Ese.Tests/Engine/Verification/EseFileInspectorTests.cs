@@ -1,11 +1,11 @@
 using System.Text.Json.Nodes;
 using EseBackupPlugin.Abstractions.Errors;
+using EseBackupPlugin.Ese.Engine.Verification;
 using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Tests.Format;
 using EseBackupPlugin.Ese.Tests.Support;
-using EseBackupPlugin.Ese.Verification;
 
-namespace EseBackupPlugin.Ese.Tests.Verification;
+namespace EseBackupPlugin.Ese.Tests.Engine.Verification;
 
 public class EseFileInspectorTests
 {

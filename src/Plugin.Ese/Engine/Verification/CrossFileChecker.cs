@@ -1,9 +1,9 @@
 using System.Globalization;
 using EseBackupPlugin.Abstractions.Files;
-using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Errors;
+using EseBackupPlugin.Ese.Format;
 
-namespace EseBackupPlugin.Ese.Verification;
+namespace EseBackupPlugin.Ese.Engine.Verification;
 
 /// <summary>
 /// Checks across verified files: every log sequence (one per directory and base name), databases against the log

@@ -2,9 +2,10 @@ using System.Diagnostics;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Files;
 using EseBackupPlugin.Abstractions.Progress;
+using EseBackupPlugin.Ese.Engine.Copy;
 using EseBackupPlugin.Ese.Format;
 
-namespace EseBackupPlugin.Ese.Verification;
+namespace EseBackupPlugin.Ese.Engine.Verification;
 
 /// <summary>
 /// Verifies files and directories (recursively): every ESE file is identified and verified unit by unit, then the
@@ -15,12 +16,12 @@ internal sealed class EseFileVerifierService
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
 
-    private readonly int _bufferSize;
+    private readonly OnePassCopier _copier;
 
-    /// <param name="bufferSize">Read size per file.</param>
-    public EseFileVerifierService(int bufferSize = EseFileVerifier.DefaultBufferSize)
+    /// <param name="copier">The copier whose verify-only pass reads every file (the plugin's own, so verify reads as a backup does).</param>
+    public EseFileVerifierService(OnePassCopier? copier = null)
     {
-        _bufferSize = bufferSize;
+        _copier = copier ?? EseFileVerifier.DefaultCopier;
     }
 
     /// <summary>Runs the verification.</summary>
@@ -60,7 +61,7 @@ internal sealed class EseFileVerifierService
                 });
                 try
                 {
-                    var result = await EseFileVerifier.VerifyAsync(path, path, _bufferSize, perFile, cancellationToken);
+                    var result = await EseFileVerifier.VerifyAsync(_copier, path, path, perFile, cancellationToken);
                     results.Add(result);
                     verifications.Add(ToContract(result));
                     bytesDone += result.Bytes;

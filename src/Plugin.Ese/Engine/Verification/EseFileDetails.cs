@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using EseBackupPlugin.Ese.Format;
 
-namespace EseBackupPlugin.Ese.Verification;
+namespace EseBackupPlugin.Ese.Engine.Verification;
 
 /// <summary>
 /// The facts of a verified or inspected file as JSON with stable camelCase names (what esentutl /mh, /ml and /mk

@@ -1,7 +1,7 @@
 using EseBackupPlugin.Abstractions.Files;
 using EseBackupPlugin.Ese.Format;
 
-namespace EseBackupPlugin.Ese.Verification;
+namespace EseBackupPlugin.Ese.Engine.Verification;
 
 /// <summary>
 /// Everything about one file, like <c>esentutl /mh</c> (database header), <c>/ml</c> (log header and its

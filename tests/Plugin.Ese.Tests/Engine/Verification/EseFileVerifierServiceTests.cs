@@ -2,15 +2,37 @@ using System.Buffers.Binary;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Files;
 using EseBackupPlugin.Abstractions.Progress;
+using EseBackupPlugin.Ese.Engine.Copy;
+using EseBackupPlugin.Ese.Engine.Ports;
+using EseBackupPlugin.Ese.Engine.Verification;
 using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Tests.Support;
-using EseBackupPlugin.Ese.Verification;
 
-namespace EseBackupPlugin.Ese.Tests.Verification;
+namespace EseBackupPlugin.Ese.Tests.Engine.Verification;
 
 public class EseFileVerifierServiceTests
 {
     private readonly EseFileVerifierService _service = new();
+
+    [Fact]
+    public async Task Verify_reads_a_file_through_the_backup_copy_pass_and_agrees_with_it()
+    {
+        var path = TestData.Ese("srum-win11-dirty-with-logs", "SRUDB.dat");
+        using var temp = new TempDirectory();
+        var copier = EseFileVerifier.CreateCopier(128 * 1024);
+        CopiedFile copied;
+        await using (var reader = LocalFileReader.Open(path))
+        {
+            copied = await copier.CopyAsync(reader, path, "SRUDB.dat", temp.Combine("SRUDB.dat"), null, CancellationToken.None);
+        }
+
+        var verified = await EseFileVerifier.VerifyAsync(copier, path, null, null, CancellationToken.None);
+        Assert.Same(verified.GetType(), copied.Verification.Detail!.GetType());
+        Assert.Equal(copied.Verification.Detail.UnitsChecked, verified.UnitsChecked);
+        Assert.Equal(copied.Verification.Detail.Findings.Count, verified.Findings.Count);
+        Assert.Equal(verified.UnitsChecked - verified.UnitsCorrupt, copied.Verification.UnitsChecked);
+        Assert.Equal(new FileInfo(path).Length, verified.Bytes);
+    }
 
     [Theory]
     [InlineData("srum-win11-dirty-with-logs")]

@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using EseBackupPlugin.Abstractions.Files;
+using EseBackupPlugin.Ese.Engine.Verification;
 using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Tests.Support;
-using EseBackupPlugin.Ese.Verification;
 
-namespace EseBackupPlugin.Ese.Tests.Verification;
+namespace EseBackupPlugin.Ese.Tests.Engine.Verification;
 
 /// <summary>
 /// <c>ntds-temp-win2012r2/temp.edb</c>: what it is and why a backup tool copies it without checking its pages.
