@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Ese;
 using EseBackupPlugin.Worker;
@@ -27,6 +28,10 @@ for (var i = 0; i < args.Length; i++)
         return 2;
     }
 }
+
+// Ctrl+C in a terminal reaches every process of the foreground group, the worker too. Cancelling is the host's call (it
+// sends $/cancelRequest, or closes our input when it goes away): the worker ignores the signal instead of dying under it.
+using var ignoreInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => context.Cancel = true);
 
 var stdout = Console.OpenStandardOutput();
 var stdin = Console.OpenStandardInput();

@@ -218,6 +218,9 @@ internal sealed class HostProcess : IDisposable
     /// <summary>SIGKILL (Process.Kill): no handler, no finally block, no flush runs in the child.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
 
+    /// <summary>SIGKILL for the host alone: its children (an out-of-process worker) live on and see their input end.</summary>
+    public void KillHostOnly() => _process.Kill(entireProcessTree: false);
+
     public async Task<CliRun> WaitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);

@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using EseBackupPlugin.HostSample.Cli;
 
@@ -113,6 +114,19 @@ public sealed partial class OutOfProcessCommandTests : IDisposable
         Assert.Contains(exportedId, pruned);
         Assert.DoesNotContain(incId, pruned);
         await RunAsync(ExitCodes.Ok, "catalog", "show", incId);
+    }
+
+    [Fact]
+    public async Task The_process_model_comes_from_the_configuration_and_the_command_line_overrides_it()
+    {
+        var config = CliKit.WriteConfig(_temp, json => json["Host"] = new JsonObject { ["ProcessModel"] = "out-of-process" });
+        var configured = await CliKit.RunAsync("plugins", "--verbose", "--repository", _repo, "--config", config);
+        Assert.True(configured.ExitCode == ExitCodes.Ok, configured.ToString());
+        Assert.Contains(WorkerStarted, configured.Error, StringComparison.Ordinal);
+
+        var overridden = await CliKit.RunAsync("plugins", "--verbose", "--process-model", "in-process", "--repository", _repo, "--config", config);
+        Assert.True(overridden.ExitCode == ExitCodes.Ok, overridden.ToString());
+        Assert.DoesNotContain(WorkerStarted, overridden.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -229,8 +229,20 @@ static void set_defaults(Instance *d) {
 
 static void read_env_injections(void);
 
+/* FAKE_ESENT_CALL_LOG=FILE: every call is also appended to FILE, one per line, so that a test can see the calls the
+   fake received in another process (the worker). */
+static void file_note(const char *line) {
+    const char *path = getenv("FAKE_ESENT_CALL_LOG");
+    if (!path) return;
+    FILE *f = fopen(path, "a");
+    if (!f) return;
+    fprintf(f, "%s\n", line);
+    fclose(f);
+}
+
 static void note_call(const char *name) {
     if (!g_envRead) read_env_injections();
+    file_note(name);
     size_t n = strlen(name);
     if (g_callLogLen + n + 2 < sizeof g_callLog) {
         memcpy(g_callLog + g_callLogLen, name, n);
@@ -1195,6 +1207,7 @@ static JET_ERR core_end(Instance *in, JET_GRBIT grbit) {
     if (normal == abort_) return JET_errInvalidParameter;
     g_lastEndGrbit = (int32_t)grbit;
     if (abort_) g_endAbortCount++;
+    file_note(abort_ ? "End(Abort)" : "End(Normal)");
     if (!in->bk.active) return JET_errNoBackup;
     if (normal && in->bk.logPhase && !in->bk.stopped) stamp_headers(in, in->bk.truncated || (grbit & JET_bitBackupTruncateDone));
     end_backup_state(in);

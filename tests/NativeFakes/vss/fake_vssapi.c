@@ -203,6 +203,13 @@ static void logf_(const char *format, ...)
     memcpy(g_log + g_log_len, line, (size_t)n);
     g_log_len += (size_t)n;
     g_log[g_log_len] = 0;
+    /* FAKE_VSS_LOG=FILE: the log also goes to FILE, for a test whose fake runs in another process (the worker). */
+    const char *copy_to = getenv("FAKE_VSS_LOG");
+    FILE *f = copy_to != NULL ? fopen(copy_to, "a") : NULL;
+    if (f != NULL) {
+        fwrite(line, 1, (size_t)n, f);
+        fclose(f);
+    }
 }
 
 static GUID new_guid(uint16_t kind)
@@ -1823,4 +1830,28 @@ EXPORT const char *FakeVss_SlotName(int interface_index, int slot)
     default:
         return NULL;
     }
+}
+
+/* FAKE_VSS_SETUP="volume:ROOT|SHADOW_PARENT;writer:DOCUMENT;..." sets the machine up when the library is loaded, for a
+   process the test cannot call into (the worker): the same as FakeVss_AddVolume and FakeVss_AddWriterFile. */
+__attribute__((constructor)) static void fake_vss_setup_from_environment(void)
+{
+    const char *env = getenv("FAKE_VSS_SETUP");
+    if (env == NULL) {
+        return;
+    }
+    char *copy = strdup(env);
+    char *save = NULL;
+    for (char *item = strtok_r(copy, ";", &save); item != NULL; item = strtok_r(NULL, ";", &save)) {
+        if (strncmp(item, "volume:", 7) == 0) {
+            char *bar = strchr(item + 7, '|');
+            if (bar != NULL) {
+                *bar = 0;
+                FakeVss_AddVolume(item + 7, bar + 1);
+            }
+        } else if (strncmp(item, "writer:", 7) == 0) {
+            FakeVss_AddWriterFile(item + 7);
+        }
+    }
+    free(copy);
 }
