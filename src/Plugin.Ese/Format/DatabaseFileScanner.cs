@@ -219,7 +219,11 @@ internal sealed class DatabaseFileScanner : FileScanner
         }
 
         _corrupt++;
-        var offset = index * _pageSize;
+        ReportCorruptPage(check, pgno, index * _pageSize);
+    }
+
+    private void ReportCorruptPage(in PageCheck check, uint pgno, long offset)
+    {
         if (check.Status == PageCheckStatus.PageNumberMismatch)
         {
             Findings.Add(new Finding(

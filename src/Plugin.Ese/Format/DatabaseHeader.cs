@@ -400,7 +400,7 @@ internal sealed record DatabaseHeader
             throw new ArgumentException("A database header needs 748 bytes.", nameof(page));
         }
 
-        return new DatabaseHeader
+        var first = new DatabaseHeader
         {
             Checksum = U32(page, 0),
             MagicValue = U32(page, MagicOffset),
@@ -432,6 +432,15 @@ internal sealed record DatabaseHeader
             RepairTime = LogTime.Read(page[RepairTimeOffset..]),
             DbTimeLastScrub = U64(page, DbTimeLastScrubOffset),
             ScrubTime = LogTime.Read(page[ScrubTimeOffset..]),
+        };
+        return WithLaterFields(first, page);
+    }
+
+    /// <summary>The fields from the required generations on (the second half of the header, in offset order).</summary>
+    private static DatabaseHeader WithLaterFields(DatabaseHeader first, ReadOnlySpan<byte> page)
+    {
+        return first with
+        {
             GenMinRequired = I32(page, GenMinRequiredOffset),
             GenMaxRequired = I32(page, GenMaxRequiredOffset),
             UpgradeFormatPages = U32(page, UpgradeFormatPagesOffset),
@@ -525,6 +534,13 @@ internal sealed record DatabaseHeader
         RepairTime.Write(page[RepairTimeOffset..]);
         W64(page, DbTimeLastScrubOffset, DbTimeLastScrub);
         ScrubTime.Write(page[ScrubTimeOffset..]);
+        WriteLaterFields(page);
+        XorChecksum.Stamp(page);
+    }
+
+    /// <summary>The fields from the required generations on (the second half of the header, in offset order).</summary>
+    private void WriteLaterFields(Span<byte> page)
+    {
         W32(page, GenMinRequiredOffset, (uint)GenMinRequired);
         W32(page, GenMaxRequiredOffset, (uint)GenMaxRequired);
         W32(page, UpgradeFormatPagesOffset, UpgradeFormatPages);
@@ -576,7 +592,6 @@ internal sealed record DatabaseHeader
         RevertToTime.Write(page[RevertToTimeOffset..]);
         W32(page, RevertPageCountOffset, RevertPageCount);
         CommitBeforeRevertPosition.Write(page[CommitBeforeRevertPositionOffset..]);
-        XorChecksum.Stamp(page);
     }
 
     private static uint U32(ReadOnlySpan<byte> b, int offset) => BinaryPrimitives.ReadUInt32LittleEndian(b[offset..]);

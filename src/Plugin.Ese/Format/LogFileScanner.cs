@@ -141,19 +141,7 @@ internal sealed class LogFileScanner : FileScanner
         var strict = _geometryTrusted && index <= _fileSegments - 2;
         if (!seg.ContainsAnyExcept((byte)0))
         {
-            _uninitialized++;
-            if (strict)
-            {
-                if (_allowZeroTail)
-                {
-                    _emptySeen = true;
-                }
-                else
-                {
-                    _damaged = true;
-                }
-            }
-
+            CountUnwritten(strict);
             return;
         }
 
@@ -197,6 +185,28 @@ internal sealed class LogFileScanner : FileScanner
             return;
         }
 
+        ReportCorruptSegment(index, stored, own);
+    }
+
+    /// <summary>An all-zero segment: never written, so not checksummed; inside the written part it means damage unless zero tails are allowed.</summary>
+    private void CountUnwritten(bool strict)
+    {
+        _uninitialized++;
+        if (strict)
+        {
+            if (_allowZeroTail)
+            {
+                _emptySeen = true;
+            }
+            else
+            {
+                _damaged = true;
+            }
+        }
+    }
+
+    private void ReportCorruptSegment(int index, ulong stored, ulong own)
+    {
         _corrupt++;
         _damaged = true;
         var diagnosis = XeChecksum.Diagnose(stored, own, Segment, (uint)index, XeChecksum.FormatFlagBit);

@@ -49,6 +49,39 @@ internal static class CrossFileChecker
         return findings;
     }
 
+    /// <summary>A dirty database whose log stream is not among the verified files: the wrong logs beside it, or none.</summary>
+    private static void ReportStreamNotVerified(EseVerificationResult db, (int Low, int High) range, List<Sequence> sequences, List<Finding> findings)
+    {
+        var h = db.Database!;
+        var dir = DirectoryOf(db);
+        var parent = Path.GetDirectoryName(dir) ?? dir;
+        var beside = sequences.Where(s => s.Directory == dir || s.Directory == parent).ToList();
+        if (beside.Count > 0)
+        {
+            findings.Add(new Finding(
+                FindingCodes.DatabaseLogSignatureMismatch,
+                FindingSeverity.Corruption,
+                $"The database is {h.State} and needs generations {range.Low} to {range.High} of log stream {h.LogSignature}, but the logs beside it belong to {beside[0].Signature}.")
+            {
+                File = db.DisplayPath,
+                Expected = h.LogSignature.ToString(),
+                Actual = beside[0].Signature.ToString(),
+                EseError = (int)JetErr.JET_errDatabaseLogSetMismatch,
+            });
+        }
+        else
+        {
+            findings.Add(new Finding(
+                FindingCodes.RequiredLogsNotVerified,
+                FindingSeverity.Warning,
+                $"The database is {h.State} and needs generations {range.Low} to {range.High} of log stream {h.LogSignature}; no log of that stream was among the verified files.")
+            {
+                File = db.DisplayPath,
+                Generation = range.Low,
+            });
+        }
+    }
+
     private static void CheckDatabase(EseVerificationResult db, List<Sequence> sequences, List<Finding> findings)
     {
         var h = db.Database!;
@@ -61,34 +94,7 @@ internal static class CrossFileChecker
         var stream = sequences.Where(s => s.Signature == h.LogSignature).ToList();
         if (stream.Count == 0)
         {
-            var dir = DirectoryOf(db);
-            var parent = Path.GetDirectoryName(dir) ?? dir;
-            var beside = sequences.Where(s => s.Directory == dir || s.Directory == parent).ToList();
-            if (beside.Count > 0)
-            {
-                findings.Add(new Finding(
-                    FindingCodes.DatabaseLogSignatureMismatch,
-                    FindingSeverity.Corruption,
-                    $"The database is {h.State} and needs generations {range.Low} to {range.High} of log stream {h.LogSignature}, but the logs beside it belong to {beside[0].Signature}.")
-                {
-                    File = db.DisplayPath,
-                    Expected = h.LogSignature.ToString(),
-                    Actual = beside[0].Signature.ToString(),
-                    EseError = (int)JetErr.JET_errDatabaseLogSetMismatch,
-                });
-            }
-            else
-            {
-                findings.Add(new Finding(
-                    FindingCodes.RequiredLogsNotVerified,
-                    FindingSeverity.Warning,
-                    $"The database is {h.State} and needs generations {range.Low} to {range.High} of log stream {h.LogSignature}; no log of that stream was among the verified files.")
-                {
-                    File = db.DisplayPath,
-                    Generation = range.Low,
-                });
-            }
-
+            ReportStreamNotVerified(db, range, sequences, findings);
             return;
         }
 

@@ -73,11 +73,25 @@ internal static class EseFileDetails
             o["xeChecksumPages"] = r.XeChecksumPages;
         }
 
-        if (r.Database is not { } h)
+        if (r.Database is { } h)
         {
-            return;
+            AddDatabaseHeader(o, h);
+            o["backupTrailer"] = r.Trailer is { } t
+                ? new JsonObject
+                {
+                    ["backup"] = Backup(t.Backup, null),
+                    ["databaseSignature"] = Signature(t.DatabaseSignature),
+                    ["logSignature"] = Signature(t.LogSignature),
+                    ["genMinRequired"] = t.GenMinRequired,
+                    ["genMaxRequired"] = t.GenMaxRequired,
+                    ["genMaxCommitted"] = t.GenMaxCommitted,
+                }
+                : null;
         }
+    }
 
+    private static void AddDatabaseHeader(JsonObject o, DatabaseHeader h)
+    {
         o["state"] = h.State.ToString();
         o["stateValue"] = (long)h.StateValue;
         o["formatVersion"] = (long)h.FormatVersion;
@@ -125,17 +139,6 @@ internal static class EseFileDetails
         o["eccFixesSucceeded"] = (long)h.EccFixSucceeded.Count;
         o["eccFixesFailed"] = (long)h.EccFixFailed.Count;
         o["badChecksums"] = (long)h.BadChecksums.Count;
-        o["backupTrailer"] = r.Trailer is { } t
-            ? new JsonObject
-            {
-                ["backup"] = Backup(t.Backup, null),
-                ["databaseSignature"] = Signature(t.DatabaseSignature),
-                ["logSignature"] = Signature(t.LogSignature),
-                ["genMinRequired"] = t.GenMinRequired,
-                ["genMaxRequired"] = t.GenMaxRequired,
-                ["genMaxCommitted"] = t.GenMaxCommitted,
-            }
-            : null;
     }
 
     private static void AddLog(JsonObject o, EseVerificationResult r, bool verified)

@@ -63,41 +63,53 @@ internal sealed class SetVerifier(OnePassCopier copier)
                 continue;
             }
 
-            var fileFindings = new List<Finding>(copied.Verification.Findings);
-            if (copied.Length != entry.Size || !string.Equals(copied.Sha256, entry.Sha256, StringComparison.OrdinalIgnoreCase))
-            {
-                fileFindings.Add(new Finding(ErrorCodes.HashMismatch.Name, FindingSeverity.Corruption,
-                    $"'{entry.Path}' does not match its manifest entry (size {copied.Length:N0} vs {entry.Size:N0}, SHA-256 {copied.Sha256} vs {entry.Sha256}).")
-                {
-                    File = path,
-                    Expected = entry.Sha256,
-                    Actual = copied.Sha256,
-                });
-            }
-
-            results.Add(new FileVerification(path, copied.Verification.Kind)
-            {
-                Unit = copied.Verification.Unit,
-                UnitsChecked = copied.Verification.UnitsChecked,
-                UnitsUninitialized = copied.Verification.UnitsUninitialized,
-                Bytes = copied.Length,
-                Findings = fileFindings,
-            });
+            results.Add(Compare(entry, path, copied));
             progress?.Report(new OperationProgress(OperationKind.Verify, ProgressPhase.Progress, results.Count, manifest.Files.Count, done, total) { CurrentFile = path });
         }
 
         findings.AddRange(SetReader.CheckLogSequence(manifest, manifest.Files.Where(f => f.Log is not null).ToList()));
+        findings.AddRange(Unlisted(dir, manifest));
+
+        var result = new VerifySetResult { Manifest = manifest, Files = results, Findings = findings };
+        progress?.Report(new OperationProgress(OperationKind.Verify, result.IsClean ? ProgressPhase.Complete : ProgressPhase.Fail, results.Count, manifest.Files.Count, done, total));
+        return result;
+    }
+
+    /// <summary>The file's verification record, with a finding when its size or hash differs from the manifest.</summary>
+    private static FileVerification Compare(ManifestFile entry, string path, CopiedFile copied)
+    {
+        var fileFindings = new List<Finding>(copied.Verification.Findings);
+        if (copied.Length != entry.Size || !string.Equals(copied.Sha256, entry.Sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            fileFindings.Add(new Finding(ErrorCodes.HashMismatch.Name, FindingSeverity.Corruption,
+                $"'{entry.Path}' does not match its manifest entry (size {copied.Length:N0} vs {entry.Size:N0}, SHA-256 {copied.Sha256} vs {entry.Sha256}).")
+            {
+                File = path,
+                Expected = entry.Sha256,
+                Actual = copied.Sha256,
+            });
+        }
+
+        return new FileVerification(path, copied.Verification.Kind)
+        {
+            Unit = copied.Verification.Unit,
+            UnitsChecked = copied.Verification.UnitsChecked,
+            UnitsUninitialized = copied.Verification.UnitsUninitialized,
+            Bytes = copied.Length,
+            Findings = fileFindings,
+        };
+    }
+
+    /// <summary>Files in the set directory that its manifest does not list.</summary>
+    private static IEnumerable<Finding> Unlisted(string dir, BackupManifest manifest)
+    {
         var listed = new HashSet<string>(manifest.Files.Select(f => Path.GetFullPath(Path.Combine(dir, f.Path))), StringComparer.Ordinal);
         foreach (var extra in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories))
         {
             if (Path.GetFileName(extra) != BackupManifest.FileName && !listed.Contains(Path.GetFullPath(extra)))
             {
-                findings.Add(new Finding("UnlistedFile", FindingSeverity.Warning, $"'{Path.GetRelativePath(dir, extra)}' is in the set directory but not in its manifest.") { File = extra });
+                yield return new Finding("UnlistedFile", FindingSeverity.Warning, $"'{Path.GetRelativePath(dir, extra)}' is in the set directory but not in its manifest.") { File = extra };
             }
         }
-
-        var result = new VerifySetResult { Manifest = manifest, Files = results, Findings = findings };
-        progress?.Report(new OperationProgress(OperationKind.Verify, result.IsClean ? ProgressPhase.Complete : ProgressPhase.Fail, results.Count, manifest.Files.Count, done, total));
-        return result;
     }
 }

@@ -2,7 +2,7 @@ using System.Runtime.Versioning;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Progress;
 using EseBackupPlugin.Abstractions.Targets;
-using EseBackupPlugin.Ese.Engine.Restore;
+using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Errors;
 using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Windows.Esent;
@@ -148,31 +148,10 @@ internal sealed class EsentRestorer : IEseRestorer
             return (null, EseErrorMapper.Detected(JetErr.JET_errFileNotFound, $"No transaction log was found in {root} (nor in its new or old sub-directory).", root));
         }
 
-        var logs = new SortedDictionary<long, string>();
-        var bases = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var extensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var fiveDigitNames = false;
-        foreach (var file in Directory.EnumerateFiles(directory))
+        var (logs, baseName, legacyFileNames, namesError) = ScanLogNames(directory);
+        if (namesError is not null)
         {
-            if (LogFileName.TryParse(Path.GetFileName(file)) is { IsArchivedLog: true, Generation: { } generation } name)
-            {
-                bases.Add(name.BaseName);
-                extensions.Add(name.Extension);
-                fiveDigitNames |= name.GenerationDigits == 5;
-                logs[generation] = file;
-            }
-        }
-
-        if (extensions.Count > 1)
-        {
-            return (null, new PluginError(ErrorCodes.InvalidParameter, $"{directory} holds logs named with several extensions ({string.Join(", ", extensions)}); one ESE instance names all its logs alike.") { File = directory });
-        }
-
-        var legacyFileNames = (extensions.First().Equals(".log", StringComparison.OrdinalIgnoreCase) ? 1u : 0u) | (fiveDigitNames ? 2u : 0u);
-
-        if (bases.Count != 1)
-        {
-            return (null, new PluginError(ErrorCodes.InvalidParameter, $"{directory} holds logs of several base names ({string.Join(", ", bases)}); a restore uses one log stream.") { File = directory });
+            return (null, namesError);
         }
 
         var (logError, signLog, logBytes) = CheckLogChain(logs);
@@ -230,7 +209,40 @@ internal sealed class EsentRestorer : IEseRestorer
             return (null, EseErrorMapper.Detected(JetErr.JET_errPageSizeMismatch, $"The databases in {directory} use different page sizes.", directory));
         }
 
-        return (new EsentRestoreLayout(directory, bases.First(), databases, range, pageSizes.First(), (int)(logBytes / 1024)) { LegacyFileNames = legacyFileNames }, null);
+        return (new EsentRestoreLayout(directory, baseName, databases, range, pageSizes.First(), (int)(logBytes / 1024)) { LegacyFileNames = legacyFileNames }, null);
+    }
+
+    /// <summary>The archived logs in <paramref name="directory"/> by generation; they must share one base name and one extension.</summary>
+    private static (SortedDictionary<long, string> Logs, string BaseName, uint LegacyFileNames, PluginError? Error) ScanLogNames(string directory)
+    {
+        var logs = new SortedDictionary<long, string>();
+        var bases = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var extensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var fiveDigitNames = false;
+        foreach (var file in Directory.EnumerateFiles(directory))
+        {
+            if (LogFileName.TryParse(Path.GetFileName(file)) is { IsArchivedLog: true, Generation: { } generation } name)
+            {
+                bases.Add(name.BaseName);
+                extensions.Add(name.Extension);
+                fiveDigitNames |= name.GenerationDigits == 5;
+                logs[generation] = file;
+            }
+        }
+
+        if (extensions.Count > 1)
+        {
+            return (logs, string.Empty, 0, new PluginError(ErrorCodes.InvalidParameter, $"{directory} holds logs named with several extensions ({string.Join(", ", extensions)}); one ESE instance names all its logs alike.") { File = directory });
+        }
+
+        var legacyFileNames = (extensions.First().Equals(".log", StringComparison.OrdinalIgnoreCase) ? 1u : 0u) | (fiveDigitNames ? 2u : 0u);
+
+        if (bases.Count != 1)
+        {
+            return (logs, string.Empty, 0, new PluginError(ErrorCodes.InvalidParameter, $"{directory} holds logs of several base names ({string.Join(", ", bases)}); a restore uses one log stream.") { File = directory });
+        }
+
+        return (logs, bases.First(), legacyFileNames, null);
     }
 
     private static (PluginError? Error, EseSignature SignLog, long FileBytes) CheckLogChain(SortedDictionary<long, string> logs)

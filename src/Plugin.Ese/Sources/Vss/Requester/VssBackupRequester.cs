@@ -241,33 +241,7 @@ internal sealed class VssBackupRequester : IAsyncDisposable
         {
             await RecordAsync(setId, cancellationToken).ConfigureAwait(false);
 
-            await Run(
-                () =>
-                {
-                    const string Phase = "AddToSnapshotSet";
-                    foreach (var (volumeName, mountPoint) in volumes)
-                    {
-                        // A volume mounted at two places is added once; both mount points map to its snapshot.
-                        var added = _volumes.FirstOrDefault(v => string.Equals(v.VolumeName, volumeName, StringComparison.OrdinalIgnoreCase));
-                        if (added is not null)
-                        {
-                            _volumes.Add(added with { MountPoint = mountPoint });
-                            continue;
-                        }
-
-                        Check(Phase, "IsVolumeSupported", _components!.IsVolumeSupported(volumeName, out var supported));
-                        if (!supported)
-                        {
-                            throw new PluginException(VssFailures.Call(Phase, "IsVolumeSupported", VssHResults.VSS_E_VOLUME_NOT_SUPPORTED, _targetId, $"Volume {volumeName} ({mountPoint}) cannot be shadow-copied."));
-                        }
-
-                        Check(Phase, "AddToSnapshotSet", _components.AddToSnapshotSet(volumeName, out var snapshotId), extra: $"Volume {volumeName} ({mountPoint}).");
-                        _volumes.Add(new VssShadowVolume(volumeName, mountPoint, snapshotId, null));
-                    }
-
-                    return true;
-                },
-                cancellationToken).ConfigureAwait(false);
+            await Run(() => AddVolumes(volumes), cancellationToken).ConfigureAwait(false);
             State = VssRequesterState.VolumesAdded;
 
             await RunAsync("PrepareForBackup", c => (c.PrepareForBackup(out var op), op), cancellationToken).ConfigureAwait(false);
@@ -287,30 +261,58 @@ internal sealed class VssBackupRequester : IAsyncDisposable
         try
         {
             await CheckWritersAsync("DoSnapshotSet", cancellationToken).ConfigureAwait(false);
-            await Run(
-                () =>
-                {
-                    for (var i = 0; i < _volumes.Count; i++)
-                    {
-                        var v = _volumes[i];
-                        Check("GetSnapshotProperties", "GetSnapshotProperties", _components!.GetSnapshotProperties(v.SnapshotId, out var properties));
-                        if (string.IsNullOrEmpty(properties?.DeviceObject))
-                        {
-                            throw new PluginException(VssFailures.Call("GetSnapshotProperties", "GetSnapshotProperties", VssHResults.VSS_E_UNEXPECTED, _targetId, $"The snapshot of {v.VolumeName} has no device object."));
-                        }
-
-                        _volumes[i] = v with { DeviceObject = properties.DeviceObject };
-                    }
-
-                    return true;
-                },
-                cancellationToken).ConfigureAwait(false);
+            await Run(ReadSnapshotDevices, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception)
         {
             await AbortAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>On the VSS thread: adds every volume to the snapshot set (a volume mounted at two places once).</summary>
+    private bool AddVolumes(List<(string VolumeName, string MountPoint)> volumes)
+    {
+        const string Phase = "AddToSnapshotSet";
+        foreach (var (volumeName, mountPoint) in volumes)
+        {
+            // A volume mounted at two places is added once; both mount points map to its snapshot.
+            var added = _volumes.FirstOrDefault(v => string.Equals(v.VolumeName, volumeName, StringComparison.OrdinalIgnoreCase));
+            if (added is not null)
+            {
+                _volumes.Add(added with { MountPoint = mountPoint });
+                continue;
+            }
+
+            Check(Phase, "IsVolumeSupported", _components!.IsVolumeSupported(volumeName, out var supported));
+            if (!supported)
+            {
+                throw new PluginException(VssFailures.Call(Phase, "IsVolumeSupported", VssHResults.VSS_E_VOLUME_NOT_SUPPORTED, _targetId, $"Volume {volumeName} ({mountPoint}) cannot be shadow-copied."));
+            }
+
+            Check(Phase, "AddToSnapshotSet", _components.AddToSnapshotSet(volumeName, out var snapshotId), extra: $"Volume {volumeName} ({mountPoint}).");
+            _volumes.Add(new VssShadowVolume(volumeName, mountPoint, snapshotId, null));
+        }
+
+        return true;
+    }
+
+    /// <summary>On the VSS thread: the device object of every snapshot, where its files are read from.</summary>
+    private bool ReadSnapshotDevices()
+    {
+        for (var i = 0; i < _volumes.Count; i++)
+        {
+            var v = _volumes[i];
+            Check("GetSnapshotProperties", "GetSnapshotProperties", _components!.GetSnapshotProperties(v.SnapshotId, out var properties));
+            if (string.IsNullOrEmpty(properties?.DeviceObject))
+            {
+                throw new PluginException(VssFailures.Call("GetSnapshotProperties", "GetSnapshotProperties", VssHResults.VSS_E_UNEXPECTED, _targetId, $"The snapshot of {v.VolumeName} has no device object."));
+            }
+
+            _volumes[i] = v with { DeviceObject = properties.DeviceObject };
+        }
+
+        return true;
     }
 
     /// <summary>The volume (with its shadow device) that holds <paramref name="originalPath"/>, by longest mount point.</summary>
