@@ -6,9 +6,10 @@ namespace EseBackupPlugin.Worker.Protocol.Client;
 /// <summary>
 /// Hands one request's <c>progress</c> notifications to the host's handler on a task of its own, never on the
 /// connection's read loop: a slow handler then holds up only its own reports, never the other requests' answers, the
-/// catalog callbacks or the worker's other notifications. Progress reports that arrive while the handler is still busy
-/// are folded into the newest one (a progress view wants the latest state, not a backlog); milestones (begin, complete,
-/// fail, ...) are never folded away, and order is kept. The handler is never called twice at once.
+/// catalog callbacks or the worker's other notifications. <c>progress</c>-phase reports that arrive while the handler is
+/// still busy are folded into the newest one (a progress view wants the latest counters, not a backlog); <c>begin</c>,
+/// <c>complete</c> and <c>fail</c> are always handed over, in order, as in process (a host may act on them, e.g. cancel
+/// at <c>begin</c>). The handler is never called twice at once.
 /// </summary>
 internal sealed class ProgressRelay(IProgress<OperationProgress> sink, ILogger logger)
 {
@@ -20,7 +21,6 @@ internal sealed class ProgressRelay(IProgress<OperationProgress> sink, ILogger l
     /// <summary>Called on the read loop: records the report and returns at once.</summary>
     public void Post(OperationProgress value)
     {
-        ArgumentNullException.ThrowIfNull(value);
         lock (_gate)
         {
             if (value.Phase == ProgressPhase.Progress && _pending.Count > 0 && _pending[^1].Phase == ProgressPhase.Progress)
