@@ -11,6 +11,7 @@ using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Composition;
 using EseBackupPlugin.Ese.Engine;
 using EseBackupPlugin.Ese.Engine.Copy;
+using EseBackupPlugin.Ese.Engine.FileSystem;
 using EseBackupPlugin.Ese.Engine.FormatBinding;
 using EseBackupPlugin.Ese.Engine.Locking;
 using EseBackupPlugin.Ese.Engine.Ports;
@@ -23,6 +24,7 @@ using EseBackupPlugin.Ese.Sources.Esent;
 using EseBackupPlugin.Ese.Sources.FileSet;
 using EseBackupPlugin.Ese.Sources.Vss;
 using EseBackupPlugin.Ese.Sources.Vss.Requester;
+
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -7,6 +7,7 @@ using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Progress;
 using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Engine.Copy;
+using EseBackupPlugin.Ese.Engine.FileSystem;
 using EseBackupPlugin.Ese.Engine.Locking;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Engine.Staging;

@@ -6,14 +6,15 @@ namespace EseBackupPlugin.Worker.Protocol.Client;
 /// <summary>
 /// Hands one request's <c>progress</c> notifications to the host's handler on a task of its own, never on the
 /// connection's read loop: a slow handler then holds up only its own reports, never the other requests' answers, the
-/// catalog callbacks or the worker's other notifications. Reports that arrive while the handler is still busy are
-/// folded into the newest one (a progress view wants the latest state, not a backlog), and the handler is never called
-/// twice at once.
+/// catalog callbacks or the worker's other notifications. <c>progress</c>-phase reports that arrive while the handler is
+/// still busy are folded into the newest one (a progress view wants the latest counters, not a backlog); <c>begin</c>,
+/// <c>complete</c> and <c>fail</c> are always handed over, in order, as in process (a host may act on them, e.g. cancel
+/// at <c>begin</c>). The handler is never called twice at once.
 /// </summary>
 internal sealed class ProgressRelay(IProgress<OperationProgress> sink, ILogger logger)
 {
     private readonly Lock _gate = new();
-    private OperationProgress? _pending;
+    private readonly List<OperationProgress> _pending = [];
     private Task _pump = Task.CompletedTask;
     private bool _running;
 
@@ -22,7 +23,15 @@ internal sealed class ProgressRelay(IProgress<OperationProgress> sink, ILogger l
     {
         lock (_gate)
         {
-            _pending = value;
+            if (value.Phase == ProgressPhase.Progress && _pending.Count > 0 && _pending[^1].Phase == ProgressPhase.Progress)
+            {
+                _pending[^1] = value;
+            }
+            else
+            {
+                _pending.Add(value);
+            }
+
             if (_running)
             {
                 return;
@@ -52,14 +61,14 @@ internal sealed class ProgressRelay(IProgress<OperationProgress> sink, ILogger l
             OperationProgress next;
             lock (_gate)
             {
-                if (_pending is null)
+                if (_pending.Count == 0)
                 {
                     _running = false;
                     return;
                 }
 
-                next = _pending;
-                _pending = null;
+                next = _pending[0];
+                _pending.RemoveAt(0);
             }
 
             try

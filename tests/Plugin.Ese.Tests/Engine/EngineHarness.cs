@@ -7,7 +7,7 @@ using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Composition;
 using EseBackupPlugin.Ese.Engine;
-using EseBackupPlugin.Ese.Engine.Staging;
+using EseBackupPlugin.Ese.Engine.FileSystem;
 using EseBackupPlugin.Ese.Engine.Verification;
 using EseBackupPlugin.Ese.Sources.FileSet;
 using EseBackupPlugin.Ese.Tests.Support;

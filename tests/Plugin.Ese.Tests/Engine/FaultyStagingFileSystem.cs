@@ -1,4 +1,4 @@
-using EseBackupPlugin.Ese.Engine.Staging;
+using EseBackupPlugin.Ese.Engine.FileSystem;
 
 namespace EseBackupPlugin.Ese.Tests.Engine;
 

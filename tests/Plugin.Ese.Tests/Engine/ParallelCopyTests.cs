@@ -1,7 +1,7 @@
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
-using EseBackupPlugin.Ese.Engine.Staging;
+using EseBackupPlugin.Ese.Engine.FileSystem;
 using EseBackupPlugin.Ese.Samples;
 using EseBackupPlugin.Ese.Tests.Support;
 

@@ -3,6 +3,7 @@ using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Operations;
+using EseBackupPlugin.Ese.Engine.FileSystem;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Engine.Staging;
 using EseBackupPlugin.Ese.Samples;

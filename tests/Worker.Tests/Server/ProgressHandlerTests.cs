@@ -32,6 +32,7 @@ public sealed class ProgressHandlerTests : IDisposable
         var concurrent = 0;
         var maxConcurrent = 0;
         OperationProgress? last = null;
+        var phases = new List<ProgressPhase>();
         var progress = new BlockingProgress(p =>
         {
             var now = Interlocked.Increment(ref concurrent);
@@ -44,6 +45,7 @@ public sealed class ProgressHandlerTests : IDisposable
             }
 
             last = p;
+            phases.Add(p.Phase);
             Interlocked.Decrement(ref concurrent);
         });
 
@@ -66,8 +68,51 @@ public sealed class ProgressHandlerTests : IDisposable
         Assert.Equal(ProgressPhase.Complete, last.Phase);
         Assert.Equal(last.BytesTotal, last.BytesDone);
         Assert.Equal(1, maxConcurrent);
+        Assert.Equal(ProgressPhase.Begin, phases[0]);
+        Assert.Equal(1, phases.Count(p => p == ProgressPhase.Complete));
         Assert.True(calls >= 2);
     }
+
+    [Fact]
+    public async Task Progress_reports_behind_a_busy_handler_are_merged_but_begin_complete_and_fail_always_arrive_in_order()
+    {
+        using var release = new ManualResetEventSlim();
+        var seen = new List<(ProgressPhase Phase, long Bytes)>();
+        var relay = new EseBackupPlugin.Worker.Protocol.Client.ProgressRelay(
+            new BlockingProgress(p =>
+            {
+                lock (seen)
+                {
+                    seen.Add((p.Phase, p.BytesDone));
+                }
+
+                if (p.Phase == ProgressPhase.Begin)
+                {
+                    release.Wait(TimeSpan.FromSeconds(30));
+                }
+            }),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+
+        // While the handler is held at Begin: three progress reports, a Fail of a sub-step, more progress, Complete.
+        relay.Post(Report(ProgressPhase.Begin, 0));
+        foreach (var bytes in new long[] { 10, 20, 30 })
+        {
+            relay.Post(Report(ProgressPhase.Progress, bytes));
+        }
+
+        relay.Post(Report(ProgressPhase.Fail, 35));
+        relay.Post(Report(ProgressPhase.Progress, 40));
+        relay.Post(Report(ProgressPhase.Progress, 50));
+        relay.Post(Report(ProgressPhase.Complete, 60));
+        release.Set();
+        await relay.DrainAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(
+            [(ProgressPhase.Begin, 0L), (ProgressPhase.Progress, 30L), (ProgressPhase.Fail, 35L), (ProgressPhase.Progress, 50L), (ProgressPhase.Complete, 60L)],
+            seen);
+    }
+
+    private static OperationProgress Report(ProgressPhase phase, long bytes) => new(OperationKind.Backup, phase, 0, 1, bytes, 100);
 
     private static void InterlockedMax(ref int target, int value)
     {

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using EseBackupPlugin.Ese.Engine.FileSystem;
 using EseBackupPlugin.Ese.Engine.Ports;
-using EseBackupPlugin.Ese.Engine.Staging;
 
 namespace EseBackupPlugin.Ese.Engine.Copy;
 

@@ -3,7 +3,8 @@ using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Progress;
 using EseBackupPlugin.Ese.Engine.Copy;
-using EseBackupPlugin.Ese.Engine.Staging;
+using EseBackupPlugin.Ese.Engine.FileSystem;
+using EseBackupPlugin.Ese.Engine.Ports;
 using Microsoft.Extensions.Logging;
 
 namespace EseBackupPlugin.Ese.Engine.Restore;

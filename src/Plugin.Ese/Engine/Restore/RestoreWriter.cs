@@ -2,8 +2,8 @@ using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Progress;
 using EseBackupPlugin.Ese.Engine.Copy;
+using EseBackupPlugin.Ese.Engine.FileSystem;
 using EseBackupPlugin.Ese.Engine.Ports;
-using EseBackupPlugin.Ese.Engine.Staging;
 using Microsoft.Extensions.Logging;
 
 namespace EseBackupPlugin.Ese.Engine.Restore;

@@ -1,5 +1,6 @@
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Ese.Engine.Copy;
+using EseBackupPlugin.Ese.Engine.FileSystem;
 using EseBackupPlugin.Ese.Engine.Ports;
 
 namespace EseBackupPlugin.Ese.Engine.Staging;

@@ -1,3 +1,4 @@
+using EseBackupPlugin.Ese.Engine.FileSystem;
 using EseBackupPlugin.Ese.Engine.Locking;
 using Microsoft.Extensions.Logging;
 

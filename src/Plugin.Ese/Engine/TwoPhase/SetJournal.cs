@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Targets;
-using EseBackupPlugin.Ese.Engine.Staging;
+using EseBackupPlugin.Ese.Engine.FileSystem;
 
 namespace EseBackupPlugin.Ese.Engine.TwoPhase;
 

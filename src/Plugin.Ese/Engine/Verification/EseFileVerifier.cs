@@ -1,7 +1,7 @@
 using EseBackupPlugin.Ese.Engine.Copy;
+using EseBackupPlugin.Ese.Engine.FileSystem;
 using EseBackupPlugin.Ese.Engine.FormatBinding;
 using EseBackupPlugin.Ese.Engine.Ports;
-using EseBackupPlugin.Ese.Engine.Staging;
 using EseBackupPlugin.Ese.Format;
 
 namespace EseBackupPlugin.Ese.Engine.Verification;

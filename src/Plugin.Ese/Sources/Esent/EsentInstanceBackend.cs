@@ -3,7 +3,6 @@ using System.Text;
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Progress;
-using EseBackupPlugin.Ese.Engine;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Errors;
 using EseBackupPlugin.Ese.Format;

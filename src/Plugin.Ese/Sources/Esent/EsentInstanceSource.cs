@@ -5,7 +5,6 @@ using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Progress;
 using EseBackupPlugin.Abstractions.Targets;
-using EseBackupPlugin.Ese.Engine;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Windows.Esent;
 using Microsoft.Extensions.Logging;

@@ -2,7 +2,7 @@ using System.Runtime.Versioning;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Progress;
 using EseBackupPlugin.Abstractions.Targets;
-using EseBackupPlugin.Ese.Engine.Restore;
+using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Errors;
 using EseBackupPlugin.Ese.Format;
 using EseBackupPlugin.Ese.Windows.Esent;

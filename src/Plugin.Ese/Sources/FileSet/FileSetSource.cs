@@ -6,7 +6,6 @@ using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Targets;
-using EseBackupPlugin.Ese.Engine;
 using EseBackupPlugin.Ese.Engine.Ports;
 using Microsoft.Extensions.Logging;
 

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using EseBackupPlugin.Ese.Engine.Copy;
+using EseBackupPlugin.Ese.Engine.FileSystem;
 using EseBackupPlugin.Ese.Engine.FormatBinding;
 using EseBackupPlugin.Ese.Engine.Ports;
-using EseBackupPlugin.Ese.Engine.Staging;
 
 namespace EseBackupPlugin.Ese.Tests.Engine.Copy;
 

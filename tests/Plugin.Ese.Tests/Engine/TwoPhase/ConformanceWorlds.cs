@@ -4,12 +4,12 @@ using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.Ese.Composition;
 using EseBackupPlugin.Ese.Engine;
-using EseBackupPlugin.Ese.Engine.Staging;
+using EseBackupPlugin.Ese.Engine.FileSystem;
+using EseBackupPlugin.Ese.Samples;
 using EseBackupPlugin.Ese.Sources.Esent;
 using EseBackupPlugin.Ese.Tests.Sources.Esent;
-using EseBackupPlugin.Ese.Tests.Support;
 using EseBackupPlugin.Ese.Tests.Sources.Vss;
-using EseBackupPlugin.Ese.Samples;
+using EseBackupPlugin.Ese.Tests.Support;
 
 namespace EseBackupPlugin.Ese.Tests.Engine.TwoPhase;
 

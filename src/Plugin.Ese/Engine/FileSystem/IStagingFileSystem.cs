@@ -1,4 +1,4 @@
-namespace EseBackupPlugin.Ese.Engine.Staging;
+namespace EseBackupPlugin.Ese.Engine.FileSystem;
 
 /// <summary>
 /// The file-system operations staging and restore perform. One seam, so tests can inject full disks and

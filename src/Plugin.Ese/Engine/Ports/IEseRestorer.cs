@@ -1,6 +1,6 @@
 using EseBackupPlugin.Abstractions.Errors;
 
-namespace EseBackupPlugin.Ese.Engine.Restore;
+namespace EseBackupPlugin.Ese.Engine.Ports;
 
 /// <summary>
 /// Lets ESE itself recover a laid-out restore directory (JetRestoreInstance on Windows). The restore

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace EseBackupPlugin.Ese.Engine.Staging;
+namespace EseBackupPlugin.Ese.Engine.FileSystem;
 
 /// <summary>The real file system, with durable flushes (fsync of files and directories on Unix).</summary>
 internal sealed partial class PhysicalStagingFileSystem : IStagingFileSystem

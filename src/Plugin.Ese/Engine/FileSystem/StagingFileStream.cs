@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace EseBackupPlugin.Ese.Engine.Staging;
+namespace EseBackupPlugin.Ese.Engine.FileSystem;
 
 /// <summary>
 /// A write-only, sequential staging file. On Linux it writes around the page cache (<c>O_DIRECT</c>) while

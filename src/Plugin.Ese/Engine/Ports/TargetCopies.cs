@@ -2,9 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Targets;
-using EseBackupPlugin.Ese.Engine.Ports;
 
-namespace EseBackupPlugin.Ese.Engine;
+namespace EseBackupPlugin.Ese.Engine.Ports;
 
 /// <summary>
 /// One ESE identity at several places (a test restore beside production, a copy opened in a second instance) is
