@@ -72,60 +72,64 @@ internal static class LogSequenceChecker
 
         for (var i = 1; i < chain.Count; i++)
         {
-            var prev = chain[i - 1];
-            var next = chain[i];
-            var p = prev.Log!;
-            var n = next.Log!;
-            if (n.Generation != p.Generation + 1)
-            {
-                var missing = n.Generation - p.Generation - 1;
-                findings.Add(new Finding(
-                    FindingCodes.LogGenerationGap,
-                    FindingSeverity.Corruption,
-                    missing == 1
-                        ? $"Log generation {p.Generation + 1} is missing between {p.Generation} and {n.Generation}."
-                        : $"Log generations {p.Generation + 1} to {n.Generation - 1} ({missing}) are missing between {p.Generation} and {n.Generation}.")
-                {
-                    File = location,
-                    Generation = p.Generation + 1,
-                    Expected = FindingCollector.Dec(p.Generation + 1),
-                    Actual = FindingCollector.Dec(n.Generation),
-                    EseError = (int)JetErr.JET_errMissingRestoreLogFiles,
-                });
-                continue;
-            }
-
-            if (n.PreviousGenerationCreated.Raw != p.Created.Raw)
-            {
-                findings.Add(new Finding(
-                    FindingCodes.LogNotContiguous,
-                    FindingSeverity.Corruption,
-                    $"Log generation {n.Generation} says its predecessor was created at {n.PreviousGenerationCreated}, but generation {p.Generation} was created at {p.Created}.")
-                {
-                    File = next.DisplayPath,
-                    Generation = n.Generation,
-                    Expected = p.Created.ToString(),
-                    Actual = n.PreviousGenerationCreated.ToString(),
-                    EseError = (int)JetErr.JET_errGivenLogFileIsNotContiguous,
-                });
-            }
-
-            if (n.Version.HasPreviousLogChecksum && prev.AccumulatedSegmentChecksum is { } acc && acc != n.PreviousLogAccumulatedChecksum)
-            {
-                findings.Add(new Finding(
-                    FindingCodes.LogSequenceChecksumMismatch,
-                    FindingSeverity.Corruption,
-                    $"The segments of generation {p.Generation} do not add up to the checksum generation {n.Generation} recorded for them.")
-                {
-                    File = next.DisplayPath,
-                    Generation = n.Generation,
-                    Expected = FindingCollector.Hex(n.PreviousLogAccumulatedChecksum),
-                    Actual = FindingCollector.Hex(acc),
-                    EseError = (int)JetErr.JET_errLogSequenceChecksumMismatch,
-                });
-            }
+            CheckLink(chain[i - 1], chain[i], location, findings);
         }
 
         return (findings, chain);
+    }
+
+    /// <summary>Two neighbours of the chain: no generation between them, created one after the other, checksums that add up.</summary>
+    private static void CheckLink(EseVerificationResult prev, EseVerificationResult next, string location, List<Finding> findings)
+    {
+        var p = prev.Log!;
+        var n = next.Log!;
+        if (n.Generation != p.Generation + 1)
+        {
+            var missing = n.Generation - p.Generation - 1;
+            findings.Add(new Finding(
+                FindingCodes.LogGenerationGap,
+                FindingSeverity.Corruption,
+                missing == 1
+                    ? $"Log generation {p.Generation + 1} is missing between {p.Generation} and {n.Generation}."
+                    : $"Log generations {p.Generation + 1} to {n.Generation - 1} ({missing}) are missing between {p.Generation} and {n.Generation}.")
+            {
+                File = location,
+                Generation = p.Generation + 1,
+                Expected = FindingCollector.Dec(p.Generation + 1),
+                Actual = FindingCollector.Dec(n.Generation),
+                EseError = (int)JetErr.JET_errMissingRestoreLogFiles,
+            });
+            return;
+        }
+
+        if (n.PreviousGenerationCreated.Raw != p.Created.Raw)
+        {
+            findings.Add(new Finding(
+                FindingCodes.LogNotContiguous,
+                FindingSeverity.Corruption,
+                $"Log generation {n.Generation} says its predecessor was created at {n.PreviousGenerationCreated}, but generation {p.Generation} was created at {p.Created}.")
+            {
+                File = next.DisplayPath,
+                Generation = n.Generation,
+                Expected = p.Created.ToString(),
+                Actual = n.PreviousGenerationCreated.ToString(),
+                EseError = (int)JetErr.JET_errGivenLogFileIsNotContiguous,
+            });
+        }
+
+        if (n.Version.HasPreviousLogChecksum && prev.AccumulatedSegmentChecksum is { } acc && acc != n.PreviousLogAccumulatedChecksum)
+        {
+            findings.Add(new Finding(
+                FindingCodes.LogSequenceChecksumMismatch,
+                FindingSeverity.Corruption,
+                $"The segments of generation {p.Generation} do not add up to the checksum generation {n.Generation} recorded for them.")
+            {
+                File = next.DisplayPath,
+                Generation = n.Generation,
+                Expected = FindingCollector.Hex(n.PreviousLogAccumulatedChecksum),
+                Actual = FindingCollector.Hex(acc),
+                EseError = (int)JetErr.JET_errLogSequenceChecksumMismatch,
+            });
+        }
     }
 }

@@ -147,21 +147,7 @@ internal static class SyntheticEseSet
         var checkpointPath = checkpoints[0];
         var baseName = Path.GetFileNameWithoutExtension(checkpointPath);
         var currentPath = Path.Combine(directory, baseName + ".log");
-        var head = new byte[LogFileHeader.Size];
-        using (var s = File.OpenRead(currentPath))
-        {
-            if (s.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) < head.Length)
-            {
-                throw new InvalidOperationException($"{currentPath} is shorter than a log header.");
-            }
-        }
-
-        if (!XorChecksum.IsValid(head))
-        {
-            throw new InvalidOperationException($"{currentPath} has no valid log header.");
-        }
-
-        var header = LogFileHeader.Read(head);
+        var header = ReadLogHeader(currentPath);
         var contentSeed = (ulong)header.Signature.Random;
         var generation = header.Generation;
 
@@ -195,24 +181,7 @@ internal static class SyntheticEseSet
         var infos = new List<SyntheticDatabaseInfo>();
         foreach (var (path, old) in databases)
         {
-            var updated = old.State.NeedsLogs()
-                ? old with
-                {
-                    GenMinRequired = checkpointGen,
-                    GenMaxRequired = current,
-                    GenMaxCommitted = current,
-                    GenMinConsistent = checkpointGen,
-                    GenMaxRequiredCreated = previous.Created,
-                    GenMaxRequiredTime = previous.Created,
-                    DbTimeDirtied = old.DbTimeDirtied + 1000,
-                }
-                : old with
-                {
-                    ConsistentPosition = new LogPosition(0, 2, current),
-                    ConsistentTime = previous.Created,
-                    DetachPosition = new LogPosition(0, 2, current),
-                    DetachTime = previous.Created,
-                };
+            var updated = Advance(old, checkpointGen, current, previous.Created);
             RewriteHeader(path, updated);
             var pages = (new FileInfo(path).Length / old.PageSize) - 2;
             infos.Add(new SyntheticDatabaseInfo(path, updated.DatabaseSignature, updated.PageSize, pages, updated.State, updated.RequiredLogRange));
@@ -227,6 +196,47 @@ internal static class SyntheticEseSet
         return new SyntheticEseSetInfo(
             directory, baseName, header.Signature, infos, [.. logs.Select(l => l.Path)], currentPath, checkpointPath, logs[0].Generation, current, checkpointGen);
     }
+
+    /// <summary>The header of a log file, which must be whole and valid.</summary>
+    private static LogFileHeader ReadLogHeader(string path)
+    {
+        var head = new byte[LogFileHeader.Size];
+        using (var s = File.OpenRead(path))
+        {
+            if (s.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) < head.Length)
+            {
+                throw new InvalidOperationException($"{path} is shorter than a log header.");
+            }
+        }
+
+        if (!XorChecksum.IsValid(head))
+        {
+            throw new InvalidOperationException($"{path} has no valid log header.");
+        }
+
+        return LogFileHeader.Read(head);
+    }
+
+    /// <summary>A database header after the log stream moved on to <paramref name="current"/>: a dirty one needs the new logs, a clean one was detached there.</summary>
+    private static DatabaseHeader Advance(DatabaseHeader old, int checkpointGen, int current, LogTime created)
+        => old.State.NeedsLogs()
+            ? old with
+            {
+                GenMinRequired = checkpointGen,
+                GenMaxRequired = current,
+                GenMaxCommitted = current,
+                GenMinConsistent = checkpointGen,
+                GenMaxRequiredCreated = created,
+                GenMaxRequiredTime = created,
+                DbTimeDirtied = old.DbTimeDirtied + 1000,
+            }
+            : old with
+            {
+                ConsistentPosition = new LogPosition(0, 2, current),
+                ConsistentTime = created,
+                DetachPosition = new LogPosition(0, 2, current),
+                DetachTime = created,
+            };
 
     private static LogFileHeader FirstLogHeader(SyntheticEseOptions options, EseSignature signLog, AttachInfoList attached, int generation, DateTimeOffset created) => new()
     {

@@ -32,17 +32,8 @@ public class MethodLengthTests
         "src/HostSample/Cli/DemoCommand.cs: DemoCommand.Demo",
         "src/HostSample/Cli/HookCommands.cs: HookCommands.Post",
         "src/HostSample/Hosting/HostWorkflow.cs: HostWorkflow.BackupAsync",
-        "src/Plugin.Ese/Engine/TwoPhase/StagedSets.cs: StagedSets.RunAsync",
-        "src/Plugin.Ese/Format/LogSequenceChecker.cs: LogSequenceChecker.Check",
-        "src/Plugin.Ese/Samples/SyntheticEseSet.cs: SyntheticEseSet.AppendLogs",
-        "src/Plugin.Ese/Sources/Esent/EsentBackupInstanceSession.cs: EsentBackupInstanceSession.RunCoreAsync",
-        "src/Plugin.Ese/Sources/Esent/EsentInstanceBackend.cs: EsentInstanceBackend.OpenFileSet",
         "src/Plugin.Ese/Sources/FileSet/FileSetPlanner.cs: FileSetPlanner.Plan",
-        "src/Plugin.Ese/Sources/FileSet/FileSetScanner.cs: FileSetScanner.Scan",
         "src/Plugin.Ese/Sources/Vss/Metadata/VssBackupComponentsDocument.cs: VssBackupComponentsDocument.Parse",
-        "src/Plugin.Ese/Sources/Vss/Metadata/VssWriterMetadataParser.cs: VssWriterMetadataParser.Parse",
-        "src/Plugin.Ese/Sources/Vss/Requester/VssOrphanCleaner.cs: VssOrphanCleaner.RunAsync",
-        "src/Plugin.Ese/Sources/Vss/VssShadowFiles.cs: VssShadowFiles.Collect",
     };
 
     [Fact]

@@ -229,25 +229,12 @@ internal sealed class StagedSets : IAsyncDisposable
         {
             if (session is null)
             {
-                targetLock = _locks.TryAcquire(entry.TargetId, manifest.Target.Location);
-                if (targetLock is null)
+                CompletionResult? early;
+                (session, targetLock, early) = await ResumeAsync(entry, manifest, verdict, ct);
+                if (early is not null || session is null)
                 {
-                    return Refused(ErrorCodes.BackupInProgress, $"Another backup of target {entry.TargetId} is running; complete set {entry.SetId} when it has finished.", entry, null);
-                }
-
-                try
-                {
-                    session = await _resume(manifest, ct);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
-                {
-                    // Nothing happened yet: the set stays staged for a retry.
-                    return new CompletionResult { Error = ex is PluginException pe ? pe.Error : Unexpected(ex, entry) };
-                }
-
-                if (session is null)
-                {
-                    return await DeliverAsync(Record(entry with { State = StagedSetState.Completed, Verdict = verdict, Report = Lost(entry, verdict) }));
+                    // ResumeAsync returns a session whenever it returns no early result.
+                    return early!;
                 }
             }
 
@@ -292,14 +279,7 @@ internal sealed class StagedSets : IAsyncDisposable
                 report = TruncationReports.Create(entry.Set, verdict, TruncationStatus.Failed, TruncationPerformer.Plugin, "Truncation began and then failed; the report lists what left the disk.", _time.GetUtcNow(), TruncationReports.Gone(entry.Intent), error: ex is PluginException pe ? pe.Error : Unexpected(ex, entry));
             }
 
-            report = TruncationReports.WithEarlierRemovals(report, earlier);
-            if (manifest.Kind == BackupKind.Copy && report.Removed.Count > 0)
-            {
-                _logger.LogCritical("Source {Strategy} truncated logs for copy set {SetId}; this is a bug.", manifest.Producer.Strategy, manifest.SetId);
-            }
-
-            entry = Record(entry with { State = StagedSetState.Completed, Report = report, CatalogRecorded = false });
-            _logger.LogInformation("Set {SetId} completed ({Verdict}): truncation {Status} by {Performer}, {Count} file(s) removed.", entry.SetId, verdict ? "succeeded" : "failed", report.Status, report.PerformedBy, report.Removed.Count);
+            entry = RecordCompleted(entry, manifest, verdict, TruncationReports.WithEarlierRemovals(report, earlier));
         }
         finally
         {
@@ -315,6 +295,63 @@ internal sealed class StagedSets : IAsyncDisposable
         }
 
         return await DeliverAsync(entry);
+    }
+
+    /// <summary>
+    /// A set whose staging run has ended: takes the target's lock and asks the source to resume its session. A result
+    /// ends the completion early (target busy, resume failed, session lost); the lock, when taken, is the caller's to release.
+    /// </summary>
+    private async Task<(ISourceSession? Session, TargetLock? Lock, CompletionResult? Early)> ResumeAsync(JournalEntry entry, BackupManifest manifest, bool verdict, CancellationToken ct)
+    {
+        var targetLock = _locks.TryAcquire(entry.TargetId, manifest.Target.Location);
+        if (targetLock is null)
+        {
+            return (null, null, Refused(ErrorCodes.BackupInProgress, $"Another backup of target {entry.TargetId} is running; complete set {entry.SetId} when it has finished.", entry, null));
+        }
+
+        ISourceSession? session;
+        try
+        {
+            session = await _resume(manifest, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // Nothing happened yet: the set stays staged for a retry.
+            return (null, targetLock, new CompletionResult { Error = ex is PluginException pe ? pe.Error : Unexpected(ex, entry) });
+        }
+        catch
+        {
+            targetLock.Dispose();
+            throw;
+        }
+
+        if (session is not null)
+        {
+            return (session, targetLock, null);
+        }
+
+        try
+        {
+            return (null, targetLock, await DeliverAsync(Record(entry with { State = StagedSetState.Completed, Verdict = verdict, Report = Lost(entry, verdict) })));
+        }
+        catch
+        {
+            targetLock.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Journals the completed set with its report (never yet in the catalog) and logs it.</summary>
+    private JournalEntry RecordCompleted(JournalEntry entry, BackupManifest manifest, bool verdict, TruncationReport report)
+    {
+        if (manifest.Kind == BackupKind.Copy && report.Removed.Count > 0)
+        {
+            _logger.LogCritical("Source {Strategy} truncated logs for copy set {SetId}; this is a bug.", manifest.Producer.Strategy, manifest.SetId);
+        }
+
+        entry = Record(entry with { State = StagedSetState.Completed, Report = report, CatalogRecorded = false });
+        _logger.LogInformation("Set {SetId} completed ({Verdict}): truncation {Status} by {Performer}, {Count} file(s) removed.", entry.SetId, verdict ? "succeeded" : "failed", report.Status, report.PerformedBy, report.Removed.Count);
+        return entry;
     }
 
     /// <summary>A completed or abandoned set asked for again.</summary>

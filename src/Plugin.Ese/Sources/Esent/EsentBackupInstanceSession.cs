@@ -170,27 +170,7 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
             var grbit = incremental ? JetBackupGrbit.Incremental : JetBackupGrbit.Atomic;
             var sink = new EsentStatusToProgress(Context.Progress, $"JetBackupInstance ({Kind}) of {info.Label}");
 
-            int err;
-            Exception? callbackFailure;
-            _running = true;
-            using (cancellationToken.Register(() =>
-            {
-                if (_running)
-                {
-                    _ = Context.Apis.Instances.StopBackup(Context.Instance);
-                }
-            }))
-            {
-                (err, callbackFailure) = await Task.Run(
-                    () =>
-                    {
-                        var e = Context.Apis.Backup.BackupInstance(Context.Instance, _directory, grbit, sink, out var failure);
-                        return (e, failure);
-                    },
-                    CancellationToken.None);
-            }
-
-            _running = false;
+            var (err, callbackFailure) = await BackupInstanceAsync(grbit, sink, cancellationToken);
 
             _removed = EsentTruncation.Removed(before);
             if (err >= 0 && cancellationToken.IsCancellationRequested)
@@ -214,20 +194,7 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
 
             if (callbackFailure is not null)
             {
-                var removed = EsentTruncation.RangeOf(_removed.Select(r => r.Generation));
-                return EseErrorMapper.Detected(
-                    JetErr.JET_errCallbackFailed,
-                    $"The host's progress callback threw {callbackFailure.GetType().Name} during JetBackupInstance of {info.Label} ({callbackFailure.Message}); the backup is failed. ESE ignores callback results and had already finished"
-                    + (removed is null ? "." : $" and truncated log generations {removed}."))
-                    with
-                {
-                    TargetId = Context.Backup.Target.Id,
-                    Details = new Dictionary<string, string>(StringComparer.Ordinal)
-                    {
-                        ["eseName"] = "JET_errCallbackFailed",
-                        ["eseTruncated"] = removed?.ToString() ?? string.Empty,
-                    },
-                };
+                return CallbackFailed(callbackFailure);
             }
 
             var resultDirectory = incremental ? _directory : Path.Combine(_directory, "new");
@@ -246,6 +213,50 @@ internal sealed class EsentBackupInstanceSession : EsentSessionBase
         {
             _running = false;
         }
+    }
+
+    /// <summary>Runs JetBackupInstance on a worker thread; a cancel asks ESE to stop (JetStopBackupInstance) while it runs.</summary>
+    private async Task<(int Err, Exception? CallbackFailure)> BackupInstanceAsync(JetBackupGrbit grbit, EsentStatusToProgress sink, CancellationToken cancellationToken)
+    {
+        _running = true;
+        using (cancellationToken.Register(() =>
+        {
+            if (_running)
+            {
+                _ = Context.Apis.Instances.StopBackup(Context.Instance);
+            }
+        }))
+        {
+            var result = await Task.Run(
+                () =>
+                {
+                    var e = Context.Apis.Backup.BackupInstance(Context.Instance, _directory, grbit, sink, out var failure);
+                    return (e, failure);
+                },
+                CancellationToken.None);
+            _running = false;
+            return result;
+        }
+    }
+
+    /// <summary>The host's progress callback threw while ESE ran: the backup fails, and says what ESE had already truncated.</summary>
+    private PluginError CallbackFailed(Exception callbackFailure)
+    {
+        var info = Context.Info;
+        var removed = EsentTruncation.RangeOf(_removed.Select(r => r.Generation));
+        return EseErrorMapper.Detected(
+            JetErr.JET_errCallbackFailed,
+            $"The host's progress callback threw {callbackFailure.GetType().Name} during JetBackupInstance of {info.Label} ({callbackFailure.Message}); the backup is failed. ESE ignores callback results and had already finished"
+            + (removed is null ? "." : $" and truncated log generations {removed}."))
+            with
+        {
+            TargetId = Context.Backup.Target.Id,
+            Details = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["eseName"] = nameof(JetErr.JET_errCallbackFailed),
+                ["eseTruncated"] = removed?.ToString() ?? string.Empty,
+            },
+        };
     }
 
     private List<SourceFile> Classify(string directory)

@@ -99,27 +99,10 @@ internal sealed class EsentInstanceBackend
 
         try
         {
-            var settings = new List<(JetParam Param, nuint Value, string? Text)>
+            (err, var failedParam) = ApplySettings(instances, handle, layout, spec.CircularLogging);
+            if (err < 0)
             {
-                (JetParam.SystemPath, 0, EsentParameters.WithSeparator(layout.SystemDirectory)),
-                (JetParam.LogFilePath, 0, EsentParameters.WithSeparator(layout.LogDirectory)),
-                (JetParam.BaseName, 0, layout.BaseName),
-                (JetParam.Recovery, 0, "on"),
-                (JetParam.CircularLog, spec.CircularLogging ? 1u : 0u, null),
-                (JetParam.NoInformationEvent, 1, null),
-            };
-            if (layout.LogFileSizeKiB is { } kib)
-            {
-                settings.Add((JetParam.LogFileSize, (nuint)kib, null));
-            }
-
-            foreach (var (param, value, text) in settings)
-            {
-                err = instances.SetParameter(handle, param, value, text);
-                if (err < 0)
-                {
-                    return Failed(err, $"JetSetSystemParameterW({param})");
-                }
+                return Failed(err, $"JetSetSystemParameterW({failedParam})");
             }
 
             err = instances.Init(handle, JetInitGrbit.None);
@@ -136,24 +119,7 @@ internal sealed class EsentInstanceBackend
 
             // The session must end before a failure terminates the instance: terminating frees the instance's
             // sessions, and ending one afterwards would hand esent.dll a freed session.
-            string? failedDatabase = null;
-            try
-            {
-                foreach (var database in layout.Databases)
-                {
-                    err = instances.AttachDatabase(session, database, JetAttachGrbit.None);
-                    if (err < 0)
-                    {
-                        failedDatabase = database;
-                        break;
-                    }
-                }
-            }
-            finally
-            {
-                _ = instances.EndSession(session);
-            }
-
+            (err, var failedDatabase) = AttachAll(instances, session, layout.Databases);
             if (failedDatabase is not null)
             {
                 return Failed(err, "JetAttachDatabaseW", failedDatabase);
@@ -180,6 +146,58 @@ internal sealed class EsentInstanceBackend
         {
             handle.Dispose();
             return new EsentOpenResult(null, EseErrorMapper.ToPluginError(jetErr, operation, label, file));
+        }
+    }
+
+    /// <summary>The private instance's parameters; the first one ESE refuses ends it.</summary>
+    private static (int Err, JetParam Param) ApplySettings(IEsentInstanceApi instances, SafeJetInstanceHandle handle, EsentFileSetLayout layout, bool circularLogging)
+    {
+        var settings = new List<(JetParam Param, nuint Value, string? Text)>
+        {
+            (JetParam.SystemPath, 0, EsentParameters.WithSeparator(layout.SystemDirectory)),
+            (JetParam.LogFilePath, 0, EsentParameters.WithSeparator(layout.LogDirectory)),
+            (JetParam.BaseName, 0, layout.BaseName),
+            (JetParam.Recovery, 0, "on"),
+            (JetParam.CircularLog, circularLogging ? 1u : 0u, null),
+            (JetParam.NoInformationEvent, 1, null),
+        };
+        if (layout.LogFileSizeKiB is { } kib)
+        {
+            settings.Add((JetParam.LogFileSize, (nuint)kib, null));
+        }
+
+        foreach (var (param, value, text) in settings)
+        {
+            var err = instances.SetParameter(handle, param, value, text);
+            if (err < 0)
+            {
+                return (err, param);
+            }
+        }
+
+        return (0, default);
+    }
+
+    /// <summary>Attaches every database; the session ends here, before a failure can terminate the instance.</summary>
+    private static (int Err, string? FailedDatabase) AttachAll(IEsentInstanceApi instances, nuint session, IReadOnlyList<string> databases)
+    {
+        // Terminating the instance frees its sessions, and ending one afterwards would hand esent.dll a freed session.
+        try
+        {
+            foreach (var database in databases)
+            {
+                var err = instances.AttachDatabase(session, database, JetAttachGrbit.None);
+                if (err < 0)
+                {
+                    return (err, database);
+                }
+            }
+
+            return (0, null);
+        }
+        finally
+        {
+            _ = instances.EndSession(session);
         }
     }
 

@@ -42,18 +42,7 @@ internal sealed class FileSetScanner(FileSetOptions options, ILogger logger)
         {
             ct.ThrowIfCancellationRequested();
             var (dir, depth) = queue.Dequeue();
-            IEnumerable<FileSystemInfo> entries;
-            try
-            {
-                entries = new DirectoryInfo(dir).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = true, AttributesToSkip = 0 }).ToList();
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                logger.LogWarning(ex, "Cannot list {Directory}.", dir);
-                continue;
-            }
-
-            foreach (var entry in entries.OrderBy(e => e.Name, StringComparer.Ordinal))
+            foreach (var entry in ListDirectory(dir).OrderBy(e => e.Name, StringComparer.Ordinal))
             {
                 if (entry.LinkTarget is not null)
                 {
@@ -81,20 +70,7 @@ internal sealed class FileSetScanner(FileSetOptions options, ILogger logger)
             }
         }
 
-        var outside = new List<ProbedFile>();
-        foreach (var extra in alsoProbe ?? [])
-        {
-            var path = Path.GetFullPath(extra);
-            if (seen.Add(path) && File.Exists(path))
-            {
-                Add(path);
-                if (probed[^1].Kind is not (ProbedKind.Database or ProbedKind.Log or ProbedKind.Checkpoint))
-                {
-                    // A database known to belong to the set that is no longer one by its own bytes: still a file of the set.
-                    outside.Add(probed[^1]);
-                }
-            }
-        }
+        var outside = ProbeAlso(alsoProbe ?? [], seen, probed);
 
         if (truncated)
         {
@@ -114,6 +90,43 @@ internal sealed class FileSetScanner(FileSetOptions options, ILogger logger)
             // Every file is kept, ESE or not: a database destroyed beyond recognition is found later by its name.
             probed.Add(FormatFileProbe.Probe(path));
         }
+    }
+
+    /// <summary>One directory's entries; one that cannot be listed is logged and skipped.</summary>
+    private List<FileSystemInfo> ListDirectory(string dir)
+    {
+        try
+        {
+            return new DirectoryInfo(dir).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = true, AttributesToSkip = 0 }).ToList();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(ex, "Cannot list {Directory}.", dir);
+            return [];
+        }
+    }
+
+    /// <summary>
+    /// Probes files known to belong to the set that the walk did not reach; those that are no longer ESE files by their
+    /// own bytes (a database destroyed beyond recognition) are returned, as they are still files of the set.
+    /// </summary>
+    private static List<ProbedFile> ProbeAlso(IEnumerable<string> alsoProbe, HashSet<string> seen, List<ProbedFile> probed)
+    {
+        var outside = new List<ProbedFile>();
+        foreach (var extra in alsoProbe)
+        {
+            var path = Path.GetFullPath(extra);
+            if (seen.Add(path) && File.Exists(path))
+            {
+                probed.Add(FormatFileProbe.Probe(path));
+                if (probed[^1].Kind is not (ProbedKind.Database or ProbedKind.Log or ProbedKind.Checkpoint))
+                {
+                    outside.Add(probed[^1]);
+                }
+            }
+        }
+
+        return outside;
     }
 
     /// <summary>Groups probed files by log signature; a group's location is its logs' (or checkpoint's, or first database's) directory.</summary>

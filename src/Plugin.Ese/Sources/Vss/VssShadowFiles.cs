@@ -108,8 +108,13 @@ internal static class VssShadowFiles
             throw new PluginException(new PluginError(ErrorCodes.MissingFileToBackup, $"Writer '{plan.Writer.FriendlyName}' declares no database file for component '{plan.Target.FullName}'.") { TargetId = targetId });
         }
 
-        var files = NameCurrentLogs(found.Values.ToList());
-        if (logsOnly && fromGeneration is { } from)
+        return InStageOrder(NameCurrentLogs(found.Values.ToList()), logsOnly ? fromGeneration : null, targetId);
+    }
+
+    /// <summary>An incremental's logs from <paramref name="fromGeneration"/> on, refused if two would share a stage name, in staging order.</summary>
+    private static VssShadowFile[] InStageOrder(List<VssShadowFile> files, long? fromGeneration, string? targetId)
+    {
+        if (fromGeneration is { } from)
         {
             files = files.Where(f => f.Generation is null || f.Generation >= from).ToList();
         }

@@ -67,26 +67,7 @@ internal sealed record VssBackupComponentsDocument
 
             if (reader.NodeType == XmlNodeType.EndElement)
             {
-                switch (reader.LocalName)
-                {
-                    case "BACKUP_METADATA" when metadataText is not null:
-                        if (metadataText.Length > 0)
-                        {
-                            AttachMetadata(metadataText.ToString(), writer, ref component);
-                        }
-
-                        metadataText = null;
-                        break;
-                    case "WRITER_COMPONENTS" when writer is not null:
-                        writers.Add(writer.Build());
-                        writer = null;
-                        break;
-                    case "COMPONENT" when writer is not null && component is not null:
-                        writer.Components.Add(component);
-                        component = null;
-                        break;
-                }
-
+                EndElement(reader.LocalName, writers, ref writer, ref component, ref metadataText);
                 continue;
             }
 
@@ -102,18 +83,7 @@ internal sealed record VssBackupComponentsDocument
                     throw new FormatException($"Not a Backup Components Document: the root element is <{reader.LocalName}>.");
                 }
 
-                var typeText = VssXml.Attr(reader, "backupType");
-                doc = new VssBackupComponentsDocument
-                {
-                    Xml = xml,
-                    Version = VssXml.Attr(reader, "version"),
-                    BootableSystemStateBackup = VssXml.Bool(reader, "bootableSystemStateBackup") ?? false,
-                    SelectComponents = VssXml.Bool(reader, "selectComponents") ?? false,
-                    BackupType = ParseBackupType(typeText),
-                    BackupTypeText = typeText,
-                    PartialFileSupport = VssXml.Bool(reader, "partialFileSupport") ?? false,
-                    SnapshotSetId = VssXml.GuidAttr(reader, "snapshotSetId"),
-                };
+                doc = ReadRoot(reader, xml);
                 continue;
             }
 
@@ -133,16 +103,7 @@ internal sealed record VssBackupComponentsDocument
 
                     break;
                 case "COMPONENT" when writer is not null:
-                    var entry = new VssBackupComponentsEntry(
-                        VssXml.AttrOrEmpty(reader, "logicalPath"),
-                        VssXml.AttrOrEmpty(reader, "componentName"),
-                        ParseComponentType(VssXml.Attr(reader, "componentType")))
-                    {
-                        BackupSucceeded = VssXml.Bool(reader, "backupSucceeded"),
-                        BackupStamp = VssXml.Attr(reader, "backupStamp"),
-                        PreviousBackupStamp = VssXml.Attr(reader, "previousBackupStamp"),
-                        BackupOptions = VssXml.Attr(reader, "backupOptions"),
-                    };
+                    var entry = ReadComponent(reader);
                     if (reader.IsEmptyElement)
                     {
                         writer.Components.Add(entry);
@@ -175,6 +136,60 @@ internal sealed record VssBackupComponentsDocument
         return doc is null
             ? throw new FormatException("The Backup Components Document is empty.")
             : doc with { Writers = writers.ToArray() };
+    }
+
+    private static VssBackupComponentsDocument ReadRoot(XmlReader reader, string xml)
+    {
+        var typeText = VssXml.Attr(reader, "backupType");
+        return new VssBackupComponentsDocument
+        {
+            Xml = xml,
+            Version = VssXml.Attr(reader, "version"),
+            BootableSystemStateBackup = VssXml.Bool(reader, "bootableSystemStateBackup") ?? false,
+            SelectComponents = VssXml.Bool(reader, "selectComponents") ?? false,
+            BackupType = ParseBackupType(typeText),
+            BackupTypeText = typeText,
+            PartialFileSupport = VssXml.Bool(reader, "partialFileSupport") ?? false,
+            SnapshotSetId = VssXml.GuidAttr(reader, "snapshotSetId"),
+        };
+    }
+
+    private static VssBackupComponentsEntry ReadComponent(XmlReader reader)
+    {
+        return new VssBackupComponentsEntry(
+            VssXml.AttrOrEmpty(reader, "logicalPath"),
+            VssXml.AttrOrEmpty(reader, "componentName"),
+            ParseComponentType(VssXml.Attr(reader, "componentType")))
+        {
+            BackupSucceeded = VssXml.Bool(reader, "backupSucceeded"),
+            BackupStamp = VssXml.Attr(reader, "backupStamp"),
+            PreviousBackupStamp = VssXml.Attr(reader, "previousBackupStamp"),
+            BackupOptions = VssXml.Attr(reader, "backupOptions"),
+        };
+    }
+
+    /// <summary>Closes what an end tag ends: collected metadata text, a writer's entry, a component.</summary>
+    private static void EndElement(string name, List<VssBackupComponentsWriter> writers, ref WriterBuilder? writer, ref VssBackupComponentsEntry? component, ref StringBuilder? metadataText)
+    {
+        switch (name)
+        {
+            case "BACKUP_METADATA" when metadataText is not null:
+                if (metadataText.Length > 0)
+                {
+                    AttachMetadata(metadataText.ToString(), writer, ref component);
+                }
+
+                metadataText = null;
+                break;
+            case "WRITER_COMPONENTS" when writer is not null:
+                writers.Add(writer.Build());
+                writer = null;
+                break;
+            case "COMPONENT" when writer is not null && component is not null:
+                writer.Components.Add(component);
+                component = null;
+                break;
+        }
     }
 
     private static void AttachMetadata(string metadata, WriterBuilder? writer, ref VssBackupComponentsEntry? component)

@@ -72,55 +72,9 @@ internal static class VssWriterMetadataParser
                 }
             }
 
-            switch (reader.LocalName)
+            if (ReadElement(reader, state, identityOnly))
             {
-                case "IDENTIFICATION":
-                    state.ReadIdentification(reader);
-                    if (identityOnly)
-                    {
-                        return state.Build();
-                    }
-
-                    break;
-                case "RESTORE_METHOD":
-                    state.ReadRestoreMethod(reader);
-                    break;
-                case "ALTERNATE_LOCATION_MAPPING":
-                    state.AlternateLocations.Add(state.ReadDescriptor(reader));
-                    break;
-                case "FILE_GROUP":
-                case "DATABASE":
-                    state.BeginComponent(reader);
-                    if (reader.IsEmptyElement)
-                    {
-                        state.EndComponent();
-                    }
-
-                    break;
-                case "FILE_LIST":
-                    state.Current(reader).Files.Add(state.ReadDescriptor(reader));
-                    break;
-                case "DATABASE_FILES":
-                    state.Current(reader).DatabaseFiles.Add(state.ReadDescriptor(reader));
-                    break;
-                case "DATABASE_LOGFILES":
-                    state.Current(reader).LogFiles.Add(state.ReadDescriptor(reader));
-                    break;
-                case "DEPENDENCY":
-                    state.Current(reader).Dependencies.Add(new VssComponentDependency(
-                        VssXml.GuidAttr(reader, "writerId") ?? Guid.Empty,
-                        VssXml.AttrOrEmpty(reader, "logicalPath"),
-                        VssXml.AttrOrEmpty(reader, "componentName")));
-                    break;
-                case "EXCLUDE_FILES":
-                    state.ExcludeFiles.Add(state.ReadDescriptor(reader));
-                    break;
-                case "EXCLUDE_FILES_FROM_SNAPSHOT":
-                    state.ExcludeFromSnapshot.Add(state.ReadDescriptor(reader));
-                    break;
-                default:
-                    // BACKUP_LOCATIONS, INCLUDE_FILES (reserved) and anything newer: nothing to keep.
-                    break;
+                return state.Build();
             }
         }
 
@@ -135,6 +89,63 @@ internal static class VssWriterMetadataParser
         }
 
         return state.Build();
+    }
+
+    /// <summary>Reads one element into <paramref name="state"/>; true when an identity-only parse has what it needs.</summary>
+    private static bool ReadElement(XmlReader reader, ParseState state, bool identityOnly)
+    {
+        switch (reader.LocalName)
+        {
+            case "IDENTIFICATION":
+                state.ReadIdentification(reader);
+                if (identityOnly)
+                {
+                    return true;
+                }
+
+                break;
+            case "RESTORE_METHOD":
+                state.ReadRestoreMethod(reader);
+                break;
+            case "ALTERNATE_LOCATION_MAPPING":
+                state.AlternateLocations.Add(state.ReadDescriptor(reader));
+                break;
+            case "FILE_GROUP":
+            case "DATABASE":
+                state.BeginComponent(reader);
+                if (reader.IsEmptyElement)
+                {
+                    state.EndComponent();
+                }
+
+                break;
+            case "FILE_LIST":
+                state.Current(reader).Files.Add(state.ReadDescriptor(reader));
+                break;
+            case "DATABASE_FILES":
+                state.Current(reader).DatabaseFiles.Add(state.ReadDescriptor(reader));
+                break;
+            case "DATABASE_LOGFILES":
+                state.Current(reader).LogFiles.Add(state.ReadDescriptor(reader));
+                break;
+            case "DEPENDENCY":
+                state.Current(reader).Dependencies.Add(new VssComponentDependency(
+                    VssXml.GuidAttr(reader, "writerId") ?? Guid.Empty,
+                    VssXml.AttrOrEmpty(reader, "logicalPath"),
+                    VssXml.AttrOrEmpty(reader, "componentName")));
+                break;
+            case "EXCLUDE_FILES":
+                state.ExcludeFiles.Add(state.ReadDescriptor(reader));
+                break;
+            case "EXCLUDE_FILES_FROM_SNAPSHOT":
+                state.ExcludeFromSnapshot.Add(state.ReadDescriptor(reader));
+                break;
+            default:
+                // BACKUP_LOCATIONS, INCLUDE_FILES (reserved) and anything newer: nothing to keep.
+                break;
+        }
+
+        return false;
     }
 
     internal static VssUsageType ParseUsage(string? text) => text?.Trim().ToUpperInvariant() switch

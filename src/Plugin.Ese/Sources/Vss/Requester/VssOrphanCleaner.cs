@@ -69,63 +69,7 @@ internal static class VssOrphanCleaner
             return new VssOrphanCleanupResult([], [], kept, []);
         }
 
-        var (deleted, gone, errors) = await api.InvokeAsync(
-            () =>
-            {
-                var deletedSets = new List<Guid>();
-                var goneSets = new List<Guid>();
-                var failures = new List<PluginError>();
-                var hr = api.CreateBackupComponents(out var components);
-                if (VssHResults.Failed(hr) || components is null)
-                {
-                    failures.Add(VssFailures.Call("OrphanCleanup", "CreateVssBackupComponents", VssHResults.Failed(hr) ? hr : VssHResults.E_POINTER, null));
-                    return (deletedSets, goneSets, failures);
-                }
-
-                using (components)
-                {
-                    hr = components.InitializeForBackup();
-                    if (!VssHResults.Failed(hr))
-                    {
-                        hr = components.SetContext(VssSnapshotContext.All);
-                    }
-
-                    IReadOnlyList<VssSnapshotProperties> snapshots = [];
-                    if (!VssHResults.Failed(hr))
-                    {
-                        hr = components.QuerySnapshots(out snapshots);
-                    }
-
-                    if (VssHResults.Failed(hr) && hr != VssHResults.VSS_E_OBJECT_NOT_FOUND)
-                    {
-                        failures.Add(VssFailures.Call("OrphanCleanup", "Query", hr, null));
-                        return (deletedSets, goneSets, failures);
-                    }
-
-                    var existing = snapshots.Select(s => s.SnapshotSetId).ToHashSet();
-                    foreach (var orphan in orphans)
-                    {
-                        if (!existing.Contains(orphan.SnapshotSetId))
-                        {
-                            goneSets.Add(orphan.SnapshotSetId);
-                            continue;
-                        }
-
-                        hr = components.DeleteSnapshots(orphan.SnapshotSetId, VssObjectType.SnapshotSet, forceDelete: true, out _, out _);
-                        if (VssHResults.Failed(hr) && hr != VssHResults.VSS_E_OBJECT_NOT_FOUND)
-                        {
-                            failures.Add(VssFailures.Call("OrphanCleanup", "DeleteSnapshots", hr, orphan.TargetId, $"Snapshot set {orphan.SnapshotSetId}."));
-                        }
-                        else
-                        {
-                            deletedSets.Add(orphan.SnapshotSetId);
-                        }
-                    }
-                }
-
-                return (deletedSets, goneSets, failures);
-            },
-            cancellationToken).ConfigureAwait(false);
+        var (deleted, gone, errors) = await api.InvokeAsync(() => DeleteOrphans(api, orphans), cancellationToken).ConfigureAwait(false);
 
         foreach (var id in deleted.Concat(gone))
         {
@@ -143,6 +87,63 @@ internal static class VssOrphanCleaner
         }
 
         return new VssOrphanCleanupResult(deleted, gone, kept, errors);
+    }
+
+    /// <summary>On the VSS thread: deletes the orphaned snapshot sets that still exist; those already gone are only reported.</summary>
+    private static (List<Guid> Deleted, List<Guid> Gone, List<PluginError> Errors) DeleteOrphans(IVssApi api, List<SnapshotSetRecord> orphans)
+    {
+        var deletedSets = new List<Guid>();
+        var goneSets = new List<Guid>();
+        var failures = new List<PluginError>();
+        var hr = api.CreateBackupComponents(out var components);
+        if (VssHResults.Failed(hr) || components is null)
+        {
+            failures.Add(VssFailures.Call("OrphanCleanup", "CreateVssBackupComponents", VssHResults.Failed(hr) ? hr : VssHResults.E_POINTER, null));
+            return (deletedSets, goneSets, failures);
+        }
+
+        using (components)
+        {
+            hr = components.InitializeForBackup();
+            if (!VssHResults.Failed(hr))
+            {
+                hr = components.SetContext(VssSnapshotContext.All);
+            }
+
+            IReadOnlyList<VssSnapshotProperties> snapshots = [];
+            if (!VssHResults.Failed(hr))
+            {
+                hr = components.QuerySnapshots(out snapshots);
+            }
+
+            if (VssHResults.Failed(hr) && hr != VssHResults.VSS_E_OBJECT_NOT_FOUND)
+            {
+                failures.Add(VssFailures.Call("OrphanCleanup", "Query", hr, null));
+                return (deletedSets, goneSets, failures);
+            }
+
+            var existing = snapshots.Select(s => s.SnapshotSetId).ToHashSet();
+            foreach (var orphan in orphans)
+            {
+                if (!existing.Contains(orphan.SnapshotSetId))
+                {
+                    goneSets.Add(orphan.SnapshotSetId);
+                    continue;
+                }
+
+                hr = components.DeleteSnapshots(orphan.SnapshotSetId, VssObjectType.SnapshotSet, forceDelete: true, out _, out _);
+                if (VssHResults.Failed(hr) && hr != VssHResults.VSS_E_OBJECT_NOT_FOUND)
+                {
+                    failures.Add(VssFailures.Call("OrphanCleanup", "DeleteSnapshots", hr, orphan.TargetId, $"Snapshot set {orphan.SnapshotSetId}."));
+                }
+                else
+                {
+                    deletedSets.Add(orphan.SnapshotSetId);
+                }
+            }
+        }
+
+        return (deletedSets, goneSets, failures);
     }
 
     /// <summary>Whether the process that recorded a set still runs (same id and start time).</summary>
