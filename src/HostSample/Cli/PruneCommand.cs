@@ -1,3 +1,4 @@
+using EseBackupPlugin.Abstractions.Errors;
 using System.CommandLine;
 using EseBackupPlugin.HostSample.Catalog;
 using EseBackupPlugin.HostSample.Hosting;
@@ -39,6 +40,7 @@ internal static class PruneCommand
                     || (r.State is HostSetState.Stored or HostSetState.Staged or HostSetState.Exported && r.StartedAt <= cutoff))
                 .ToList();
             var pruned = new List<PrunedSet>();
+            var kept = new List<KeptSet>();
             foreach (var row in candidates)
             {
                 if (parse.GetValue(dryRun))
@@ -47,12 +49,21 @@ internal static class PruneCommand
                     continue;
                 }
 
-                pruned.Add(await PruneAsync(session, row, ct));
+                var (done, keptBecause) = await PruneAsync(session, row, ct);
+                if (done is not null)
+                {
+                    pruned.Add(done);
+                }
+                else
+                {
+                    kept.Add(new KeptSet(row.SetId, keptBecause!));
+                    await env.Error.WriteLineAsync($"kept {row.SetId}: {keptBecause!.Code.Name}: {keptBecause.Message}");
+                }
             }
 
             if (parse.GetValue(json))
             {
-                await JsonOut.WriteAsync(env, new PruneOutput(parse.GetValue(dryRun), pruned), HostJsonContext.Default.PruneOutput);
+                await JsonOut.WriteAsync(env, new PruneOutput(parse.GetValue(dryRun), pruned, kept), HostJsonContext.Default.PruneOutput);
             }
             else
             {
@@ -69,7 +80,8 @@ internal static class PruneCommand
         return cmd;
     }
 
-    private static async Task<PrunedSet> PruneAsync(CliSession session, CatalogRow row, CancellationToken ct)
+    /// <summary>Prunes one set, or says why it must be kept (the plugin could not give it up).</summary>
+    private static async Task<(PrunedSet? Pruned, PluginError? KeptBecause)> PruneAsync(CliSession session, CatalogRow row, CancellationToken ct)
     {
         Abstractions.Manifest.TruncationReport? truncation = null;
         if (row.State is not (HostSetState.Failed or HostSetState.Abandoned) && row.Manifest is not null)
@@ -77,6 +89,15 @@ internal static class PruneCommand
             // Never completed: abandoned first (the contract's way to give up on a staged set: every log kept, the target
             // released), so nothing is ever truncated on the strength of a pruned set.
             var abandoned = await session.Plugin.Plugin.AbandonBackupAsync(row.SetId, ct);
+            if (abandoned.Error is { } error && error.Code != ErrorCodes.SetNotFound)
+            {
+                // E.g. AlreadyCompleted: the plugin's journal says the set was (or is being) completed with success, so
+                // its logs may be gone from the source and these files hold the only copy of them; or the journal could
+                // not be read. A catalog that missed the verdict is never a reason to delete. (SetNotFound: the plugin
+                // holds nothing for this set, so there is nothing to give up and the files may go.)
+                return (null, error);
+            }
+
             truncation = abandoned.Truncation;
         }
 
@@ -92,7 +113,7 @@ internal static class PruneCommand
 
         session.Catalog.Delete(row.SetId);
         HookState.Forget(session.StateDirectory, row.SetId);
-        return new PrunedSet(row.SetId, row.TargetId, CatalogCommands.Camel(row.State.ToString()), row.SetPath, removed, truncation);
+        return (new PrunedSet(row.SetId, row.TargetId, CatalogCommands.Camel(row.State.ToString()), row.SetPath, removed, truncation), null);
     }
 
     private static bool IsInside(string path, string root)

@@ -22,7 +22,10 @@ internal sealed record PluginListing(
     PluginInfo Info);
 
 /// <summary>What <c>esebackup prune --json</c> prints.</summary>
-internal sealed record PruneOutput(bool DryRun, IReadOnlyList<PrunedSet> Sets);
+internal sealed record PruneOutput(bool DryRun, IReadOnlyList<PrunedSet> Sets, IReadOnlyList<KeptSet> Kept);
+
+/// <summary>A set prune had to keep, and why (the plugin would not give it up).</summary>
+internal sealed record KeptSet(string SetId, PluginError Reason);
 
 /// <summary>One set prune removed (or would remove).</summary>
 internal sealed record PrunedSet(string SetId, string TargetId, string State, string? SetPath, bool FilesRemoved, TruncationReport? Truncation);

@@ -439,8 +439,7 @@ internal sealed class BackupEngine : IAsyncDisposable
             throw;
         }
 
-        var (session, targetLock) = run.HandOver();
-        _sets.Hold(setId, target.Id, session, targetLock);
+        run.HandOver((session, targetLock) => _sets.Hold(setId, target.Id, session, targetLock));
         Report(progress, ProgressPhase.Complete, manifest.Files.Count, manifest.Files.Count, bytes, bytes, null, null);
         return new BackupResult { Manifest = manifest, SetDirectory = work.SetDirectory, EngineTruncation = outcome.EngineTruncation };
     }

@@ -100,14 +100,15 @@ internal sealed class BackupRun : IAsyncDisposable
     public ValueTask AbortAsync(PluginError reason) => _session?.AbortAsync(reason) ?? ValueTask.CompletedTask;
 
     /// <summary>
-    /// Hands the session and the lock to whoever holds the set until the host's verdict (the two-phase state machine):
-    /// from here on disposing the run leaves them alone.
+    /// Hands the session and the lock to <paramref name="keeper"/>, which holds the set until the host's verdict (the
+    /// two-phase state machine): from here on disposing the run leaves them alone. A keeper that throws has taken
+    /// nothing, so the run still owns both and its dispose ends the session and releases the lock.
     /// </summary>
-    public (ISourceSession Session, TargetLock Lock) HandOver()
+    public void HandOver(Action<ISourceSession, TargetLock> keeper)
     {
-        var session = Session;
+        ArgumentNullException.ThrowIfNull(keeper);
+        keeper(Session, _lock);
         _handedOver = true;
-        return (session, _lock);
     }
 
     /// <summary>Notes that a phase ended now (for the run's timing line in the log).</summary>

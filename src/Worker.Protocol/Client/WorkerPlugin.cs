@@ -298,9 +298,11 @@ public sealed class WorkerPlugin : IBackupPlugin, IStreamingBackupPlugin, ISampl
             var parameters = JsonSerializer.SerializeToNode(request, WireJson.Info<BackupRequest>())!.AsObject();
             parameters["stream"] = listener.Endpoint;
             var call = CallAsync(WorkerMethods.BackupToStream, parameters, progress, e => BackupResult.Failure(e with { TargetId = request.TargetId }), cancellationToken);
-            if (await Task.WhenAny(call, relay).ConfigureAwait(false) == relay && relay.Result is not null)
+            if (await Task.WhenAny(call, relay).ConfigureAwait(false) == relay)
             {
-                // The destination broke: close the endpoint, so that the worker's next write fails and its backup ends.
+                // The relay stopped before the worker answered (the destination broke, the host cancelled, or the worker
+                // closed the stream): close the endpoint, so that a worker still writing gets a broken pipe at once
+                // instead of blocking on a full socket buffer nobody drains.
                 await listener.DisposeAsync().ConfigureAwait(false);
             }
 
@@ -312,20 +314,28 @@ public sealed class WorkerPlugin : IBackupPlugin, IStreamingBackupPlugin, ISampl
                 stopRelay.CancelAfter(TimeSpan.FromSeconds(5));
             }
 
-            var broken = await relay.ConfigureAwait(false);
-            if (broken is null || !result.Succeeded)
+            var relayed = await relay.ConfigureAwait(false);
+            if (relayed.ReachedEnd || !result.Succeeded)
             {
                 return result;
             }
 
-            // The worker wrote everything, but the bytes did not all reach the destination: no set to complete.
-            await AbandonBackupAsync(result.Manifest?.SetId ?? request.SetId ?? string.Empty, CancellationToken.None).ConfigureAwait(false);
-            return BackupResult.Failure(new PluginError(ErrorCodes.DiskIO, $"Writing the tar stream failed: {broken.Message}. The set was abandoned; every log was kept.") { TargetId = request.TargetId });
+            // The worker wrote everything, but not all of it reached the destination (it broke, or the host cancelled
+            // while the tail was still being relayed): the consumer holds no whole set, so there is none to complete.
+            var abandoned = await AbandonBackupAsync(result.Manifest?.SetId ?? request.SetId ?? string.Empty, CancellationToken.None).ConfigureAwait(false);
+            var kept = abandoned.Error is null ? "The set was abandoned; every log was kept." : $"Abandoning the set failed too ({abandoned.Error.Message}); nothing was truncated, and the set stays pending until its lease ends.";
+            var error = relayed.Failure is null
+                ? new PluginError(ErrorCodes.Cancelled, $"The tar stream was cancelled before all of it was relayed. {kept}")
+                : new PluginError(ErrorCodes.DiskIO, $"Writing the tar stream failed: {relayed.Failure.Message}. {kept}");
+            return BackupResult.Failure(error with { TargetId = request.TargetId });
         }
     }
 
-    /// <summary>Copies what the worker writes to the destination; returns the destination's failure, if any.</summary>
-    private static async Task<Exception?> RelayAsync(StreamListener listener, Stream destination, CancellationToken ct)
+    /// <summary>How a relay ended: at the worker's end of stream, or early (with the destination's failure, if that was why).</summary>
+    private readonly record struct RelayOutcome(bool ReachedEnd, Exception? Failure);
+
+    /// <summary>Copies what the worker writes to the destination, until the worker's end of stream or an early stop.</summary>
+    private static async Task<RelayOutcome> RelayAsync(StreamListener listener, Stream destination, CancellationToken ct)
     {
         Stream source;
         try
@@ -334,7 +344,7 @@ public sealed class WorkerPlugin : IBackupPlugin, IStreamingBackupPlugin, ISampl
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or IOException)
         {
-            return null;
+            return new(ReachedEnd: false, Failure: null);
         }
 
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
@@ -349,12 +359,12 @@ public sealed class WorkerPlugin : IBackupPlugin, IStreamingBackupPlugin, ISampl
                 }
                 catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or IOException)
                 {
-                    return null;
+                    return new(ReachedEnd: false, Failure: null);
                 }
 
                 if (read == 0)
                 {
-                    return null;
+                    return new(ReachedEnd: true, Failure: null);
                 }
 
                 try
@@ -364,11 +374,12 @@ public sealed class WorkerPlugin : IBackupPlugin, IStreamingBackupPlugin, ISampl
                 }
                 catch (OperationCanceledException)
                 {
-                    return null;
+                    return new(ReachedEnd: false, Failure: null);
                 }
-                catch (IOException e)
+                catch (Exception e)
                 {
-                    return e;
+                    // Any failure of the host's destination (a closed pipe, a disposed stream) ends the relay as broken.
+                    return new(ReachedEnd: false, Failure: e);
                 }
             }
         }

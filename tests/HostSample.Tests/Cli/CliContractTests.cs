@@ -259,6 +259,31 @@ public sealed class CliContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Prune_keeps_a_set_the_plugin_completed_with_success_when_the_catalog_missed_the_verdict()
+    {
+        // The host crashed after the plugin completed (and truncated) but before its catalog row moved on: the row still
+        // says "stored". The set's files may hold the only copy of the truncated logs, so prune must keep them.
+        var setId = (await JsonRun(ExitCodes.Ok, "backup", _source, "--no-complete"))["setId"]!.GetValue<string>();
+        await JsonRun(ExitCodes.Ok, "complete", setId, "--succeeded");
+        using (var c = new SqliteConnection($"Data Source={Path.Combine(Repo, "catalog.db")};Pooling=false"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "UPDATE sets SET state = 'Stored', completed_at = NULL, truncation_json = NULL WHERE set_id = $id";
+            cmd.Parameters.AddWithValue("$id", setId);
+            Assert.Equal(1, cmd.ExecuteNonQuery());
+        }
+
+        var prune = await JsonRun(ExitCodes.Ok, "prune", "--pending-older-than", "0");
+        Assert.Empty(prune["sets"]!.AsArray());
+        var kept = Assert.Single(prune["kept"]!.AsArray());
+        Assert.Equal(setId, kept!["setId"]!.GetValue<string>());
+        Assert.Equal("AlreadyCompleted", kept["reason"]!["code"]!["name"]!.GetValue<string>());
+        Assert.True(File.Exists(Path.Combine(Repo, "sets", setId, "manifest.json")));
+        Assert.Single((await JsonRun(ExitCodes.Ok, "catalog", "list")).AsArray());
+    }
+
+    [Fact]
     public async Task A_moved_repository_still_restores_and_import_records_sets_found_on_disk()
     {
         var full = (await JsonRun(ExitCodes.Ok, "backup", _source))["setId"]!.GetValue<string>();

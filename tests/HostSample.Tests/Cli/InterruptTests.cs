@@ -24,17 +24,37 @@ public sealed partial class InterruptTests
             return; // SIGINT is a POSIX signal; Windows delivers Ctrl+C differently (not exercised here).
         }
 
-        using var temp = new TempDir();
+        // The signal must land while the backup copies. On a fast, quiet machine a small set can be copied before the
+        // signal arrives (the run then simply succeeds): that attempt proves nothing, so the test tries again with a set
+        // four times as large, on a fresh source.
+        foreach (var megabytes in new long[] { 256, 1024, 4096 })
+        {
+            if (await AttemptAsync(processModel, megabytes) is { } cancelled)
+            {
+                await CheckCancelledRunAsync(processModel, cancelled);
+                return;
+            }
+        }
+
+        Assert.Fail("Every backup finished before SIGINT reached it, up to a 4 GiB set.");
+    }
+
+    private sealed record Attempt(TempDir Temp, string Source, string Repo, SortedDictionary<string, string> Before, Dictionary<string, string> Env, CliRun Run);
+
+    /// <summary>One backup sent SIGINT mid-copy; null (and cleaned up) when it finished before the signal landed.</summary>
+    private static async Task<Attempt?> AttemptAsync(string processModel, long megabytes)
+    {
+        var temp = new TempDir();
         var source = temp.Combine("source");
         var repo = temp.Combine("repo");
-        await SamplePlugin.CreateAsync(source, databaseBytes: 256L << 20, generations: 6, seed: 21);
+        await SamplePlugin.CreateAsync(source, databaseBytes: megabytes << 20, generations: 6, seed: 21);
         var before = CliKit.HashTree(source);
         var env = CliKit.ChildEnvironment(temp);
 
         CliRun run;
         using (var p = HostProcess.Start(temp.Path, env, "backup", source, "--kind", "full", "--repository", repo, "--json", "--verbose", "--process-model", processModel))
         {
-            // The engine says it begins: planning and the copy of 256 MiB in 64 KiB buffers follow.
+            // The engine says it begins: planning and the copy of the database follow.
             Assert.True(await p.WaitForErrorLineAsync(" begins.", TimeSpan.FromSeconds(60)), p.Snapshot().ToString());
             Assert.Equal(0, Kill(p.Id, SigInt));
             if (processModel == "out-of-process")
@@ -46,9 +66,22 @@ public sealed partial class InterruptTests
                 Kill(int.Parse(worker.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), SigInt);
             }
 
-            run = await p.WaitAsync(TimeSpan.FromSeconds(60));
+            run = await p.WaitAsync(TimeSpan.FromSeconds(120));
         }
 
+        if (run.ExitCode == ExitCodes.Ok)
+        {
+            temp.Dispose();
+            return null;
+        }
+
+        return new Attempt(temp, source, repo, before, env, run);
+    }
+
+    private static async Task CheckCancelledRunAsync(string processModel, Attempt attempt)
+    {
+        using var temp = attempt.Temp;
+        var (source, repo, before, env, run) = (attempt.Source, attempt.Repo, attempt.Before, attempt.Env, attempt.Run);
         Assert.True(run.ExitCode == ExitCodes.Cancelled, run.ToString());
         Assert.DoesNotContain("staged ", run.Error, StringComparison.Ordinal); // it stopped before phase one ended
         Assert.Equal("Cancelled", run.Json["error"]!["code"]!["name"]!.GetValue<string>());
