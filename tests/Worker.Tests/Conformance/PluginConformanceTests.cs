@@ -248,11 +248,12 @@ public abstract class PluginConformanceTests : IDisposable
     [Fact]
     public async Task Cancelling_a_backup_throws_and_leaves_nothing_in_staging()
     {
-        await TestSupport.SampleAsync(Source, databaseBytes: 256L * 1024 * 1024);
-        await using var plugin = await CreatePluginAsync(new InMemoryBackupCatalog());
+        await TestSupport.SampleAsync(Source, databaseBytes: 32L * 1024 * 1024);
+        using var cts = new CancellationTokenSource();
+        var catalog = new CancellationGateCatalog(new InMemoryBackupCatalog(), cts.Token);
+        await using var plugin = await CreatePluginAsync(catalog);
         var target = await TestSupport.DiscoverOneAsync(plugin, Source);
         Directory.CreateDirectory(Staging);
-        using var cts = new CancellationTokenSource();
         var progress = new SyncProgress(r =>
         {
             if (r.Phase == ProgressPhase.Begin)
@@ -263,8 +264,51 @@ public abstract class PluginConformanceTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => plugin.BackupAsync(new BackupRequest(target.Id, BackupKind.Full, Staging), progress, cts.Token));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Staging));
 
+        catalog.Open();
         var after = await plugin.BackupAsync(new BackupRequest(target.Id, BackupKind.Full, Staging));
         Assert.True(after.Succeeded, after.Error?.ToString());
+    }
+
+    /// <summary>
+    /// Holds the recording of a staged set until the host's cancellation has reached that call, so a copy that
+    /// outruns the cancellation (a fast machine, a worker that sees <c>$/cancelRequest</c> after its last page) cannot
+    /// turn the test into a success: the cancellation must end the backup either during the copy or here.
+    /// </summary>
+    private sealed class CancellationGateCatalog(IBackupCatalog inner, CancellationToken hostCancelled) : IBackupCatalog
+    {
+        private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+        private volatile bool _open;
+
+        public void Open() => _open = true;
+
+        public ValueTask<IReadOnlyList<CatalogEntry>> GetChainAsync(string targetId, CancellationToken cancellationToken = default)
+            => inner.GetChainAsync(targetId, cancellationToken);
+
+        public ValueTask<CatalogEntry?> GetSetAsync(string setId, CancellationToken cancellationToken = default)
+            => inner.GetSetAsync(setId, cancellationToken);
+
+        public async ValueTask RecordBackupAsync(BackupManifest manifest, CancellationToken cancellationToken = default)
+        {
+            if (!_open)
+            {
+                var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                using (hostCancelled.Register(() => cancelled.TrySetResult()))
+                {
+                    // A TimeoutException here fails the backup with CatalogFailure, so the test fails as it should.
+                    await cancelled.Task.WaitAsync(Patience, CancellationToken.None);
+                }
+
+                // The backup's own token must now be cancelled too (in process it is the host's token; out of process
+                // the worker forwards $/cancelRequest for this callback): wait for it, never record.
+                await Task.Delay(Patience, cancellationToken);
+                throw new TimeoutException($"the cancellation did not reach the catalog call within {Patience}");
+            }
+
+            await inner.RecordBackupAsync(manifest, cancellationToken);
+        }
+
+        public ValueTask RecordTruncationAsync(TruncationReport report, CancellationToken cancellationToken = default)
+            => inner.RecordTruncationAsync(report, cancellationToken);
     }
 
     /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post them later).</summary>
