@@ -12,7 +12,6 @@ using EseBackupPlugin.Ese.Composition;
 using EseBackupPlugin.Ese.Engine;
 using EseBackupPlugin.Ese.Engine.Copy;
 using EseBackupPlugin.Ese.Engine.FileSystem;
-using EseBackupPlugin.Ese.Engine.FormatBinding;
 using EseBackupPlugin.Ese.Engine.Locking;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Engine.Progress;
@@ -100,7 +99,7 @@ public sealed class EsePlugin : IBackupPlugin, IStreamingBackupPlugin, ISampleTa
             fileSystem = PhysicalStagingFileSystem.Buffered;
         }
 
-        var copier = new OnePassCopier(fileSystem, FormatStreamVerifierFactory.Instance, options.Engine.BufferSize, options.Engine.BufferCount);
+        var copier = new OnePassCopier(fileSystem, options.Engine.BufferSize, options.Engine.BufferCount);
         var producer = new ProducerStamp(PluginId, Version, ContractVersion.Current.ToString(2));
         _engine = new BackupEngine(_sources, copier, guarded, fileSystem, options.Engine, new SetJournal(StateDirectory(options)), producer, time, logs.CreateLogger<BackupEngine>());
         _setVerifier = new SetVerifier(copier);

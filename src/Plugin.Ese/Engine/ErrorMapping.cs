@@ -2,7 +2,6 @@ using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Files;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Ese.Engine.Copy;
-using EseBackupPlugin.Ese.Engine.Ports;
 
 namespace EseBackupPlugin.Ese.Engine;
 

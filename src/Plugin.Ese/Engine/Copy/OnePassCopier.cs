@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using EseBackupPlugin.Ese.Engine.FileSystem;
 using EseBackupPlugin.Ese.Engine.Ports;
+using EseBackupPlugin.Ese.Format;
 
 namespace EseBackupPlugin.Ese.Engine.Copy;
 
@@ -58,11 +59,10 @@ internal sealed class OnePassCopier
     private const int SmallFileGranularity = 64 * 1024;
 
     private readonly IStagingFileSystem _fileSystem;
-    private readonly IStreamVerifierFactory _verifiers;
     private readonly int _bufferSize;
     private readonly int _bufferCount;
 
-    public OnePassCopier(IStagingFileSystem fileSystem, IStreamVerifierFactory verifiers, int bufferSize, int bufferCount)
+    public OnePassCopier(IStagingFileSystem fileSystem, int bufferSize, int bufferCount)
     {
         // Whole 64 KiB multiples: every page size and log sector size divides it, and native readers accept it.
         if (bufferSize < 64 * 1024 || bufferSize % (64 * 1024) != 0)
@@ -72,7 +72,6 @@ internal sealed class OnePassCopier
 
         ArgumentOutOfRangeException.ThrowIfLessThan(bufferCount, 3);
         _fileSystem = fileSystem;
-        _verifiers = verifiers;
         _bufferSize = bufferSize;
         _bufferCount = bufferCount;
     }
@@ -116,7 +115,7 @@ internal sealed class OnePassCopier
         var output = destinationPath is null ? null : WriteSide(destinationPath, () => _fileSystem.CreateFile(destinationPath, length));
         try
         {
-            using var pass = new Pass(reader, displayPath, fileName, length, output, destinationPath, onBytes, _verifiers, stopAtCorruption: false)
+            using var pass = new Pass(reader, displayPath, fileName, length, output, destinationPath, onBytes, stopAtCorruption: false)
             {
                 Buffers = Math.Max(3, _bufferCount / shares),
             };
@@ -159,7 +158,7 @@ internal sealed class OnePassCopier
         CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        using var pass = new Pass(reader, displayPath, fileName, reader.Length, output, outputName, onBytes, _verifiers, stopAtCorruption: true);
+        using var pass = new Pass(reader, displayPath, fileName, reader.Length, output, outputName, onBytes, stopAtCorruption: true);
         return await RunAsync(pass, cancellationToken);
     }
 
@@ -173,8 +172,8 @@ internal sealed class OnePassCopier
             throw new IOException($"'{pass.DisplayPath}' delivered {total:N0} bytes but announced {pass.Length:N0}; the source changed while it was copied.");
         }
 
-        var verifier = pass.Verifier ?? _verifiers.Create(pass.DisplayPath, pass.FileName, 0, ReadOnlySpan<byte>.Empty);
-        return new CopiedFile(total, Convert.ToHexStringLower(pass.Hash.GetHashAndReset()), verifier.Complete());
+        var verifier = pass.Verifier ?? EseStreamVerifier.Create(pass.DisplayPath, pass.FileName, 0, ReadOnlySpan<byte>.Empty);
+        return new CopiedFile(total, Convert.ToHexStringLower(pass.Hash.GetHashAndReset()), StreamVerification.From(verifier.Complete()));
     }
 
     /// <summary>One buffer, sized to the file (plus room to notice a source that delivers more than it announced).</summary>
@@ -387,7 +386,6 @@ internal sealed class OnePassCopier
         Stream? output,
         string? destinationPath,
         Action<long>? onBytes,
-        IStreamVerifierFactory verifiers,
         bool stopAtCorruption) : IDisposable
     {
         public ISourceReader Reader { get; } = reader;
@@ -404,7 +402,7 @@ internal sealed class OnePassCopier
 
         public IncrementalHash Hash { get; } = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
-        public IStreamVerifier? Verifier { get; private set; }
+        public EseStreamVerifier? Verifier { get; private set; }
 
         /// <summary>Buffers this pass may use; <see langword="null"/>: all of the copier's.</summary>
         public int? Buffers { get; init; }
@@ -432,11 +430,11 @@ internal sealed class OnePassCopier
         /// <summary>Verifies the next chunk; the first one also decides what the file is.</summary>
         public void Verify(ReadOnlySpan<byte> chunk)
         {
-            Verifier ??= verifiers.Create(DisplayPath, FileName, Length, chunk[..Math.Min(chunk.Length, HeadBytes)]);
+            Verifier ??= EseStreamVerifier.Create(DisplayPath, FileName, Length, chunk[..Math.Min(chunk.Length, HeadBytes)]);
             Verifier.Process(chunk);
             if (stopAtCorruption && Verifier.FoundCorruption)
             {
-                throw new CopyCorruptionException(Verifier.Complete());
+                throw new CopyCorruptionException(StreamVerification.From(Verifier.Complete()));
             }
         }
     }

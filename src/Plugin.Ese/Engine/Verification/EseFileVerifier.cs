@@ -1,6 +1,5 @@
 using EseBackupPlugin.Ese.Engine.Copy;
 using EseBackupPlugin.Ese.Engine.FileSystem;
-using EseBackupPlugin.Ese.Engine.FormatBinding;
 using EseBackupPlugin.Ese.Engine.Ports;
 using EseBackupPlugin.Ese.Format;
 
@@ -27,7 +26,7 @@ internal static class EseFileVerifier
     {
         const int granule = 64 * 1024;
         var size = Math.Max(granule, (bufferSize + granule - 1) / granule * granule);
-        return new OnePassCopier(PhysicalStagingFileSystem.Instance, FormatStreamVerifierFactory.Instance, size, BufferCount);
+        return new OnePassCopier(PhysicalStagingFileSystem.Instance, size, BufferCount);
     }
 
     /// <summary>Verifies a file with <see cref="DefaultCopier"/>.</summary>

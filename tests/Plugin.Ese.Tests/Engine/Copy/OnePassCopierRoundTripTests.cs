@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using EseBackupPlugin.Ese.Engine.Copy;
 using EseBackupPlugin.Ese.Engine.FileSystem;
-using EseBackupPlugin.Ese.Engine.FormatBinding;
 using EseBackupPlugin.Ese.Engine.Ports;
 
 namespace EseBackupPlugin.Ese.Tests.Engine.Copy;
@@ -84,7 +83,7 @@ public sealed class OnePassCopierRoundTripTests : IDisposable
         var bytes = RandomNumberGenerator.GetBytes(size);
         await File.WriteAllBytesAsync(source, bytes);
         var fileSystem = direct ? PhysicalStagingFileSystem.Instance : PhysicalStagingFileSystem.Buffered;
-        var copier = new OnePassCopier(fileSystem, FormatStreamVerifierFactory.Instance, BufferSize, 3);
+        var copier = new OnePassCopier(fileSystem, BufferSize, 3);
         long reported = 0;
 
         CopiedFile copied;
