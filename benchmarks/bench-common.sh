@@ -2,7 +2,10 @@
 # Needs: bash, GNU coreutils, awk, /usr/bin/time (Debian: apt-get install -y time), the .NET SDK.
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-HOST_DIR="$REPO_ROOT/src/HostSample/bin/Release/net10.0"
+# esebackup as a server installs it: published for this platform, so the host and the plugin are precompiled
+# (ReadyToRun; see src/HostSample/HostSample.csproj). The worker rides along under plugins/ese/worker.
+case $(uname -m) in x86_64) RID=linux-x64 ;; aarch64) RID=linux-arm64 ;; *) RID="" ;; esac
+HOST_DIR="$REPO_ROOT/artifacts/bench/esebackup"
 ESEBACKUP="$HOST_DIR/EseBackupPlugin.HostSample"
 GENERATOR="$REPO_ROOT/benchmarks/Benchmarks/bin/Release/net10.0/EseBackupPlugin.Benchmarks"
 
@@ -14,10 +17,12 @@ require_tools() {
   command -v dotnet >/dev/null || die "the .NET SDK (dotnet) is not on PATH"
 }
 
-# Release build of the host (with the plugin laid out beside it) and of the generator.
+# Release build of everything, the host published (with the plugin and the worker laid out beside it), the generator.
 build_release() {
   note "building Release (host, plugin, generator)"
+  [[ -n $RID ]] || die "no .NET runtime identifier for $(uname -m)"
   dotnet build "$REPO_ROOT/src/HostSample/HostSample.csproj" -c Release -nologo -v quiet >&2 || die "building the host failed"
+  dotnet publish "$REPO_ROOT/src/HostSample/HostSample.csproj" -c Release -r "$RID" --self-contained false -o "$HOST_DIR" -nologo -v quiet >&2 || die "publishing the host failed"
   dotnet build "$REPO_ROOT/benchmarks/Benchmarks/Benchmarks.csproj" -c Release -nologo -v quiet >&2 || die "building the generator failed"
   [[ -x "$ESEBACKUP" && -x "$GENERATOR" ]] || die "build outputs not found under $HOST_DIR and benchmarks/Benchmarks/bin"
 }

@@ -1,19 +1,17 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EseBackupPlugin.Abstractions.Json;
 using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.HostSample.Cli;
+using EseBackupPlugin.HostSample.Hosting;
 using EseBackupPlugin.HostSample.Output;
-using Microsoft.Data.Sqlite;
 
 namespace EseBackupPlugin.HostSample.Tests.Cli;
 
 /// <summary>
-/// A completing process really killed (SIGKILL) between truncation and the catalog's record of it: the catalog is
-/// held locked by the test, so the child truncates, journals the report and then waits for the catalog; it is killed
-/// there. The plugin's journal must still say what was removed, and the next <c>complete</c> must deliver exactly that
-/// report to the catalog.
+/// A completing process really killed (SIGKILL) between truncation and the catalog's record of it: the child stops at
+/// the host's pause point there (after it truncated and journaled the report) and is killed. The plugin's journal must
+/// still say what was removed, and the next <c>complete</c> must deliver exactly that report to the catalog.
 /// </summary>
 public sealed class CompletionKillTests
 {
@@ -24,7 +22,7 @@ public sealed class CompletionKillTests
     {
         if (!OperatingSystem.IsLinux())
         {
-            return; // SIGSTOP/SIGCONT/SIGKILL numbers and semantics of Linux.
+            return; // SIGKILL semantics of Linux.
         }
 
         using var temp = new TempDir();
@@ -48,39 +46,17 @@ public sealed class CompletionKillTests
         var journal = Path.Combine(state, "sets", setId + ".json");
         Assert.Equal("staged", JournalState(journal));
 
-        // Stop the child the moment its journal leaves "staged" (past opening the catalog, about to truncate), hold the
-        // catalog, let it run on: it truncates, journals the report, then waits for the catalog. Kill it there.
-        using (var p = HostProcess.Start(temp.Path, env, "complete", setId, "--succeeded", "--repository", repo, "--json"))
+        // The child truncates, journals the report and stops at the host's pause point just before the catalog would
+        // record it (a gate, not a race with the child's speed). Kill it there.
+        var paused = new Dictionary<string, string>(env, StringComparer.Ordinal) { [HostTestHooks.Variable] = HostTestHooks.CompletionBeforeRecord };
+        using (var p = HostProcess.Start(temp.Path, paused, "complete", setId, "--succeeded", "--repository", repo, "--json"))
         {
-            var clock = Stopwatch.StartNew();
-            while (JournalState(journal) is null or "staged" && !p.HasExited && clock.Elapsed < RunLimit)
-            {
-                Thread.SpinWait(50);
-            }
-
-            Assert.Equal(0, Signal(p.Id, SigStop));
-            using var hold = new SqliteConnection($"Data Source={Path.Combine(repo, "catalog.db")};Pooling=false;Default Timeout=1");
-            hold.Open();
-            using (var begin = hold.CreateCommand())
-            {
-                begin.CommandText = "BEGIN IMMEDIATE;";
-                begin.ExecuteNonQuery();   // fails (and fails the test) only if the child had already reached the catalog
-            }
-
-            Assert.NotEqual("completed", JournalState(journal) is "completed" && JournalRecorded(journal) ? "completed" : null);
-            Assert.Equal(0, Signal(p.Id, SigCont));
-            while (JournalState(journal) != "completed" && !p.HasExited && clock.Elapsed < RunLimit)
-            {
-                await Task.Delay(5);
-            }
-
-            Assert.False(p.HasExited, "the completing process ended before it could be killed: " + await p.WaitAsync(RunLimit));
+            Assert.True(await p.WaitForErrorLineAsync("esebackup-test-hook: paused at " + HostTestHooks.CompletionBeforeRecord, RunLimit), p.Snapshot().ToString());
+            Assert.Equal("completed", JournalState(journal));
+            Assert.False(JournalRecorded(journal));
             p.Kill();   // SIGKILL
             var killed = await p.WaitAsync(RunLimit);
             Assert.NotEqual(ExitCodes.Ok, killed.ExitCode);
-            using var rollback = hold.CreateCommand();
-            rollback.CommandText = "ROLLBACK;";
-            rollback.ExecuteNonQuery();
         }
 
         // The journal holds the truth: what left the disk, with its reasons; the catalog never heard of it.
@@ -108,12 +84,6 @@ public sealed class CompletionKillTests
         Assert.Equal("completed", JournalState(journal));
         Assert.True(JsonNode.Parse(await File.ReadAllTextAsync(journal))!["catalogRecorded"]!.GetValue<bool>());
     }
-
-    private const int SigStop = 19;
-    private const int SigCont = 18;
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Signal(int pid, int signal);
 
     private static bool JournalRecorded(string path) =>
         JsonNode.Parse(File.ReadAllText(path))?["catalogRecorded"]?.GetValue<bool>() == true;

@@ -5,6 +5,7 @@ using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.HostSample.Catalog;
 using EseBackupPlugin.HostSample.Cli;
+using EseBackupPlugin.HostSample.Hosting;
 using EseBackupPlugin.HostSample.Output;
 using Xunit.Abstractions;
 
@@ -84,6 +85,10 @@ public sealed class KillAndConcurrencyTests(LargeSetFixture set, ITestOutputHelp
         var previous = JsonSerializer.Deserialize(first.Out, HostJsonContext.Default.BackupOutput)!.SetPath!;
         output.WriteLine($"seed {seed}; an uninterrupted full takes {duration.TotalMilliseconds:F0} ms");
 
+        // A killed run never ends on its own: it waits at the last step boundary (the catalog says Completed) until it is
+        // killed, so every kill lands in a live process however fast the machine is, and "killed at any moment" includes
+        // "after everything".
+        var paused = new Dictionary<string, string>(env, StringComparer.Ordinal) { [HostTestHooks.Variable] = HostTestHooks.Completed };
         var verified = new HashSet<string>(StringComparer.Ordinal);
         var outcomes = new List<string>();
         for (var i = 0; i < Kills; i++)
@@ -103,7 +108,7 @@ public sealed class KillAndConcurrencyTests(LargeSetFixture set, ITestOutputHelp
             CliRun killedRun;
             bool killed;
             var runClock = Stopwatch.StartNew();
-            using (var p = HostProcess.Start(temp.Path, env, Backup(set.Source, repo)))
+            using (var p = HostProcess.Start(temp.Path, paused, Backup(set.Source, repo)))
             {
                 if (after is not null)
                 {
@@ -120,20 +125,18 @@ public sealed class KillAndConcurrencyTests(LargeSetFixture set, ITestOutputHelp
                 killedRun = await p.WaitAsync(RunLimit);
             }
 
-            if (!killed)
+            if (killedRun.Error.Contains("paused at " + HostTestHooks.Completed, StringComparison.Ordinal))
             {
                 // The calibration may have run while other test assemblies loaded the machine (CI runs them in
-                // parallel): a run that ended on its own is a better measure of how long a run takes now.
+                // parallel): a run that got to its end before the kill is a better measure of how long a run takes now.
                 duration = TimeSpan.FromTicks(Math.Min(duration.Ticks, runClock.Elapsed.Ticks));
             }
 
             var row = Rows(repo).SingleOrDefault(r => !known.Contains(r.SetId));
             var state = row?.State.ToString() ?? "no row";
-            outcomes.Add($"{label}: {(killed ? "killed" : "finished")}, row {state}, staging [{string.Join(", ", Entries(staging))}], sets {Directory.GetDirectories(sets).Length}");
-            if (!killed)
-            {
-                Assert.True(killedRun.ExitCode == ExitCodes.Ok, $"{label}: the run ended on its own but failed: {killedRun}");
-            }
+            var end = killedRun.Error.Contains("paused at " + HostTestHooks.Completed, StringComparison.Ordinal) ? "killed after its end" : "killed";
+            outcomes.Add($"{label}: {end}, row {state}, staging [{string.Join(", ", Entries(staging))}], sets {Directory.GetDirectories(sets).Length}");
+            Assert.True(killed, $"{label}: the run ended on its own, which it may not do before the kill: {killedRun}");
 
             // 1. Staging: a directory is either a partial one (never a set) or a whole set that verifies clean.
             foreach (var dir in Directory.EnumerateDirectories(staging))
@@ -191,8 +194,10 @@ public sealed class KillAndConcurrencyTests(LargeSetFixture set, ITestOutputHelp
             output.WriteLine(o);
         }
 
-        // The moments must have hit running backups, not only finished ones.
-        Assert.True(outcomes.Count(o => o.Contains("killed", StringComparison.Ordinal)) >= Kills / 2, $"most kills came too late (seed {seed}):\n{string.Join("\n", outcomes)}");
+        // The moments must have hit running backups, not only ones waiting after their end. Where a kill lands decides only
+        // what it covers, never whether the test passes; this floor is low on purpose (a calibration slowed by other test
+        // assemblies is corrected by the first kill that lands after the end, see above).
+        Assert.True(outcomes.Count(o => !o.Contains("after its end", StringComparison.Ordinal)) >= Kills / 4, $"most kills came after the end (seed {seed}):\n{string.Join("\n", outcomes)}");
         Assert.Equal(set.Hashes, CliKit.HashTree(set.Source));
     }
 
@@ -209,9 +214,21 @@ public sealed class KillAndConcurrencyTests(LargeSetFixture set, ITestOutputHelp
             var json = round < 2;
             string[] args = ["backup", set.Source, "--repository", repo, .. json ? new[] { "--json" } : []];
             var storedBefore = Directory.Exists(Path.Combine(repo, "sets")) ? Directory.GetDirectories(Path.Combine(repo, "sets")).Length : 0;
-            using var a = HostProcess.Start(temp.Path, env, args);
-            using var b = HostProcess.Start(temp.Path, env, args);
-            var runs = await Task.WhenAll(a.WaitAsync(RunLimit), b.WaitAsync(RunLimit));
+
+            // The one that takes the target holds it (stored, not completed) until the other has ended: on a machine fast
+            // enough to finish a whole backup before the second process starts, both would otherwise succeed.
+            var resume = temp.Combine($"resume-{round}");
+            var gated = new Dictionary<string, string>(env, StringComparer.Ordinal)
+            {
+                [HostTestHooks.Variable] = HostTestHooks.StoredRecorded,
+                [HostTestHooks.ResumeVariable] = resume,
+            };
+            using var a = HostProcess.Start(temp.Path, gated, args);
+            using var b = HostProcess.Start(temp.Path, gated, args);
+            var (waitA, waitB) = (a.WaitAsync(RunLimit), b.WaitAsync(RunLimit));
+            await Task.WhenAny(waitA, waitB);
+            await File.WriteAllTextAsync(resume, string.Empty);
+            var runs = await Task.WhenAll(waitA, waitB);
 
             var label = $"round {round}: A {runs[0]}\nB {runs[1]}";
             Assert.True(runs.Count(r => r.ExitCode == ExitCodes.Ok) == 1, label);

@@ -21,7 +21,7 @@ public class ProgressViewTests
         using var output = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.Yes, Interactive = InteractionSupport.Yes, ColorSystem = ColorSystemSupport.NoColors });
         console.Profile.Width = 200;
-        await console.Progress().AutoClear(false).Columns(ProgressView.Columns()).StartAsync(async ctx =>
+        await console.Progress().AutoClear(false).Columns(ProgressView.Columns()).StartAsync(ctx =>
         {
             var task = ctx.AddTask("backup", maxValue: 1);
             ProgressView.Apply(task, "backup", new OperationProgress(OperationKind.Backup, ProgressPhase.Progress, 1, 3, 512L << 20, 1024L << 20)
@@ -29,7 +29,8 @@ public class ProgressViewTests
                 BytesPerSecond = 64.0 * 1024 * 1024,
                 EstimatedSecondsRemaining = 8,
             });
-            await Task.Delay(300); // the live display refreshes on its own timer
+            ctx.Refresh(); // render now: waiting for the display's own refresh timer raced a slow machine
+            return Task.CompletedTask;
         });
 
         var text = output.ToString();

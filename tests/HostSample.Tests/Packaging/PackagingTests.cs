@@ -9,7 +9,8 @@ namespace EseBackupPlugin.HostSample.Tests.Packaging;
 /// What a fresh clone ships, made with the documented commands and checked as a user would: the drop-in bundle
 /// (<c>dotnet publish src/Plugin.Ese -c Release -o DIR</c>) validates; the tool package (<c>dotnet pack
 /// src/HostSample</c>) installs with <c>dotnet tool install --add-source</c> into a private tool path (only the local
-/// folder as a source) and its <c>esebackup --version</c> and <c>esebackup demo</c> work from there. Slow (a Release
+/// folder as a source) and its <c>esebackup --version</c> and <c>esebackup demo</c> work from there, in process and
+/// through the worker the package carries. Slow (a Release
 /// build), so one test does all of it. The contract package's validation runs in CI's pack step (.ci/run).
 /// </summary>
 [Trait("Category", "Packaging")]
@@ -35,7 +36,10 @@ public class PackagingTests
             var entries = zip.Entries.Select(e => e.FullName).ToList();
             Assert.Contains(entries, e => e.EndsWith("/plugins/ese/plugin.json", StringComparison.Ordinal));
             Assert.Contains(entries, e => e.EndsWith("/plugins/ese/EseBackupPlugin.Ese.dll", StringComparison.Ordinal));
-            Assert.DoesNotContain(entries, e => e.Contains("/plugins/ese/", StringComparison.Ordinal) && SharedAssemblies.IsShared(Path.GetFileNameWithoutExtension(e)) && e.EndsWith(".dll", StringComparison.Ordinal));
+            // plugin.json's outOfProcess entry: without it the installed tool could not run --process-model out-of-process.
+            Assert.Contains(entries, e => e.EndsWith("/plugins/ese/worker/EseBackupPlugin.Worker.dll", StringComparison.Ordinal));
+            // The worker is its own process with its own copies; the in-process bundle must not carry shared assemblies.
+            Assert.DoesNotContain(entries, e => e.Contains("/plugins/ese/", StringComparison.Ordinal) && !e.Contains("/plugins/ese/worker/", StringComparison.Ordinal) && SharedAssemblies.IsShared(Path.GetFileNameWithoutExtension(e)) && e.EndsWith(".dll", StringComparison.Ordinal));
         }
 
         // Only the local folder as a package source: the install must not need anything else.
@@ -56,6 +60,11 @@ public class PackagingTests
         var work = temp.Combine("work");
         Directory.CreateDirectory(work);
         var demo = await RunAsync(work, exe, "demo");
+        Assert.Contains("the restored files match", demo, StringComparison.Ordinal);
+
+        var outOfProcess = temp.Combine("work-out-of-process");
+        Directory.CreateDirectory(outOfProcess);
+        demo = await RunAsync(outOfProcess, exe, "--process-model", "out-of-process", "demo");
         Assert.Contains("the restored files match", demo, StringComparison.Ordinal);
     }
 

@@ -1,6 +1,7 @@
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.Abstractions.Errors;
+using EseBackupPlugin.Abstractions.Manifest;
 using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Abstractions.Progress;
 using EseBackupPlugin.Abstractions.Targets;
@@ -71,7 +72,8 @@ public sealed class CrashIsolationTests : IDisposable
         await TestSupport.SampleAsync(Source, databaseBytes: 256L * 1024 * 1024, logs: 6);
         var before = TestSupport.Snapshot(Source);
         var stderr = new List<string>();
-        await using var worker = await TestSupport.StartWorkerAsync(new InMemoryBackupCatalog(), line =>
+        var catalog = new GateCatalog(new InMemoryBackupCatalog(), recordWhenOpened: false);
+        await using var worker = await TestSupport.StartWorkerAsync(catalog, line =>
         {
             lock (stderr)
             {
@@ -80,11 +82,22 @@ public sealed class CrashIsolationTests : IDisposable
         });
         var target = await TestSupport.DiscoverOneAsync(worker, Source);
         var closed = 0;
-        var progress = new InlineProgress(p =>
+        void GoAway()
         {
-            if (p.BytesDone > 0 && Interlocked.Exchange(ref closed, 1) == 0)
+            if (Interlocked.Exchange(ref closed, 1) == 0)
             {
                 worker.CloseInput();
+            }
+        }
+
+        // The host goes away once the copy runs, or at the latest when the worker asks it to record the set: a copy that
+        // outruns the progress report (a fast machine) cannot turn the backup into a success the host never heard of.
+        catalog.Gate(target.Id, GoAway);
+        var progress = new InlineProgress(p =>
+        {
+            if (p.BytesDone > 0)
+            {
+                GoAway();
             }
         });
         var call = worker.BackupAsync(new BackupRequest(target.Id, BackupKind.Full, Staging) { CreateStagingDirectory = true }, progress);
@@ -103,6 +116,8 @@ public sealed class CrashIsolationTests : IDisposable
             // The worker answered "cancelled" to a call the host never cancelled: a fault of a host that is gone anyway.
         }
 
+        catalog.Open();
+        Assert.Empty(catalog.Inner.Entries);
         Assert.Equal(before, TestSupport.Snapshot(Source));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Staging));
         lock (stderr)
@@ -118,20 +133,16 @@ public sealed class CrashIsolationTests : IDisposable
         var small = _temp.Combine("small");
         await TestSupport.SampleAsync(big, databaseBytes: 256L * 1024 * 1024);
         await TestSupport.SampleAsync(small);
-        await using var worker = await TestSupport.StartWorkerAsync(new InMemoryBackupCatalog());
+        var catalog = new GateCatalog(new InMemoryBackupCatalog(), recordWhenOpened: true);
+        await using var worker = await TestSupport.StartWorkerAsync(catalog);
         var bigTarget = await TestSupport.DiscoverOneAsync(worker, big);
         var smallTarget = await TestSupport.DiscoverOneAsync(worker, small);
 
+        // The first backup holds its target (the catalog keeps it waiting at its recording) until the other requests have
+        // been answered: on a fast machine it would otherwise end before the second backup of its target arrives.
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var first = worker.BackupAsync(
-            new BackupRequest(bigTarget.Id, BackupKind.Full, Staging) { CreateStagingDirectory = true },
-            new InlineProgress(p =>
-            {
-                if (p.BytesDone > 0)
-                {
-                    started.TrySetResult();
-                }
-            }));
+        catalog.Gate(bigTarget.Id, () => started.TrySetResult());
+        var first = worker.BackupAsync(new BackupRequest(bigTarget.Id, BackupKind.Full, Staging) { CreateStagingDirectory = true });
         await started.Task.WaitAsync(TimeSpan.FromSeconds(60));
 
         var busy = worker.BackupAsync(new BackupRequest(bigTarget.Id, BackupKind.Copy, Staging));
@@ -145,9 +156,53 @@ public sealed class CrashIsolationTests : IDisposable
         Assert.True((await other).Succeeded);
         Assert.Empty((await verify).Errors);
         Assert.Null((await inspect).Error);
-        Assert.False(first.IsCompleted && !(await first).Succeeded);
+        Assert.False(first.IsCompleted);
+        catalog.Open();
         var firstResult = await first;
         Assert.True(firstResult.Succeeded, firstResult.Error?.ToString());
+    }
+
+    /// <summary>
+    /// Holds the recording of one target's set (the worker's catalog callback) until <see cref="Open"/>: a gate that keeps
+    /// that backup running, with its target locked, for as long as the test needs.
+    /// </summary>
+    private sealed class GateCatalog(InMemoryBackupCatalog inner, bool recordWhenOpened) : IBackupCatalog
+    {
+        private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private string? _target;
+        private Action? _reached;
+
+        public InMemoryBackupCatalog Inner => inner;
+
+        /// <summary>Holds <paramref name="targetId"/>'s recording; <paramref name="reached"/> runs when one is held.</summary>
+        public void Gate(string targetId, Action reached) => (_target, _reached) = (targetId, reached);
+
+        public void Open() => _open.TrySetResult();
+
+        public ValueTask<IReadOnlyList<CatalogEntry>> GetChainAsync(string targetId, CancellationToken cancellationToken = default)
+            => inner.GetChainAsync(targetId, cancellationToken);
+
+        public ValueTask<CatalogEntry?> GetSetAsync(string setId, CancellationToken cancellationToken = default)
+            => inner.GetSetAsync(setId, cancellationToken);
+
+        public async ValueTask RecordBackupAsync(BackupManifest manifest, CancellationToken cancellationToken = default)
+        {
+            if (string.Equals(manifest.Target.Id, _target, StringComparison.Ordinal))
+            {
+                _reached?.Invoke();
+                await _open.Task.WaitAsync(Patience, cancellationToken);
+                if (!recordWhenOpened)
+                {
+                    throw new OperationCanceledException("The test never lets this set be recorded.");
+                }
+            }
+
+            await inner.RecordBackupAsync(manifest, cancellationToken);
+        }
+
+        public ValueTask RecordTruncationAsync(TruncationReport report, CancellationToken cancellationToken = default)
+            => inner.RecordTruncationAsync(report, cancellationToken);
     }
 
     /// <summary>Runs the handler on the reporting thread (the proxy's read loop).</summary>

@@ -77,8 +77,9 @@ public sealed class ProgressPumpTests
     [Fact]
     public async Task A_silent_operation_is_reported_again_every_heartbeat_with_a_falling_rate()
     {
-        var time = new FakeTimeProvider();
-        var handler = new RecordingHandler(_ => { });
+        var time = new ArmedTimeProvider();
+        var armedAtReport = 0;
+        var handler = new RecordingHandler(_ => Volatile.Write(ref armedAtReport, time.TimersCreated));
         await ProgressPumpProbe.RunAsync(handler, time, async pump =>
         {
             pump.Report(Report(ProgressPhase.Begin, 0));
@@ -90,7 +91,10 @@ public sealed class ProgressPumpTests
             for (var i = 0; i < 4; i++)
             {
                 var before = handler.Reports.Count;
-                await handler.WaitForIdleAsync();
+
+                // Advance the clock only once the pump waits on a timer armed after the last report: an advance that comes
+                // before it is lost, and the heartbeat never comes (a race with a slow or busy machine).
+                await time.WaitForTimerAfterAsync(Volatile.Read(ref armedAtReport));
                 time.Advance(ProgressPump.HeartbeatInterval);
                 await handler.WaitForAsync(_ => handler.Reports.Count > before);
             }
@@ -237,15 +241,42 @@ public sealed class ProgressPumpTests
             throw new TimeoutException("the expected progress report never came");
         }
 
-        public async Task WaitForIdleAsync()
+    }
+
+    /// <summary>A fake clock that counts the timers armed on it (the pump's heartbeat wait arms one each time it waits).</summary>
+    private sealed class ArmedTimeProvider : TimeProvider
+    {
+        private readonly FakeTimeProvider _inner = new();
+        private int _timers;
+
+        public int TimersCreated => Volatile.Read(ref _timers);
+
+        public override TimeZoneInfo LocalTimeZone => _inner.LocalTimeZone;
+
+        public override long TimestampFrequency => _inner.TimestampFrequency;
+
+        public void Advance(TimeSpan delta) => _inner.Advance(delta);
+
+        public override DateTimeOffset GetUtcNow() => _inner.GetUtcNow();
+
+        public override long GetTimestamp() => _inner.GetTimestamp();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
-            // The pump is idle once it has handled everything and waits for the next report or heartbeat.
-            for (var i = 0; i < 200 && InHandler; i++)
+            var timer = _inner.CreateTimer(callback, state, dueTime, period);
+            Interlocked.Increment(ref _timers);
+            return timer;
+        }
+
+        /// <summary>Waits until a timer was armed after the first <paramref name="count"/> (a gate on the pump's own step).</summary>
+        public async Task WaitForTimerAfterAsync(int count)
+        {
+            for (var i = 0; i < 6000 && TimersCreated <= count; i++)
             {
                 await Task.Delay(5);
             }
 
-            await Task.Delay(20);
+            Assert.True(TimersCreated > count, "the pump never waited for its next heartbeat");
         }
     }
 }
