@@ -13,11 +13,19 @@ namespace EseBackupPlugin.HostSample.Catalog;
 /// The sample host's catalog: one SQLite database (WAL journal, versioned schema), one transaction per
 /// state change. It implements the plugin's catalog port and the host's own bookkeeping (runs, storage,
 /// listing, crash recovery).
+/// <para>
+/// Each record has one writer. The row in <c>sets</c> is the host's: what the host did with the set (ran it, stored or
+/// exported it, gave up on it, where it put it). The row in <c>plugin_records</c> is the plugin's: what the plugin
+/// reported through its port (the staged manifest, the completion and its truncation report), written only by the port's
+/// calls. Neither side advances the other's record; a read puts the two together (<see cref="CatalogRow.State"/> is the
+/// host's state settled by the plugin's verdict), so a completion the host never saw return (a crash after truncation,
+/// a lease that ended in another run) still shows as what the plugin did.
+/// </para>
 /// </summary>
 internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisposable
 {
     /// <summary>Schema version stored in <c>PRAGMA user_version</c>.</summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     private readonly string _connectionString;
     private readonly Lock _gate = new();
@@ -184,6 +192,24 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
             RelativizeSetPaths(c, tx);
         }
 
+        if (version < 3)
+        {
+            // Version 3: the plugin's records apart from the host's rows (one writer each). Rows written before keep the
+            // manifest and report the plugin wrote into them, and are read as they were.
+            Execute(c, tx, """
+                CREATE TABLE plugin_records (
+                    set_id          TEXT PRIMARY KEY,
+                    target_id       TEXT NOT NULL,
+                    manifest_json   TEXT,
+                    staged_at       TEXT,
+                    verdict_state   TEXT,
+                    completed_at    TEXT,
+                    truncation_json TEXT
+                );
+                PRAGMA user_version = 3;
+                """);
+        }
+
         tx.Commit();
     }
 
@@ -249,59 +275,44 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<CatalogEntry>> GetChainAsync(string targetId, CancellationToken cancellationToken = default)
     {
-        var completed = Query("WHERE target_id = $t AND state = 'Completed' AND kind <> 'Copy' ORDER BY completed_at, started_at", ("$t", targetId));
-        return ValueTask.FromResult(CatalogStates.CurrentChain(completed
-            .Where(r => r.Manifest is not null)
-            .Select(r => new CatalogEntry(r.Manifest!, CatalogSetState.Completed, r.CompletedAt))));
+        var completed = Query($"WHERE {TargetIdColumn} = $t", ("$t", targetId))
+            .Where(r => r.State == HostSetState.Completed && r.Kind != BackupKind.Copy && r.Manifest is not null)
+            .OrderBy(r => r.CompletedAt)
+            .ThenBy(r => r.StartedAt);
+        return ValueTask.FromResult(CatalogStates.CurrentChain(completed.Select(r => new CatalogEntry(r.Manifest!, CatalogSetState.Completed, r.CompletedAt))));
     }
 
     /// <inheritdoc />
+    /// <remarks>Writes the plugin's record of the set only; the host's row moves on when the host stores the set.</remarks>
     public ValueTask RecordBackupAsync(BackupManifest manifest, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        WithTransaction("record the staged set", (c, tx) =>
-        {
-            var updated = Execute(c, tx, """
-                UPDATE sets SET state = 'Staged', staged_at = $at, manifest_json = $m, chain_id = $chain,
-                    previous_set_id = $prev, sequence = $seq, target_name = $name, target_id = $target
-                WHERE set_id = $id AND state IN ('Running', 'Staged')
-                """,
-                ("$at", Iso(manifest.FinishedAt)), ("$m", ManifestText(manifest)), ("$chain", manifest.Chain.ChainId),
-                ("$prev", manifest.Chain.PreviousSetId), ("$seq", manifest.Chain.Sequence), ("$name", manifest.Target.DisplayName),
-                ("$target", manifest.Target.Id), ("$id", manifest.SetId));
-            if (updated == 0)
-            {
-                // A plugin driven without BeginRun (another host flow): record the set anyway.
-                Execute(c, tx, """
-                    INSERT INTO sets (set_id, target_id, target_name, kind, state, chain_id, previous_set_id, sequence, started_at, staged_at, manifest_json)
-                    VALUES ($id, $target, $name, $kind, 'Staged', $chain, $prev, $seq, $start, $at, $m)
-                    ON CONFLICT(set_id) DO NOTHING
-                    """,
-                    ("$id", manifest.SetId), ("$target", manifest.Target.Id), ("$name", manifest.Target.DisplayName),
-                    ("$kind", manifest.Kind.ToString()), ("$chain", manifest.Chain.ChainId), ("$prev", manifest.Chain.PreviousSetId),
-                    ("$seq", manifest.Chain.Sequence), ("$start", Iso(manifest.StartedAt)), ("$at", Iso(manifest.FinishedAt)), ("$m", ManifestText(manifest)));
-            }
-        });
+        WithTransaction("record the staged set", (c, tx) => Execute(c, tx, """
+            INSERT INTO plugin_records (set_id, target_id, manifest_json, staged_at) VALUES ($id, $target, $m, $at)
+            ON CONFLICT(set_id) DO UPDATE SET target_id = excluded.target_id, manifest_json = excluded.manifest_json, staged_at = excluded.staged_at
+            WHERE plugin_records.verdict_state IS NULL
+            """,
+            ("$id", manifest.SetId), ("$target", manifest.Target.Id), ("$m", ManifestText(manifest)), ("$at", Iso(manifest.FinishedAt))));
         return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Writes the plugin's record of the set only (also for a set staged before this schema, whose manifest the host's row
+    /// holds); the set's state as listed follows from it (<see cref="CatalogRow.State"/>).
+    /// </remarks>
     public ValueTask RecordTruncationAsync(TruncationReport report, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(report);
         WithTransaction("record the set's completion", (c, tx) => Execute(c, tx, """
-            UPDATE sets SET state = $state, completed_at = $at, truncation_json = $t
-            WHERE set_id = $id
+            INSERT INTO plugin_records (set_id, target_id, verdict_state, completed_at, truncation_json) VALUES ($id, $target, $state, $at, $t)
+            ON CONFLICT(set_id) DO UPDATE SET verdict_state = excluded.verdict_state, completed_at = excluded.completed_at, truncation_json = excluded.truncation_json
             """,
-            ("$state", CatalogStates.AfterCompletion(report) switch
-            {
-                CatalogSetState.Completed => nameof(HostSetState.Completed),
-                CatalogSetState.Failed => nameof(HostSetState.Failed),
-                _ => nameof(HostSetState.Stored), // stored and restorable, but not part of a chain
-            }),
+            ("$id", report.SetId),
+            ("$target", report.TargetId),
+            ("$state", CatalogStates.AfterCompletion(report).ToString()),
             ("$at", Iso(report.At)),
-            ("$t", JsonSerializer.Serialize(report, ContractJsonContext.Default.TruncationReport)),
-            ("$id", report.SetId)));
+            ("$t", JsonSerializer.Serialize(report, ContractJsonContext.Default.TruncationReport))));
         return ValueTask.CompletedTask;
     }
 
@@ -342,7 +353,7 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
 
     /// <summary>Records that the host stored a staged set at <paramref name="setPath"/>.</summary>
     public void MarkStored(string setId, string setPath) => WithTransaction("record that the set was stored", (c, tx) => Execute(c, tx,
-        "UPDATE sets SET state = 'Stored', stored_at = $at, set_path = $p WHERE set_id = $id AND state = 'Staged'",
+        "UPDATE sets SET state = 'Stored', stored_at = $at, set_path = $p WHERE set_id = $id AND state IN ('Running', 'Staged')",
         ("$at", Iso(DateTimeOffset.UtcNow)), ("$p", StoredForm(setPath)), ("$id", setId)));
 
     /// <summary>
@@ -350,7 +361,7 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     /// (<paramref name="setPath"/>) or a tar stream (<see langword="null"/>). Completion is pending.
     /// </summary>
     public void MarkExported(string setId, string? setPath) => WithTransaction("record that the set was exported", (c, tx) => Execute(c, tx,
-        "UPDATE sets SET state = 'Exported', stored_at = $at, set_path = $p WHERE set_id = $id AND state = 'Staged'",
+        "UPDATE sets SET state = 'Exported', stored_at = $at, set_path = $p WHERE set_id = $id AND state IN ('Running', 'Staged')",
         ("$at", Iso(DateTimeOffset.UtcNow)), ("$p", StoredForm(setPath)), ("$id", setId)));
 
     /// <summary>Records the storing product's own id of the set (restic snapshot, borg archive, Bacula job id).</summary>
@@ -406,9 +417,10 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     public IReadOnlyList<CatalogRow> RecoverAbandonedRuns(Func<CatalogRow, string?>? storedAt = null)
     {
         var recovered = new List<CatalogRow>();
-        foreach (var row in Query("WHERE state IN ('Running', 'Staged')"))
+        foreach (var row in Query("WHERE s.state IN ('Running', 'Staged')"))
         {
-            if (IsOwnerAlive(row))
+            // A run the plugin already settled (a lease that ended) is over whatever became of its process.
+            if (row.State is not (HostSetState.Running or HostSetState.Staged) || IsOwnerAlive(row))
             {
                 continue;
             }
@@ -453,12 +465,12 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     }
 
     /// <summary>One set, or null.</summary>
-    public CatalogRow? Find(string setId) => Query("WHERE set_id = $id", ("$id", setId)).FirstOrDefault();
+    public CatalogRow? Find(string setId) => Query("WHERE s.set_id = $id", ("$id", setId)).FirstOrDefault();
 
     /// <summary>Every set, newest first.</summary>
     public IReadOnlyList<CatalogRow> List(string? targetId = null) => targetId is null
-        ? Query("ORDER BY started_at DESC")
-        : Query("WHERE target_id = $t ORDER BY started_at DESC", ("$t", targetId));
+        ? Query("ORDER BY s.started_at DESC")
+        : Query($"WHERE {TargetIdColumn} = $t ORDER BY s.started_at DESC", ("$t", targetId));
 
     /// <summary>
     /// Where the stored manifests last saw the targets whose id starts with <paramref name="idPrefix"/> (ignoring
@@ -471,10 +483,10 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     {
         using var c = Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = """
-            SELECT target_id, json_extract(manifest_json, '$.target.location') FROM sets
-            WHERE json_valid(manifest_json)
-            ORDER BY started_at DESC
+        cmd.CommandText = $"""
+            SELECT {TargetIdColumn}, json_extract({ManifestColumn}, '$.target.location') FROM {Joined}
+            WHERE json_valid({ManifestColumn})
+            ORDER BY s.started_at DESC
             """;
         using var r = cmd.ExecuteReader();
         var locations = new List<string>();
@@ -578,15 +590,25 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
 
     private List<CatalogRow> Query(string where, params (string Name, object? Value)[] args) => Guarded("read its sets", () => QueryCore(where, args));
 
+    /// <summary>The host's rows, each with the plugin's record of the same set beside it.</summary>
+    private const string Joined = "sets s LEFT JOIN plugin_records p ON p.set_id = s.set_id";
+
+    /// <summary>The target as the plugin's manifest names it (a host may have begun the run with a prefix of it).</summary>
+    private const string TargetIdColumn = "COALESCE(p.target_id, s.target_id)";
+
+    /// <summary>The plugin's manifest; rows written before schema 3 (and imported sets) hold it themselves.</summary>
+    private const string ManifestColumn = "COALESCE(p.manifest_json, s.manifest_json)";
+
     private List<CatalogRow> QueryCore(string where, (string Name, object? Value)[] args)
     {
         using var c = Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = """
-            SELECT set_id, target_id, target_name, kind, state, chain_id, previous_set_id, sequence, started_at,
-                   staged_at, stored_at, completed_at, set_path, manifest_json, truncation_json, error, owner_pid,
-                   owner_started, external_ref
-            FROM sets
+        cmd.CommandText = $"""
+            SELECT s.set_id, {TargetIdColumn}, s.target_name, s.kind, s.state, s.chain_id, s.previous_set_id, s.sequence, s.started_at,
+                   COALESCE(p.staged_at, s.staged_at), s.stored_at, COALESCE(p.completed_at, s.completed_at), s.set_path,
+                   {ManifestColumn}, COALESCE(p.truncation_json, s.truncation_json), s.error, s.owner_pid,
+                   s.owner_started, s.external_ref, p.verdict_state, p.manifest_json IS NOT NULL
+            FROM {Joined}
             """ + " " + where;
         foreach (var (name, value) in args)
         {
@@ -597,30 +619,53 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
         var rows = new List<CatalogRow>();
         while (r.Read())
         {
-            rows.Add(new CatalogRow(
-                r.GetString(0),
-                r.GetString(1),
-                Str(r, 2),
-                Enum.Parse<BackupKind>(r.GetString(3)),
-                Enum.Parse<HostSetState>(r.GetString(4)),
-                Str(r, 5),
-                Str(r, 6),
-                r.IsDBNull(7) ? null : r.GetInt32(7),
-                DateTimeOffset.Parse(r.GetString(8), CultureInfo.InvariantCulture),
-                Time(r, 9),
-                Time(r, 10),
-                Time(r, 11),
-                Resolve(Str(r, 12)),
-                Str(r, 13) is { } m ? ManifestJson.Deserialize(System.Text.Encoding.UTF8.GetBytes(m), $"{DatabasePath}#{r.GetString(0)}") : null,
-                Str(r, 14) is { } t ? JsonSerializer.Deserialize(t, ContractJsonContext.Default.TruncationReport) : null,
-                Str(r, 15),
-                r.IsDBNull(16) ? null : r.GetInt32(16),
-                Time(r, 17),
-                Str(r, 18)));
+            rows.Add(ReadRow(r));
         }
 
         return rows;
     }
+
+    private CatalogRow ReadRow(SqliteDataReader r)
+    {
+        var manifest = Str(r, 13) is { } m ? ManifestJson.Deserialize(System.Text.Encoding.UTF8.GetBytes(m), $"{DatabasePath}#{r.GetString(0)}") : null;
+        var hostState = Enum.Parse<HostSetState>(r.GetString(4));
+        return new CatalogRow(
+            r.GetString(0),
+            r.GetString(1),
+            Str(r, 2) ?? manifest?.Target.DisplayName,
+            Enum.Parse<BackupKind>(r.GetString(3)),
+            Settled(hostState, Str(r, 19), pluginStaged: r.GetBoolean(20)),
+            Str(r, 5) ?? manifest?.Chain.ChainId,
+            Str(r, 6) ?? manifest?.Chain.PreviousSetId,
+            r.IsDBNull(7) ? manifest?.Chain.Sequence : r.GetInt32(7),
+            DateTimeOffset.Parse(r.GetString(8), CultureInfo.InvariantCulture),
+            Time(r, 9),
+            Time(r, 10),
+            Time(r, 11),
+            Resolve(Str(r, 12)),
+            manifest,
+            Str(r, 14) is { } t ? JsonSerializer.Deserialize(t, ContractJsonContext.Default.TruncationReport) : null,
+            Str(r, 15),
+            r.IsDBNull(16) ? null : r.GetInt32(16),
+            Time(r, 17),
+            Str(r, 18));
+    }
+
+    /// <summary>
+    /// The set's state as the host lists it: the host's own state, settled by the plugin's record. A completion the plugin
+    /// recorded decides (with success it joins the chain; a success whose session was lost stays stored, out of the chain);
+    /// a run whose set the plugin staged is staged until the host stores it.
+    /// </summary>
+    /// <param name="host">The host's state of its row.</param>
+    /// <param name="verdict">The plugin's <see cref="CatalogStates.AfterCompletion"/>, or <see langword="null"/> before completion.</param>
+    /// <param name="pluginStaged">The plugin recorded the staged set.</param>
+    internal static HostSetState Settled(HostSetState host, string? verdict, bool pluginStaged) => verdict switch
+    {
+        nameof(CatalogSetState.Completed) => HostSetState.Completed,
+        nameof(CatalogSetState.Failed) => HostSetState.Failed,
+        nameof(CatalogSetState.Staged) => host is HostSetState.Running or HostSetState.Staged ? HostSetState.Stored : host,
+        _ => host == HostSetState.Running && pluginStaged ? HostSetState.Staged : host,
+    };
 
     private void WithTransaction(string step, Action<SqliteConnection, SqliteTransaction> work) => WithTransaction(step, (c, tx) =>
     {

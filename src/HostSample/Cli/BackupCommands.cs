@@ -186,79 +186,98 @@ internal static class BackupCommands
                 r.AddError("Give exactly one of --succeeded or --failed.");
             }
         });
-        CliApp.Handle(cmd, env, async (parse, session, ct) =>
-        {
-            var row = session.Catalog.Find(parse.GetValue(set)!);
-            if (row?.Manifest is null)
-            {
-                return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"No staged or stored set '{parse.GetValue(set)}' in catalog '{session.Catalog.DatabasePath}'."));
-            }
-
-            var ok = parse.GetValue(succeeded);
-            if (row.State is HostSetState.Completed or HostSetState.Failed or HostSetState.Abandoned)
-            {
-                // The first verdict wins: the same verdict again is a success that shows what was recorded (a script that
-                // retries after losing the first answer gets it), the other verdict is refused.
-                var same = parse.GetValue(succeeded) == (row.State == HostSetState.Completed);
-                if (!same)
-                {
-                    return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.AlreadyCompleted, $"Set '{row.SetId}' is already {row.State.ToString().ToLowerInvariant()}; it cannot complete as {(parse.GetValue(succeeded) ? "succeeded" : "failed")}.") { TargetId = row.TargetId });
-                }
-
-                var recorded = new CompletionResult { Truncation = row.Truncation };
-                if (parse.GetValue(json))
-                {
-                    await JsonOut.WriteAsync(env, recorded, ContractJsonContext.Default.CompletionResult);
-                }
-                else
-                {
-                    await env.Error.WriteLineAsync($"note: set {row.SetId} was already {row.State.ToString().ToLowerInvariant()}; this is the recorded report.");
-                    ResultView.Truncation(env, row.Truncation);
-                }
-
-                return ExitCodes.Ok;
-            }
-
-            // Only a set that was stored may complete with success: in the repository, or exported to a product that
-            // reports it stored. Completing lets the plugin truncate logs, and a set that was staged but never stored
-            // (the run died or storing failed) protects nothing.
-            if (parse.GetValue(succeeded) && !(row.State == HostSetState.Exported || (row.State == HostSetState.Stored && row.SetPath is not null)))
-            {
-                return await CliApp.ReportAsync(env, new PluginError(
-                    ErrorCodes.SetNotFound,
-                    $"Set '{row.SetId}' is {row.State.ToString().ToLowerInvariant()}, not stored in repository '{session.Settings.Repository}': it cannot complete as succeeded. Complete it with --failed (nothing is truncated) and back up again."));
-            }
-
-            var result = await session.Plugin.Plugin.CompleteBackupAsync(new CompletionRequest(row.Manifest, ok), ct);
-            if (!ok && result.Truncation is null && result.Error?.Code.Name is not nameof(ErrorCodes.AlreadyCompleted) && row.State is not HostSetState.Completed)
-            {
-                // The plugin records a completion it reports through the catalog itself; this covers one it could not.
-                session.Catalog.MarkFailed(row.SetId, "The host reported that it could not store the set.");
-            }
-
-            if (parse.GetValue(json))
-            {
-                await JsonOut.WriteAsync(env, result, ContractJsonContext.Default.CompletionResult);
-            }
-            else
-            {
-                ResultView.Truncation(env, result.Truncation);
-            }
-
-            if (result.Error is { } e)
-            {
-                var code = await CliApp.ReportAsync(env, e);
-                if (e.Code == ErrorCodes.SessionLost)
-                {
-                    await env.Error.WriteLineAsync("hint: nothing was truncated and the set stays restorable. Sets of in-process instances (jet-streaming) and VSS writers complete in the run that staged them: back up without --no-complete.");
-                }
-
-                return code;
-            }
-
-            return ExitCodes.Ok;
-        });
+        CliApp.Handle(cmd, env, (parse, session, ct) => CompleteAsync(env, session, parse.GetValue(set)!, parse.GetValue(succeeded), parse.GetValue(json), ct));
         return cmd;
+    }
+
+    /// <summary><c>complete SET-ID</c>: phase two with the host's verdict <paramref name="ok"/>.</summary>
+    private static async Task<int> CompleteAsync(CliEnvironment env, CliSession session, string setId, bool ok, bool asJson, CancellationToken ct)
+    {
+        var row = session.Catalog.Find(setId);
+        if (row?.Manifest is null)
+        {
+            return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"No staged or stored set '{setId}' in catalog '{session.Catalog.DatabasePath}'."));
+        }
+
+        if (row.State is HostSetState.Completed or HostSetState.Failed or HostSetState.Abandoned)
+        {
+            return await ReportRecordedVerdictAsync(env, row, ok, asJson);
+        }
+
+        // Only a set that was stored may complete with success: in the repository, or exported to a product that
+        // reports it stored. Completing lets the plugin truncate logs, and a set that was staged but never stored
+        // (the run died or storing failed) protects nothing.
+        if (ok && !(row.State == HostSetState.Exported || (row.State == HostSetState.Stored && row.SetPath is not null)))
+        {
+            return await CliApp.ReportAsync(env, new PluginError(
+                ErrorCodes.SetNotFound,
+                $"Set '{row.SetId}' is {row.State.ToString().ToLowerInvariant()}, not stored in repository '{session.Settings.Repository}': it cannot complete as succeeded. Complete it with --failed (nothing is truncated) and back up again."));
+        }
+
+        var result = await CompleteWithVerdictAsync(session, row, ok, "The host reported that it could not store the set.", ct);
+        if (asJson)
+        {
+            await JsonOut.WriteAsync(env, result, ContractJsonContext.Default.CompletionResult);
+        }
+        else
+        {
+            ResultView.Truncation(env, result.Truncation);
+        }
+
+        if (result.Error is { } e)
+        {
+            var code = await CliApp.ReportAsync(env, e);
+            if (e.Code == ErrorCodes.SessionLost)
+            {
+                await env.Error.WriteLineAsync("hint: nothing was truncated and the set stays restorable. Sets of in-process instances (jet-streaming) and VSS writers complete in the run that staged them: back up without --no-complete.");
+            }
+
+            return code;
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The first verdict wins: the same verdict again is a success that shows what was recorded (a script that retries
+    /// after losing the first answer gets it), the other verdict is refused.
+    /// </summary>
+    private static async Task<int> ReportRecordedVerdictAsync(CliEnvironment env, CatalogRow row, bool ok, bool asJson)
+    {
+        var state = row.State.ToString().ToLowerInvariant();
+        if (ok != (row.State == HostSetState.Completed))
+        {
+            return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.AlreadyCompleted, $"Set '{row.SetId}' is already {state}; it cannot complete as {(ok ? "succeeded" : "failed")}.") { TargetId = row.TargetId });
+        }
+
+        var recorded = new CompletionResult { Truncation = row.Truncation };
+        if (asJson)
+        {
+            await JsonOut.WriteAsync(env, recorded, ContractJsonContext.Default.CompletionResult);
+        }
+        else
+        {
+            await env.Error.WriteLineAsync($"note: set {row.SetId} was already {state}; this is the recorded report.");
+            ResultView.Truncation(env, row.Truncation);
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Hands the host's verdict to the plugin. The plugin records what it did through its catalog port, in its own record;
+    /// a failed verdict is the host's own decision, so the host records it on its own row (unless the plugin refused it
+    /// because the set already completed otherwise: then the first verdict stands).
+    /// </summary>
+    internal static async Task<CompletionResult> CompleteWithVerdictAsync(CliSession session, CatalogRow row, bool succeeded, string failure, CancellationToken ct)
+    {
+        var result = await session.Plugin.Plugin.CompleteBackupAsync(new CompletionRequest(row.Manifest!, succeeded), ct);
+        if (!succeeded && result.Error?.Code.Name is not nameof(ErrorCodes.AlreadyCompleted))
+        {
+            session.Catalog.MarkFailed(row.SetId, failure);
+        }
+
+        return result;
     }
 
     public static Command Abandon(CliEnvironment env)
@@ -404,47 +423,17 @@ internal static class BackupCommands
         CliApp.Handle(cmd, env, async (parse, session, ct) =>
         {
             var id = parse.GetValue(set);
-            var froms = parse.GetValue(from) ?? [];
             var destination = Path.GetFullPath(parse.GetValue(to)!);
-            IReadOnlyList<string> chainDirectories;
-            using var sources = await LoadSourcesAsync(env, froms, Path.GetDirectoryName(destination) ?? destination, ct);
-            if (sources is not null)
+            using var sources = await LoadSourcesAsync(env, parse.GetValue(from) ?? [], Path.GetDirectoryName(destination) ?? destination, ct);
+            if (sources is null && id is null)
             {
-                if (sources.Error is { } loadError)
-                {
-                    return await CliApp.ReportAsync(env, loadError);
-                }
-
-                var (found, problem) = sources.ChainEndingAt(id);
-                if (problem is not null)
-                {
-                    return await CliApp.ReportAsync(env, problem);
-                }
-
-                chainDirectories = [.. found.Select(f => f.Directory)];
+                return await CliApp.UsageAsync(env, "Name the set to restore, or give --from.");
             }
-            else
+
+            var (chainDirectories, problem) = sources is not null ? ChainFromSources(sources, id) : ChainFromCatalog(session, id!);
+            if (problem is not null)
             {
-                if (id is null)
-                {
-                    return await CliApp.UsageAsync(env, "Name the set to restore, or give --from.");
-                }
-
-                var chain = session.Catalog.ChainEndingAt(id);
-                if (chain.Count == 0)
-                {
-                    return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"No set '{id}' in catalog '{session.Catalog.DatabasePath}'."));
-                }
-
-                // A set whose run ended after storing it but before completing it is Failed with its path: restorable (as the last set).
-                var unusable = chain.FirstOrDefault(r => r.SetPath is null
-                    || !(r.State is HostSetState.Stored or HostSetState.Completed or HostSetState.Exported || (r.State == HostSetState.Failed && r.SetId == id && Directory.Exists(r.SetPath))));
-                if (unusable is not null)
-                {
-                    return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"Set '{unusable.SetId}' of the chain is {unusable.State.ToString().ToLowerInvariant()}{(unusable.SetPath is null ? " and was never kept as a directory (a tar stream: restore it with --from)" : string.Empty)} and cannot be restored from the catalog."));
-                }
-
-                chainDirectories = [.. chain.Select(r => r.SetPath!)];
+                return await CliApp.ReportAsync(env, problem);
             }
 
             var request = new RestoreRequest(chainDirectories, destination)
@@ -453,21 +442,54 @@ internal static class BackupCommands
                 IncludeCheckpoint = parse.GetValue(checkpoint),
                 Mode = parse.GetValue(eseRestore) ? RestoreMode.EseRestore : RestoreMode.FilesOnly,
             };
-            var asJson = parse.GetValue(json);
-            var result = await ProgressView.RunAsync(env, asJson, "restore", p => session.Plugin.Plugin.RestoreAsync(request, p, ct));
-            if (asJson)
-            {
-                await JsonOut.WriteAsync(env, result, ContractJsonContext.Default.RestoreResult);
-            }
-            else if (result.Succeeded)
-            {
-                var how = request.Mode == RestoreMode.EseRestore ? " and restored them through ESE (JetRestoreInstance)" : string.Empty;
-                env.Console.MarkupLine($"restored {result.Files.Count} files (logs {Markup.Escape(result.LogRange?.ToString() ?? "-")}) from {chainDirectories.Count} set(s) into {Markup.Escape(request.Destination)}{how}");
-            }
-
-            return result.Error is { } e ? (asJson ? Remember(env, e) : await CliApp.ReportAsync(env, e)) : ExitCodes.Ok;
+            return await RunRestoreAsync(env, session, request, parse.GetValue(json), ct);
         });
         return cmd;
+    }
+
+    /// <summary>The chain's set directories as found by <c>--from</c>, oldest first.</summary>
+    private static (IReadOnlyList<string> Directories, PluginError? Error) ChainFromSources(SetSources sources, string? id)
+    {
+        if (sources.Error is { } loadError)
+        {
+            return ([], loadError);
+        }
+
+        var (found, problem) = sources.ChainEndingAt(id);
+        return ([.. found.Select(f => f.Directory)], problem);
+    }
+
+    /// <summary>The chain's set directories as the catalog keeps them, oldest first; every one must be restorable.</summary>
+    private static (IReadOnlyList<string> Directories, PluginError? Error) ChainFromCatalog(CliSession session, string id)
+    {
+        var chain = session.Catalog.ChainEndingAt(id);
+        if (chain.Count == 0)
+        {
+            return ([], new PluginError(ErrorCodes.SetNotFound, $"No set '{id}' in catalog '{session.Catalog.DatabasePath}'."));
+        }
+
+        // A set whose run ended after storing it but before completing it is Failed with its path: restorable (as the last set).
+        var unusable = chain.FirstOrDefault(r => r.SetPath is null
+            || !(r.State is HostSetState.Stored or HostSetState.Completed or HostSetState.Exported || (r.State == HostSetState.Failed && r.SetId == id && Directory.Exists(r.SetPath))));
+        return unusable is null
+            ? ([.. chain.Select(r => r.SetPath!)], null)
+            : ([], new PluginError(ErrorCodes.SetNotFound, $"Set '{unusable.SetId}' of the chain is {unusable.State.ToString().ToLowerInvariant()}{(unusable.SetPath is null ? " and was never kept as a directory (a tar stream: restore it with --from)" : string.Empty)} and cannot be restored from the catalog."));
+    }
+
+    private static async Task<int> RunRestoreAsync(CliEnvironment env, CliSession session, RestoreRequest request, bool asJson, CancellationToken ct)
+    {
+        var result = await ProgressView.RunAsync(env, asJson, "restore", p => session.Plugin.Plugin.RestoreAsync(request, p, ct));
+        if (asJson)
+        {
+            await JsonOut.WriteAsync(env, result, ContractJsonContext.Default.RestoreResult);
+        }
+        else if (result.Succeeded)
+        {
+            var how = request.Mode == RestoreMode.EseRestore ? " and restored them through ESE (JetRestoreInstance)" : string.Empty;
+            env.Console.MarkupLine($"restored {result.Files.Count} files (logs {Markup.Escape(result.LogRange?.ToString() ?? "-")}) from {request.SetDirectories.Count} set(s) into {Markup.Escape(request.Destination)}{how}");
+        }
+
+        return result.Error is { } e ? (asJson ? Remember(env, e) : await CliApp.ReportAsync(env, e)) : ExitCodes.Ok;
     }
 
     private static string? SetDirectory(CliSession session, string set)

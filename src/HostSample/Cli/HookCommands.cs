@@ -140,72 +140,77 @@ internal static class HookCommands
         {
             target, status, jobErrors, externalRef, json,
         };
-        CliApp.Handle(cmd, env, async (parse, session, ct) =>
+        CliApp.Handle(cmd, env, (parse, session, ct) =>
         {
-            var targetArgument = parse.GetValue(target)!;
             var (succeeded, verdict) = Verdict(parse.GetValue(status)!, parse.GetValue(jobErrors));
-            if (HookState.Read(session.StateDirectory, targetArgument) is not { } pending)
-            {
-                return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"No pending set for '{targetArgument}' in '{session.StateDirectory}': 'hook pre' did not run for it, or 'hook post' already did."));
-            }
-
-            var row = session.Catalog.Find(pending.SetId);
-            if (row?.Manifest is null)
-            {
-                HookState.Remove(session.StateDirectory, targetArgument);
-                return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"The pending set {pending.SetId} is not in catalog '{session.Catalog.DatabasePath}'."));
-            }
-
-            if (parse.GetValue(externalRef) is { } reference)
-            {
-                session.Catalog.SetExternalRef(row.SetId, reference);
-            }
-
-            CompletionResult result;
-            if (row.State is HostSetState.Completed or HostSetState.Failed or HostSetState.Abandoned)
-            {
-                // Completed already (by 'complete', or an earlier post that lost its answer): the same verdict is the recorded report.
-                var same = succeeded == (row.State == HostSetState.Completed);
-                result = same
-                    ? new CompletionResult { Truncation = row.Truncation }
-                    : new CompletionResult { Truncation = row.Truncation, Error = new PluginError(ErrorCodes.AlreadyCompleted, $"Set {row.SetId} is already {row.State.ToString().ToLowerInvariant()}.") { TargetId = row.TargetId } };
-            }
-            else
-            {
-                result = await session.Plugin.Plugin.CompleteBackupAsync(new CompletionRequest(row.Manifest, succeeded), ct);
-                if (!succeeded && result.Truncation is null)
-                {
-                    session.Catalog.MarkFailed(row.SetId, $"The job reported '{verdict}'.");
-                }
-            }
-
-            // A busy target can be retried; everything else ends this set's pending state.
-            if (result.Error?.Code.IsTransient != true)
-            {
-                HookState.Remove(session.StateDirectory, targetArgument);
-            }
-
-            var output = new HookPostOutput(row.SetId, row.TargetId, succeeded, verdict, result.Truncation, result.Error);
-            if (parse.GetValue(json))
-            {
-                await JsonOut.WriteAsync(env, output, HostJsonContext.Default.HookPostOutput);
-            }
-            else
-            {
-                env.Console.MarkupLine($"set {Markup.Escape(row.SetId)}: completed as [bold]{(succeeded ? "succeeded" : "failed")}[/] ({Markup.Escape(verdict)})");
-                ResultView.Truncation(env, result.Truncation);
-            }
-
-            if (result.Error is { } e)
-            {
-                env.LastError = e;
-                await env.Error.WriteLineAsync($"error: {e}");
-                return CliApp.ExitCodeFor(e);
-            }
-
-            return ExitCodes.Ok;
+            return PostAsync(env, session, parse.GetValue(target)!, succeeded, verdict, parse.GetValue(externalRef), parse.GetValue(json), ct);
         });
         return cmd;
+    }
+
+    /// <summary><c>hook post TARGET</c>: completes the target's pending set with the job's verdict.</summary>
+    private static async Task<int> PostAsync(
+        CliEnvironment env, CliSession session, string targetArgument, bool succeeded, string verdict, string? externalRef, bool asJson, CancellationToken ct)
+    {
+        if (HookState.Read(session.StateDirectory, targetArgument) is not { } pending)
+        {
+            return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"No pending set for '{targetArgument}' in '{session.StateDirectory}': 'hook pre' did not run for it, or 'hook post' already did."));
+        }
+
+        var row = session.Catalog.Find(pending.SetId);
+        if (row?.Manifest is null)
+        {
+            HookState.Remove(session.StateDirectory, targetArgument);
+            return await CliApp.ReportAsync(env, new PluginError(ErrorCodes.SetNotFound, $"The pending set {pending.SetId} is not in catalog '{session.Catalog.DatabasePath}'."));
+        }
+
+        if (externalRef is not null)
+        {
+            session.Catalog.SetExternalRef(row.SetId, externalRef);
+        }
+
+        var result = await CompletePendingAsync(session, row, succeeded, verdict, ct);
+
+        // A busy target can be retried; everything else ends this set's pending state.
+        if (result.Error?.Code.IsTransient != true)
+        {
+            HookState.Remove(session.StateDirectory, targetArgument);
+        }
+
+        var output = new HookPostOutput(row.SetId, row.TargetId, succeeded, verdict, result.Truncation, result.Error);
+        if (asJson)
+        {
+            await JsonOut.WriteAsync(env, output, HostJsonContext.Default.HookPostOutput);
+        }
+        else
+        {
+            env.Console.MarkupLine($"set {Markup.Escape(row.SetId)}: completed as [bold]{(succeeded ? "succeeded" : "failed")}[/] ({Markup.Escape(verdict)})");
+            ResultView.Truncation(env, result.Truncation);
+        }
+
+        if (result.Error is { } e)
+        {
+            env.LastError = e;
+            await env.Error.WriteLineAsync($"error: {e}");
+            return CliApp.ExitCodeFor(e);
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>The pending set's completion, or, when it was completed already, the recorded outcome.</summary>
+    private static async Task<CompletionResult> CompletePendingAsync(CliSession session, CatalogRow row, bool succeeded, string verdict, CancellationToken ct)
+    {
+        if (row.State is not (HostSetState.Completed or HostSetState.Failed or HostSetState.Abandoned))
+        {
+            return await BackupCommands.CompleteWithVerdictAsync(session, row, succeeded, $"The job reported '{verdict}'.", ct);
+        }
+
+        // Completed already (by 'complete', or an earlier post that lost its answer): the same verdict is the recorded report.
+        var same = succeeded == (row.State == HostSetState.Completed);
+        return same
+            ? new CompletionResult { Truncation = row.Truncation }
+            : new CompletionResult { Truncation = row.Truncation, Error = new PluginError(ErrorCodes.AlreadyCompleted, $"Set {row.SetId} is already {row.State.ToString().ToLowerInvariant()}.") { TargetId = row.TargetId } };
     }
 
     /// <summary>

@@ -185,19 +185,7 @@ internal static class HostWorkflow
             SearchPaths = searchPaths,
         };
 
-        BackupResult result;
-        try
-        {
-            result = destination.Stream is { } stream
-                ? await ((IStreamingBackupPlugin)plugin).BackupToStreamAsync(request, stream, progress, ct)
-                : await plugin.BackupAsync(request, progress, ct);
-        }
-        catch (OperationCanceledException)
-        {
-            session.Catalog.MarkFailed(setId, "Cancelled.");
-            throw;
-        }
-
+        var result = await StageAsync(session, request, destination.Stream, progress, ct);
         if (result.Succeeded && result.Manifest is not null && !destination.IntoRepository)
         {
             // Phase one is done and the set is somewhere the host does not keep: the product that stores it reports.
@@ -213,57 +201,92 @@ internal static class HostWorkflow
         }
 
         HostTestHooks.Reached(HostTestHooks.StagedRecorded);
+        var (stored, failure) = await StoreAsync(session, setId, result.SetDirectory, result.Manifest);
+        if (failure is not null)
+        {
+            return failure;
+        }
+
+        HostTestHooks.Reached(HostTestHooks.StoredRecorded);
+        return destination.Complete
+            ? await CompleteStoredAsync(session, setId, stored!, result.Manifest, ct)
+            : new BackupOutput(setId, "stored", stored, result.Manifest, result.EngineTruncation, null);
+    }
+
+    /// <summary>Phase one: the plugin stages the set (into a directory or the stream). A cancelled run is recorded as failed.</summary>
+    private static async Task<BackupResult> StageAsync(CliSession session, BackupRequest request, Stream? stream, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        var plugin = session.Plugin.Plugin;
+        try
+        {
+            return stream is not null
+                ? await ((IStreamingBackupPlugin)plugin).BackupToStreamAsync(request, stream, progress, ct)
+                : await plugin.BackupAsync(request, progress, ct);
+        }
+        catch (OperationCanceledException)
+        {
+            session.Catalog.MarkFailed(request.SetId!, "Cancelled.");
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Moves the staged set into the repository and records where it is. On failure the plugin is told the backup failed
+    /// (nothing is truncated) and the outcome to return says why.
+    /// </summary>
+    private static async Task<(string? Stored, BackupOutput? Failure)> StoreAsync(
+        CliSession session, string setId, string setDirectory, Abstractions.Manifest.BackupManifest manifest)
+    {
         string stored;
         try
         {
-            stored = session.Repository.Store(result.SetDirectory, setId);
+            stored = session.Repository.Store(setDirectory, setId);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // Storage failed: tell the plugin, so that it truncates nothing and ends any live session.
-            var failed = await TellPluginFailedAsync(session, result.Manifest);
+            var failed = await TellPluginFailedAsync(session, manifest);
             var error = RecordFailure(session, setId, new PluginError(ErrorCodes.DiskIO, $"Storing set {setId} in the repository failed: {ex.Message}"), null);
-            return new BackupOutput(setId, "failed", null, result.Manifest, failed?.Truncation, error);
+            return (null, new BackupOutput(setId, "failed", null, manifest, failed?.Truncation, error));
         }
 
         HostTestHooks.Reached(HostTestHooks.StoredBeforeRecord);
         try
         {
             session.Catalog.MarkStored(setId, stored);
+            return (stored, null);
         }
         catch (CatalogFailureException ex)
         {
             // The set is in the repository but the catalog cannot say so: the plugin must not truncate on its strength. It
             // stays where it is, whole; the catalog records it as failed now if it can, or the next run does (one rule).
-            var failed = await TellPluginFailedAsync(session, result.Manifest);
+            var failed = await TellPluginFailedAsync(session, manifest);
             var error = RecordFailure(
                 session,
                 setId,
                 new PluginError(ErrorCodes.CatalogFailure, $"Set {setId} was stored at '{stored}'. {ex.Message}. The plugin was told the backup failed: no log was truncated. The set is kept and recorded as failed (by the next run if the catalog cannot take it now).") { File = ex.DatabasePath },
                 stored);
-            return new BackupOutput(setId, "failed", stored, result.Manifest, failed?.Truncation, error);
+            return (null, new BackupOutput(setId, "failed", stored, manifest, failed?.Truncation, error));
         }
+    }
 
-        HostTestHooks.Reached(HostTestHooks.StoredRecorded);
-        if (!destination.Complete)
-        {
-            return new BackupOutput(setId, "stored", stored, result.Manifest, result.EngineTruncation, null);
-        }
-
+    /// <summary>Phase two for a set the host stored: success, so the plugin may truncate.</summary>
+    private static async Task<BackupOutput> CompleteStoredAsync(CliSession session, string setId, string stored, Abstractions.Manifest.BackupManifest manifest, CancellationToken ct)
+    {
         CompletionResult completion;
         try
         {
-            completion = await plugin.CompleteBackupAsync(new CompletionRequest(result.Manifest, Succeeded: true), ct);
+            completion = await session.Plugin.Plugin.CompleteBackupAsync(new CompletionRequest(manifest, Succeeded: true), ct);
         }
         catch (CatalogFailureException ex)
         {
             // The plugin could not record its verdict in our catalog; the set stays stored (the catalog says so) and
             // 'complete' finishes it once the catalog works again.
-            return new BackupOutput(setId, "stored", stored, result.Manifest, null, new PluginError(ErrorCodes.CatalogFailure, $"Set {setId} is stored at '{stored}', but completing it failed. {ex.Message}. Run 'esebackup complete {setId} --succeeded' once the catalog can be written.") { File = ex.DatabasePath });
+            return new BackupOutput(setId, "stored", stored, manifest, null, new PluginError(ErrorCodes.CatalogFailure, $"Set {setId} is stored at '{stored}', but completing it failed. {ex.Message}. Run 'esebackup complete {setId} --succeeded' once the catalog can be written.") { File = ex.DatabasePath });
         }
 
         HostTestHooks.Reached(HostTestHooks.Completed);
-        return new BackupOutput(setId, completion.Error is null ? "completed" : "stored", stored, result.Manifest, completion.Truncation, completion.Error);
+        return new BackupOutput(setId, completion.Error is null ? "completed" : "stored", stored, manifest, completion.Truncation, completion.Error);
     }
 
     /// <summary>

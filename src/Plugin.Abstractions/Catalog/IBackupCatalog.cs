@@ -14,6 +14,15 @@ namespace EseBackupPlugin.Abstractions.Catalog;
 /// plugin's own journal is the record of what it staged and removed; the catalog is the host's copy of it, which the
 /// plugin re-delivers when a completion is repeated after a catalog failure. Record calls may therefore arrive more
 /// than once for one set and must be idempotent (the last state wins).
+/// <para>
+/// Each record has one writer. What the record calls deliver is the plugin's record of a set (its manifest, its
+/// completion and truncation report): a catalog keeps it apart from its own record of the same set (the host's row: that
+/// it ran the backup, stored or exported the set, gave up on it, and where the set is), and neither is written on the
+/// other's behalf. A record call never advances the host's row, and the host's workflow never writes the plugin's record;
+/// a host that lists a set reads both (a set is completed when the plugin's report says so, whether or not the host saw
+/// the completion return). A catalog whose only records are the plugin's (<see cref="InMemoryBackupCatalog"/>) has
+/// nothing to keep apart.
+/// </para>
 /// </remarks>
 public interface IBackupCatalog
 {

@@ -84,6 +84,13 @@ internal sealed class FileStager(ILogger logger)
                 {
                     return await CopyOneAsync(run, file, display, meter, shares, stop.Token);
                 }
+                catch (OperationCanceledException ex) when (!stop.IsCancellationRequested)
+                {
+                    // Nobody asked to stop (not the caller, not a failing file beside it): a reader's or writer's own timeout
+                    // gave up. That is a failure of this file, reported as one, never a cancellation the host did not ask for.
+                    await stop.CancelAsync();
+                    throw new IOException($"Copying '{display}' was cancelled although no cancellation was requested: {ex.Message}", ex);
+                }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     // The first failure stops the files beside it; it is the one reported.

@@ -523,11 +523,6 @@ public sealed class WorkerPlugin : IBackupPlugin, IStreamingBackupPlugin, ISampl
                     _progress[i] = relay;
                 }
             }, ct).ConfigureAwait(false) ?? throw new WorkerProtocolException($"The worker answered '{method}' with null.");
-            if (relay is not null)
-            {
-                await relay.DrainAsync().ConfigureAwait(false);
-            }
-
             return result;
         }
         catch (RpcConnectionClosedException)
@@ -541,6 +536,13 @@ public sealed class WorkerPlugin : IBackupPlugin, IStreamingBackupPlugin, ISampl
         finally
         {
             _progress.TryRemove(id, out _);
+
+            // On every way out (an answer, a failure, a cancellation, a worker that died): the reports received so far reach
+            // the handler before the call returns or throws, as in process, and none runs after it.
+            if (relay is not null)
+            {
+                await relay.DrainAsync().ConfigureAwait(false);
+            }
         }
     }
 

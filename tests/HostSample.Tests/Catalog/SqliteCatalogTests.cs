@@ -1,4 +1,7 @@
 using EseBackupPlugin.Abstractions;
+using EseBackupPlugin.Abstractions.Catalog;
+using EseBackupPlugin.Abstractions.Manifest;
+using EseBackupPlugin.Abstractions.Targets;
 using EseBackupPlugin.HostSample.Catalog;
 using Microsoft.Data.Sqlite;
 
@@ -53,6 +56,70 @@ public sealed class SqliteCatalogTests : IDisposable
         Assert.Empty(_catalog.TargetLocations("a%"));
     }
 
+    [Fact]
+    public async Task The_plugins_port_never_writes_the_hosts_row_and_the_host_never_writes_the_plugins_record()
+    {
+        // One writer per record: each side's write is followed by a byte-for-byte check of the other side's record.
+        _catalog.BeginRun("s1", "target", BackupKind.Full);
+        var hostRow = Raw("sets", "s1");
+        await _catalog.RecordBackupAsync(Manifest("s1", "target"));
+        Assert.Equal(hostRow, Raw("sets", "s1"));
+        Assert.Equal(HostSetState.Staged, _catalog.Find("s1")!.State);
+
+        var pluginRecord = Raw("plugin_records", "s1");
+        _catalog.MarkStored("s1", _temp.Combine("sets", "s1"));
+        Assert.Equal(pluginRecord, Raw("plugin_records", "s1"));
+        Assert.Equal(HostSetState.Stored, _catalog.Find("s1")!.State);
+
+        hostRow = Raw("sets", "s1");
+        await _catalog.RecordTruncationAsync(Report("s1", "target", hostSucceeded: true, TruncationStatus.Truncated));
+        Assert.Equal(hostRow, Raw("sets", "s1"));
+        var completed = _catalog.Find("s1")!;
+        Assert.Equal(HostSetState.Completed, completed.State);
+        Assert.Equal(TruncationStatus.Truncated, completed.Truncation!.Status);
+        Assert.Equal(At, completed.CompletedAt);
+        Assert.Equal(["s1"], (await _catalog.GetChainAsync("target")).Select(e => e.Manifest.SetId));
+        Assert.Equal(CatalogSetState.Completed, (await _catalog.GetSetAsync("s1"))!.State);
+
+        // A failure the host records late changes its own row only: the plugin already truncated on the success verdict,
+        // and that stands.
+        pluginRecord = Raw("plugin_records", "s1");
+        _catalog.MarkFailed("s1", "late");
+        Assert.Equal(pluginRecord, Raw("plugin_records", "s1"));
+        Assert.Equal(HostSetState.Completed, _catalog.Find("s1")!.State);
+    }
+
+    [Fact]
+    public async Task A_verdict_the_plugin_records_on_its_own_settles_the_hosts_listing_without_a_host_write()
+    {
+        // A lease that ended during another run: the plugin completes the set as failed through its port while the host's
+        // row still says stored. The listing, the chain and recovery follow the plugin's record.
+        _catalog.BeginRun("leased", "target", BackupKind.Full);
+        await _catalog.RecordBackupAsync(Manifest("leased", "target"));
+        _catalog.MarkStored("leased", _temp.Combine("sets", "leased"));
+        var hostRow = Raw("sets", "leased");
+
+        await _catalog.RecordTruncationAsync(Report("leased", "target", hostSucceeded: false, TruncationStatus.NotAllowed));
+
+        Assert.Equal(hostRow, Raw("sets", "leased"));
+        Assert.Equal(HostSetState.Failed, _catalog.Find("leased")!.State);
+        Assert.Empty(await _catalog.GetChainAsync("target"));
+        Assert.Equal(CatalogSetState.Failed, (await _catalog.GetSetAsync("leased"))!.State);
+    }
+
+    [Theory]
+    [InlineData("Running", null, false, "Running")]
+    [InlineData("Running", null, true, "Staged")]
+    [InlineData("Stored", null, true, "Stored")]
+    [InlineData("Stored", "Completed", true, "Completed")]
+    [InlineData("Failed", "Completed", true, "Completed")]
+    [InlineData("Exported", "Failed", true, "Failed")]
+    [InlineData("Exported", "Staged", true, "Exported")]
+    [InlineData("Running", "Staged", true, "Stored")]
+    [InlineData("Completed", null, false, "Completed")]
+    public void The_listed_state_is_the_hosts_settled_by_the_plugins_verdict(string host, string? verdict, bool pluginStaged, string listed)
+        => Assert.Equal(Enum.Parse<HostSetState>(listed), SqliteCatalog.Settled(Enum.Parse<HostSetState>(host), verdict, pluginStaged));
+
     public void Dispose()
     {
         _catalog.Dispose();
@@ -70,6 +137,46 @@ public sealed class SqliteCatalogTests : IDisposable
         insert.Parameters.AddWithValue("$at", startedAt);
         insert.Parameters.AddWithValue("$m", (object?)manifestJson ?? DBNull.Value);
         Assert.Equal(1, insert.ExecuteNonQuery());
+    }
+
+    private static readonly DateTimeOffset At = new(2026, 12, 3, 12, 0, 0, TimeSpan.Zero);
+
+    private static BackupManifest Manifest(string setId, string targetId) => new()
+    {
+        SetId = setId,
+        Target = new TargetIdentity(targetId, TargetKind.FileSet, "a test target"),
+        Kind = BackupKind.Full,
+        StartedAt = At,
+        FinishedAt = At,
+        Chain = new ChainInfo(setId, null, 0),
+        Producer = new ProducerInfo("test", "1.0", "1.0", "files", "host"),
+        Files = [],
+        Truncation = new TruncationPlan(TruncationMode.OnSuccessfulCompletion, TruncationPerformer.Plugin),
+        Verification = new VerificationSummary(0, 0, 0, 0, 0),
+    };
+
+    private static TruncationReport Report(string setId, string targetId, bool hostSucceeded, TruncationStatus status) => new()
+    {
+        SetId = setId,
+        TargetId = targetId,
+        Kind = BackupKind.Full,
+        HostSucceeded = hostSucceeded,
+        Status = status,
+        PerformedBy = TruncationPerformer.Plugin,
+        At = At,
+    };
+
+    /// <summary>Every column of one record, as stored.</summary>
+    private string Raw(string table, string setId)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _catalog.DatabasePath, Pooling = false }.ToString());
+        connection.Open();
+        using var select = connection.CreateCommand();
+        select.CommandText = $"SELECT * FROM {table} WHERE set_id = $id";
+        select.Parameters.AddWithValue("$id", setId);
+        using var r = select.ExecuteReader();
+        Assert.True(r.Read(), $"no {table} record of {setId}");
+        return string.Join('|', Enumerable.Range(0, r.FieldCount).Select(i => r.GetName(i) + "=" + (r.IsDBNull(i) ? "null" : r.GetValue(i))));
     }
 
     private void Update(string setId, string assignment)

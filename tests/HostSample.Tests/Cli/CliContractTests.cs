@@ -261,15 +261,16 @@ public sealed class CliContractTests : IAsyncLifetime
     [Fact]
     public async Task Prune_keeps_a_set_the_plugin_completed_with_success_when_the_catalog_missed_the_verdict()
     {
-        // The host crashed after the plugin completed (and truncated) but before its catalog row moved on: the row still
-        // says "stored". The set's files may hold the only copy of the truncated logs, so prune must keep them.
+        // The plugin completed (and truncated), but its report never reached the catalog (the catalog failed as the plugin
+        // recorded it): the set still lists as "stored". Its files may hold the only copy of the truncated logs, so prune
+        // must keep them. The plugin's record is where the report would have been; the host's row never holds it.
         var setId = (await JsonRun(ExitCodes.Ok, "backup", _source, "--no-complete"))["setId"]!.GetValue<string>();
         await JsonRun(ExitCodes.Ok, "complete", setId, "--succeeded");
         using (var c = new SqliteConnection($"Data Source={Path.Combine(Repo, "catalog.db")};Pooling=false"))
         {
             c.Open();
             using var cmd = c.CreateCommand();
-            cmd.CommandText = "UPDATE sets SET state = 'Stored', completed_at = NULL, truncation_json = NULL WHERE set_id = $id";
+            cmd.CommandText = "UPDATE plugin_records SET verdict_state = NULL, completed_at = NULL, truncation_json = NULL WHERE set_id = $id";
             cmd.Parameters.AddWithValue("$id", setId);
             Assert.Equal(1, cmd.ExecuteNonQuery());
         }

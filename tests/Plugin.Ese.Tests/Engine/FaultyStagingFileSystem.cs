@@ -26,6 +26,9 @@ internal sealed class FaultyStagingFileSystem : IStagingFileSystem
     public const int Eio = 5;
     public const int Erofs = 30;
 
+    /// <summary>Not an errno the disk gives: the destination's own timeout gives up with an OperationCanceledException.</summary>
+    public const int OwnTimeout = -1;
+
     private readonly PhysicalStagingFileSystem _real = PhysicalStagingFileSystem.Instance;
     private readonly Lock _gate = new();
     private StagingOperation? _operation;
@@ -83,8 +86,9 @@ internal sealed class FaultyStagingFileSystem : IStagingFileSystem
         throw Fault(path);
     }
 
-    private IOException Fault(string path) =>
-        new(_errno switch { Enospc => $"No space left on device : '{path}'", Erofs => $"Read-only file system : '{path}'", _ => $"Input/output error : '{path}'" }, _errno);
+    private Exception Fault(string path) => _errno == OwnTimeout
+        ? new OperationCanceledException($"The destination's own write timeout gave up: '{path}'")
+        : new IOException(_errno switch { Enospc => $"No space left on device : '{path}'", Erofs => $"Read-only file system : '{path}'", _ => $"Input/output error : '{path}'" }, _errno);
 
     public Stream CreateFile(string path, long preallocationSize)
     {

@@ -1,6 +1,7 @@
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
+using EseBackupPlugin.Abstractions.Operations;
 using EseBackupPlugin.Ese.Engine.FileSystem;
 using EseBackupPlugin.Ese.Samples;
 using EseBackupPlugin.Ese.Tests.Support;
@@ -84,6 +85,61 @@ public class ParallelCopyTests
         Assert.True(again.Succeeded, again.Error?.ToString());
     }
 
+    [Fact]
+    public async Task A_parallel_copy_cancelled_part_way_leaves_nothing_in_staging_and_the_next_backup_succeeds()
+    {
+        using var temp = new TempDirectory();
+        var source = CreateSet(temp, 1503);
+        var before = EngineHarness.HashTree(source);
+        using var cts = new CancellationTokenSource();
+
+        // The cancellation comes while two databases are being copied side by side, each with its file created and no byte
+        // of it written yet: a gate in the staging file system, not a moment in time.
+        var gate = new CancelWhenCopying(databasesToMeet: 2, cts);
+        await using var h = new EngineHarness(temp, gate, bufferCount: 6, parallelFiles: 2);
+        var target = await h.TargetAsync(source);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => h.Plugin.BackupAsync(new BackupRequest(target.Id, BackupKind.Full, h.Staging) { SearchPaths = [source] }, null, cts.Token));
+
+        Assert.True(gate.Met, "the cancellation did not come while two copies ran");
+        Assert.Empty(h.StagingEntries());
+        Assert.Equal(0, h.Plugin.Engine.PendingCount);
+        Assert.Equal(before, EngineHarness.HashTree(source));
+
+        // Not locked: the next backup of the same target runs to its end.
+        var again = await h.BackupAsync(target, BackupKind.Full);
+        Assert.True(again.Succeeded, again.Error?.ToString());
+        await h.AssertSetVerifiesAsync(again.SetDirectory!);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task A_cancellation_nobody_requested_fails_that_file_as_an_io_error_not_as_cancelled(int parallelFiles)
+    {
+        using var temp = new TempDirectory();
+        var source = CreateSet(temp, 1504);
+        var fs = new FaultyStagingFileSystem();
+        await using var h = new EngineHarness(temp, fs, bufferCount: 6, parallelFiles: parallelFiles);
+        var target = await h.TargetAsync(source);
+
+        // The destination's own timeout gives up part-way through the first database (a share that stopped answering):
+        // an OperationCanceledException although the caller's token was never cancelled.
+        fs.Arm(StagingOperation.Write, FaultyStagingFileSystem.OwnTimeout, afterBytes: 200_000);
+        var backup = await h.BackupAsync(target, BackupKind.Full);
+        fs.Disarm();
+
+        Assert.False(backup.Succeeded);
+        Assert.Equal(ErrorCodes.DiskIO, backup.Error!.Code);
+        Assert.NotNull(backup.Error.File);
+        Assert.Contains(backup.Error.File, backup.Error.Message, StringComparison.Ordinal);
+        Assert.Contains("no cancellation was requested", backup.Error.Message, StringComparison.Ordinal);
+        Assert.Empty(h.StagingEntries());
+
+        var again = await h.BackupAsync(target, BackupKind.Full);
+        Assert.True(again.Succeeded, again.Error?.ToString());
+    }
+
     [Theory]
     [InlineData(-1)]
     [InlineData(65)]
@@ -148,6 +204,66 @@ public class ParallelCopyTests
                 _open.Remove(stream);
             }
         }
+
+        public void SyncDirectory(string path) => _real.SyncDirectory(path);
+
+        public void CreateDirectory(string path) => _real.CreateDirectory(path);
+
+        public void MoveDirectory(string source, string destination) => _real.MoveDirectory(source, destination);
+
+        public void MoveFile(string source, string destination, bool overwrite) => _real.MoveFile(source, destination, overwrite);
+
+        public void DeleteDirectory(string path) => _real.DeleteDirectory(path);
+
+        public void DeleteFile(string path) => _real.DeleteFile(path);
+    }
+    /// <summary>
+    /// The real file system; the first database file created waits (up to 10 s) until a second one is created, and the
+    /// second one's creation cancels the backup: both copies are then running, neither has written a byte.
+    /// </summary>
+    private sealed class CancelWhenCopying(int databasesToMeet, CancellationTokenSource cts) : IStagingFileSystem
+    {
+        private readonly PhysicalStagingFileSystem _real = PhysicalStagingFileSystem.Instance;
+        private readonly object _gate = new();
+        private int _created;
+
+        public bool Met { get; private set; }
+
+        public Stream CreateFile(string path, long preallocationSize)
+        {
+            var stream = _real.CreateFile(path, preallocationSize);
+            if (!path.EndsWith(".edb", StringComparison.Ordinal))
+            {
+                return stream;
+            }
+
+            var cancel = false;
+            lock (_gate)
+            {
+                if (++_created == databasesToMeet)
+                {
+                    Met = cancel = true;
+                    Monitor.PulseAll(_gate);
+                }
+                else if (_created == 1)
+                {
+                    var deadline = DateTime.UtcNow.AddSeconds(10);
+                    while (_created < databasesToMeet && DateTime.UtcNow < deadline)
+                    {
+                        Monitor.Wait(_gate, TimeSpan.FromMilliseconds(100));
+                    }
+                }
+            }
+
+            if (cancel)
+            {
+                cts.Cancel();   // outside the lock: the token's callbacks run here
+            }
+
+            return stream;
+        }
+
+        public void FlushToDisk(Stream stream) => _real.FlushToDisk(stream);
 
         public void SyncDirectory(string path) => _real.SyncDirectory(path);
 

@@ -122,6 +122,81 @@ public sealed class ProgressHandlerTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("cancelled")]
+    [InlineData("worker killed")]
+    public async Task A_call_that_ends_without_an_answer_returns_only_after_its_handler_has_seen_every_report(string how)
+    {
+        var source = _temp.Combine("source");
+        await TestSupport.SampleAsync(source, databaseBytes: 8L * 1024 * 1024);
+
+        // The set is never recorded: a backup that outruns its cancellation waits there until the cancellation reaches it.
+        await using var worker = await TestSupport.StartWorkerAsync(new NeverRecordingCatalog());
+        var target = await TestSupport.DiscoverOneAsync(worker, source);
+        using var cts = new CancellationTokenSource();
+        var callEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var inHandler = 0;
+        var reports = 0;
+        var progress = new BlockingProgress(p =>
+        {
+            Interlocked.Increment(ref inHandler);
+            try
+            {
+                if (Interlocked.Increment(ref reports) == 1)
+                {
+                    if (how == "cancelled")
+                    {
+                        cts.Cancel();
+                    }
+                    else
+                    {
+                        worker.KillNow();
+                    }
+
+                    // A slow handler: it is still here when the call ends, unless the call waits for it (it must).
+                    callEnded.Task.Wait(TimeSpan.FromSeconds(2));
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref inHandler);
+            }
+        });
+
+        var outcome = await Record.ExceptionAsync(async () =>
+        {
+            var result = await worker.BackupAsync(new BackupRequest(target.Id, BackupKind.Full, _temp.Combine("staging")) { CreateStagingDirectory = true }, progress, cts.Token);
+            Assert.False(result.Succeeded);
+        });
+        var runningWhenTheCallEnded = Volatile.Read(ref inHandler);
+        callEnded.TrySetResult();
+
+        Assert.True(outcome is null or OperationCanceledException, outcome?.ToString());
+        Assert.Equal(0, runningWhenTheCallEnded);
+        Assert.True(Volatile.Read(ref reports) >= 1);
+    }
+
+    /// <summary>Answers a recording only with the cancellation of that call (or a timeout that fails the test's backup).</summary>
+    private sealed class NeverRecordingCatalog : IBackupCatalog
+    {
+        private readonly InMemoryBackupCatalog _inner = new();
+
+        public ValueTask<IReadOnlyList<CatalogEntry>> GetChainAsync(string targetId, CancellationToken cancellationToken = default)
+            => _inner.GetChainAsync(targetId, cancellationToken);
+
+        public ValueTask<CatalogEntry?> GetSetAsync(string setId, CancellationToken cancellationToken = default)
+            => _inner.GetSetAsync(setId, cancellationToken);
+
+        public async ValueTask RecordBackupAsync(Abstractions.Manifest.BackupManifest manifest, CancellationToken cancellationToken = default)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(60), cancellationToken);
+            throw new TimeoutException("the cancellation never reached the catalog call");
+        }
+
+        public ValueTask RecordTruncationAsync(Abstractions.Manifest.TruncationReport report, CancellationToken cancellationToken = default)
+            => _inner.RecordTruncationAsync(report, cancellationToken);
+    }
+
     private sealed class BlockingProgress(Action<OperationProgress> handler) : IProgress<OperationProgress>
     {
         public void Report(OperationProgress value) => handler(value);

@@ -43,132 +43,33 @@ internal static class FileSetPlanner
     /// <param name="listedDatabases">Databases the target was listed with: witnesses of where its databases are.</param>
     public static FileSetPlan Plan(FileSetGroup group, BackupKind kind, IReadOnlyList<CatalogEntry> chain, string targetId, IEnumerable<string>? listedDatabases = null)
     {
-        // Generations first, for every kind: a plan built on an absurd or duplicated header would drop a log or explode.
-        if (GenerationChecks.Validate(group, targetId) is { } generationError)
+        if (RefuseBeforePlanning(group, kind, chain, targetId, listedDatabases ?? []) is { } refused)
         {
-            return FileSetPlan.Failed(generationError);
-        }
-
-        if (kind != BackupKind.Incremental)
-        {
-            if (DatabaseWitnesses.FindDamaged(group, listedDatabases ?? [], chain, targetId) is { } damaged)
-            {
-                return FileSetPlan.Failed(damaged);
-            }
-        }
-
-        // A listed database that is no longer part of the set (moved, replaced by another stream's) would silently drop out
-        // of a full backup: fail instead, naming it.
-        var gone = (listedDatabases ?? []).Select(Path.GetFullPath).Except(group.Databases.Select(d => d.Path), StringComparer.Ordinal).FirstOrDefault();
-        if (gone is not null)
-        {
-            return FileSetPlan.Failed(new PluginError(ErrorCodes.MissingFileToBackup, $"Database '{gone}' of this target is gone or no longer belongs to its log stream; discover the target again.") { TargetId = targetId, File = gone });
+            return FileSetPlan.Failed(refused);
         }
 
         var byGen = group.ByGeneration;
-        long? low, high = group.NewestGeneration;
-        string? replaces = null;
-        long? replacedGeneration = null;
-
-        if (kind == BackupKind.Incremental)
+        var start = kind == BackupKind.Incremental ? IncrementalStart(group, byGen, chain, targetId) : FullStart(group, byGen, targetId);
+        if (start.Error is { } startError)
         {
-            if (group.CircularLogging)
-            {
-                return FileSetPlan.Failed(new PluginError(ErrorCodes.InvalidBackup, $"Circular logging is on for '{group.Location}': logs are reused, so an incremental backup is impossible.") { TargetId = targetId });
-            }
-
-            if (chain.Count == 0)
-            {
-                return FileSetPlan.Failed(new PluginError(ErrorCodes.MissingFullBackup, $"An incremental backup of '{group.Location}' needs a completed full backup first.") { TargetId = targetId });
-            }
-
-            var last = chain[^1].Manifest;
-            if (chain[0].Manifest.Target.LogSignature is { } chainSignature && chainSignature != group.LogSignature)
-            {
-                return FileSetPlan.Failed(new PluginError(ErrorCodes.NewFullBackupRequired, $"The log stream of '{group.Location}' changed (signature {group.LogSignature}, the chain has {chainSignature}): the logs were reset. A new full backup is needed.") { TargetId = targetId, Details = new Dictionary<string, string> { ["eseName"] = "JET_errBadLogSignature" } });
-            }
-
-            if (last.LogRange is not { } lastRange)
-            {
-                return FileSetPlan.Failed(new PluginError(ErrorCodes.NewFullBackupRequired, $"The chain's last set {last.SetId} holds no logs to continue from. A new full backup is needed.") { TargetId = targetId });
-            }
-
-            low = lastRange.High;
-            if (!byGen.ContainsKey(lowValue(low)) || high is null || high < low)
-            {
-                var oldest = group.OldestGeneration;
-                return FileSetPlan.Failed(new PluginError(ErrorCodes.NewFullBackupRequired,
-                    $"Log generation {low} (the newest in set {last.SetId}) is no longer in '{group.Location}'{(oldest is null ? string.Empty : $" (oldest present: {oldest})")}: the chain cannot continue without a gap. A new full backup is needed.")
-                { TargetId = targetId, Generation = low });
-            }
-
-            var lastCopy = last.Files.FirstOrDefault(f => f.Log?.Generation == low);
-            if (lastCopy?.Log?.WasCurrentLog == true)
-            {
-                replaces = last.SetId;
-                replacedGeneration = low;
-            }
-        }
-        else
-        {
-            foreach (var db in group.Databases.Where(d => d.NeedsLogs && d.RequiredRange is not null))
-            {
-                var need = db.RequiredRange!;
-                if (FirstMissing(byGen, need.Low, need.High) is { } g)
-                {
-                    return FileSetPlan.Failed(new PluginError(ErrorCodes.RequiredLogFilesMissing, $"Database '{db.Path}' is {db.State} and needs log generation {g} (of {need}), which is not in '{group.Location}'{GenerationChecks.DescribeGap(group, g)}; a backup without it could not be restored.") { TargetId = targetId, File = db.Path, Generation = g });
-                }
-            }
-
-            low = group.LowestNeededGeneration ?? high;
-            if (low is not null && high is not null && low > high)
-            {
-                low = high; // a checkpoint ahead of every log on disk: keep at least the current log
-            }
+            return FileSetPlan.Failed(startError);
         }
 
         var files = new List<PlannedFile>();
-        if (kind != BackupKind.Incremental)
+        if (kind != BackupKind.Incremental && PlanDatabases(group, kind, chain, targetId, files) is { } databaseError)
         {
-            var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var db in group.Databases.OrderBy(d => d.Path, StringComparer.Ordinal))
-            {
-                files.Add(new PlannedFile(db.Path, UniqueDatabasePath(group.Location, db.Path, used), FileRole.Database, db.Length, null, false, null));
-            }
-
-            if (DatabaseWitnesses.CheckAgainstChain(files, group, chain, targetId) is { } lost)
-            {
-                return FileSetPlan.Failed(lost);
-            }
-
-            if (group.Databases.Count == 0)
-            {
-                return FileSetPlan.Failed(new PluginError(
-                    ErrorCodes.NoDatabasesToBackup,
-                    $"'{group.Location}' holds logs{(group.Checkpoint is null ? string.Empty : " and a checkpoint")} of log stream {group.LogSignature} but no database: a {kind} backup of it would restore nothing, so none is made.")
-                { TargetId = targetId, File = group.Location });
-            }
+            return FileSetPlan.Failed(databaseError);
         }
 
         GenerationRange? range = null;
-        if (low is not null && high is not null)
+        if (start.Low is { } low && group.NewestGeneration is { } high)
         {
-            if (FirstMissing(byGen, low.Value, high.Value) is { } g)
+            if (PlanLogs(group, byGen, kind, start, high, targetId, files) is { } logError)
             {
-                var checkpointNote = group.Checkpoint is { Generation: { } c } startAt && c == low ? $"; the checkpoint '{Path.GetFileName(startAt.Path)}' starts recovery at {c}" : string.Empty;
-                return FileSetPlan.Failed(new PluginError(
-                    kind == BackupKind.Incremental ? ErrorCodes.NewFullBackupRequired : ErrorCodes.MissingFileToBackup,
-                    $"Log generation {g} is missing in '{group.Location}' (needed: {low}-{high}{checkpointNote}){GenerationChecks.DescribeGap(group, g)}." + (kind == BackupKind.Incremental ? " A new full backup is needed." : string.Empty))
-                { TargetId = targetId, Generation = g });
+                return FileSetPlan.Failed(logError);
             }
 
-            // Only the logs present, in order: the range is known to be complete, and nothing is sized by its width.
-            foreach (var (gen, log) in byGen.Where(kv => kv.Key >= low.Value && kv.Key <= high.Value).OrderBy(kv => kv.Key))
-            {
-                files.Add(new PlannedFile(log.Path, Path.GetFileName(log.Path), FileRole.Log, log.Length, gen, log.IsCurrentLog, gen == replacedGeneration ? replaces : null));
-            }
-
-            range = new GenerationRange(low.Value, high.Value);
+            range = new GenerationRange(low, high);
         }
 
         if (group.Checkpoint is { } chk)
@@ -177,8 +78,138 @@ internal static class FileSetPlanner
         }
 
         return new FileSetPlan(files, range, null);
+    }
 
-        static long lowValue(long? v) => v ?? -1;
+    /// <summary>The checks every kind makes before anything is planned.</summary>
+    private static PluginError? RefuseBeforePlanning(FileSetGroup group, BackupKind kind, IReadOnlyList<CatalogEntry> chain, string targetId, IEnumerable<string> listedDatabases)
+    {
+        // Generations first, for every kind: a plan built on an absurd or duplicated header would drop a log or explode.
+        if (GenerationChecks.Validate(group, targetId) is { } generationError)
+        {
+            return generationError;
+        }
+
+        if (kind != BackupKind.Incremental && DatabaseWitnesses.FindDamaged(group, listedDatabases, chain, targetId) is { } damaged)
+        {
+            return damaged;
+        }
+
+        // A listed database that is no longer part of the set (moved, replaced by another stream's) would silently drop out
+        // of a full backup: fail instead, naming it.
+        var gone = listedDatabases.Select(Path.GetFullPath).Except(group.Databases.Select(d => d.Path), StringComparer.Ordinal).FirstOrDefault();
+        return gone is null
+            ? null
+            : new PluginError(ErrorCodes.MissingFileToBackup, $"Database '{gone}' of this target is gone or no longer belongs to its log stream; discover the target again.") { TargetId = targetId, File = gone };
+    }
+
+    /// <summary>
+    /// Where an incremental's logs start: at the chain's newest generation, which was the current log then and may have
+    /// grown (this copy replaces that set's partial one).
+    /// </summary>
+    private static LogStart IncrementalStart(FileSetGroup group, IReadOnlyDictionary<long, ProbedFile> byGen, IReadOnlyList<CatalogEntry> chain, string targetId)
+    {
+        if (group.CircularLogging)
+        {
+            return LogStart.Refused(new PluginError(ErrorCodes.InvalidBackup, $"Circular logging is on for '{group.Location}': logs are reused, so an incremental backup is impossible.") { TargetId = targetId });
+        }
+
+        if (chain.Count == 0)
+        {
+            return LogStart.Refused(new PluginError(ErrorCodes.MissingFullBackup, $"An incremental backup of '{group.Location}' needs a completed full backup first.") { TargetId = targetId });
+        }
+
+        var last = chain[^1].Manifest;
+        if (chain[0].Manifest.Target.LogSignature is { } chainSignature && chainSignature != group.LogSignature)
+        {
+            return LogStart.Refused(new PluginError(ErrorCodes.NewFullBackupRequired, $"The log stream of '{group.Location}' changed (signature {group.LogSignature}, the chain has {chainSignature}): the logs were reset. A new full backup is needed.") { TargetId = targetId, Details = new Dictionary<string, string> { ["eseName"] = "JET_errBadLogSignature" } });
+        }
+
+        if (last.LogRange is not { } lastRange)
+        {
+            return LogStart.Refused(new PluginError(ErrorCodes.NewFullBackupRequired, $"The chain's last set {last.SetId} holds no logs to continue from. A new full backup is needed.") { TargetId = targetId });
+        }
+
+        var low = lastRange.High;
+        var high = group.NewestGeneration;
+        if (!byGen.ContainsKey(low) || high is null || high < low)
+        {
+            var oldest = group.OldestGeneration;
+            return LogStart.Refused(new PluginError(ErrorCodes.NewFullBackupRequired,
+                $"Log generation {low} (the newest in set {last.SetId}) is no longer in '{group.Location}'{(oldest is null ? string.Empty : $" (oldest present: {oldest})")}: the chain cannot continue without a gap. A new full backup is needed.")
+            { TargetId = targetId, Generation = low });
+        }
+
+        var lastCopy = last.Files.FirstOrDefault(f => f.Log?.Generation == low);
+        return lastCopy?.Log?.WasCurrentLog == true ? new LogStart(low, last.SetId, low, null) : new LogStart(low, null, null, null);
+    }
+
+    /// <summary>
+    /// Where a full's or copy's logs start: the lowest generation still needed (checkpoint, each dirty database's
+    /// genMinRequired), every one a database needs being present.
+    /// </summary>
+    private static LogStart FullStart(FileSetGroup group, IReadOnlyDictionary<long, ProbedFile> byGen, string targetId)
+    {
+        foreach (var db in group.Databases.Where(d => d.NeedsLogs && d.RequiredRange is not null))
+        {
+            var need = db.RequiredRange!;
+            if (FirstMissing(byGen, need.Low, need.High) is { } g)
+            {
+                return LogStart.Refused(new PluginError(ErrorCodes.RequiredLogFilesMissing, $"Database '{db.Path}' is {db.State} and needs log generation {g} (of {need}), which is not in '{group.Location}'{GenerationChecks.DescribeGap(group, g)}; a backup without it could not be restored.") { TargetId = targetId, File = db.Path, Generation = g });
+            }
+        }
+
+        var high = group.NewestGeneration;
+        var low = group.LowestNeededGeneration ?? high;
+        if (low is not null && high is not null && low > high)
+        {
+            low = high; // a checkpoint ahead of every log on disk: keep at least the current log
+        }
+
+        return new LogStart(low, null, null, null);
+    }
+
+    /// <summary>A full's or copy's databases, each at a unique place in the set; refused when they cannot restore the chain's.</summary>
+    private static PluginError? PlanDatabases(FileSetGroup group, BackupKind kind, IReadOnlyList<CatalogEntry> chain, string targetId, List<PlannedFile> files)
+    {
+        var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var db in group.Databases.OrderBy(d => d.Path, StringComparer.Ordinal))
+        {
+            files.Add(new PlannedFile(db.Path, UniqueDatabasePath(group.Location, db.Path, used), FileRole.Database, db.Length, null, false, null));
+        }
+
+        if (DatabaseWitnesses.CheckAgainstChain(files, group, chain, targetId) is { } lost)
+        {
+            return lost;
+        }
+
+        return group.Databases.Count != 0
+            ? null
+            : new PluginError(
+                ErrorCodes.NoDatabasesToBackup,
+                $"'{group.Location}' holds logs{(group.Checkpoint is null ? string.Empty : " and a checkpoint")} of log stream {group.LogSignature} but no database: a {kind} backup of it would restore nothing, so none is made.")
+            { TargetId = targetId, File = group.Location };
+    }
+
+    /// <summary>The logs from <paramref name="start"/> to <paramref name="high"/>, all of which must be present.</summary>
+    private static PluginError? PlanLogs(FileSetGroup group, IReadOnlyDictionary<long, ProbedFile> byGen, BackupKind kind, LogStart start, long high, string targetId, List<PlannedFile> files)
+    {
+        var low = start.Low!.Value;
+        if (FirstMissing(byGen, low, high) is { } g)
+        {
+            var checkpointNote = group.Checkpoint is { Generation: { } c } startAt && c == low ? $"; the checkpoint '{Path.GetFileName(startAt.Path)}' starts recovery at {c}" : string.Empty;
+            return new PluginError(
+                kind == BackupKind.Incremental ? ErrorCodes.NewFullBackupRequired : ErrorCodes.MissingFileToBackup,
+                $"Log generation {g} is missing in '{group.Location}' (needed: {low}-{high}{checkpointNote}){GenerationChecks.DescribeGap(group, g)}." + (kind == BackupKind.Incremental ? " A new full backup is needed." : string.Empty))
+            { TargetId = targetId, Generation = g };
+        }
+
+        // Only the logs present, in order: the range is known to be complete, and nothing is sized by its width.
+        foreach (var (gen, log) in byGen.Where(kv => kv.Key >= low && kv.Key <= high).OrderBy(kv => kv.Key))
+        {
+            files.Add(new PlannedFile(log.Path, Path.GetFileName(log.Path), FileRole.Log, log.Length, gen, log.IsCurrentLog, gen == start.ReplacedGeneration ? start.Replaces : null));
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -218,5 +249,15 @@ internal static class FileSetPlanner
         }
 
         return unique;
+    }
+
+    /// <summary>Where the plan's logs start, or why there is no plan.</summary>
+    /// <param name="Low">The first generation to copy (<see langword="null"/>: no logs).</param>
+    /// <param name="Replaces">The set whose partial copy of <paramref name="ReplacedGeneration"/> this one supersedes.</param>
+    /// <param name="ReplacedGeneration">That generation.</param>
+    /// <param name="Error">Why the backup is refused.</param>
+    private sealed record LogStart(long? Low, string? Replaces, long? ReplacedGeneration, PluginError? Error)
+    {
+        public static LogStart Refused(PluginError error) => new(null, null, null, error);
     }
 }

@@ -87,55 +87,66 @@ internal sealed record VssBackupComponentsDocument
                 continue;
             }
 
-            switch (reader.LocalName)
-            {
-                case "WRITER_COMPONENTS":
-                    writer = new WriterBuilder(
-                        VssXml.GuidAttr(reader, "instanceId") ?? Guid.Empty,
-                        VssXml.GuidAttr(reader, "writerId") ?? Guid.Empty,
-                        VssXml.Attr(reader, "instanceName"),
-                        (VssBackupSchema)(VssXml.Number(reader, "backupSchema") ?? 0));
-                    if (reader.IsEmptyElement)
-                    {
-                        writers.Add(writer.Build());
-                        writer = null;
-                    }
-
-                    break;
-                case "COMPONENT" when writer is not null:
-                    var entry = ReadComponent(reader);
-                    if (reader.IsEmptyElement)
-                    {
-                        writer.Components.Add(entry);
-                    }
-                    else
-                    {
-                        component = entry;
-                    }
-
-                    break;
-                case "BACKUP_METADATA":
-                    // Writer-private text: in a "metadata" attribute or as element content, under a component
-                    // or directly under the writer's entry.
-                    if (VssXml.Attr(reader, "metadata") is { } metadata)
-                    {
-                        AttachMetadata(metadata, writer, ref component);
-                    }
-
-                    if (!reader.IsEmptyElement)
-                    {
-                        metadataText = new StringBuilder();
-                    }
-
-                    break;
-                default:
-                    break;
-            }
+            StartElement(reader, writers, ref writer, ref component, ref metadataText);
         }
 
         return doc is null
             ? throw new FormatException("The Backup Components Document is empty.")
             : doc with { Writers = writers.ToArray() };
+    }
+
+    /// <summary>Opens a writer's entry, a component or a writer-private metadata block below the root.</summary>
+    private static void StartElement(
+        XmlReader reader,
+        List<VssBackupComponentsWriter> writers,
+        ref WriterBuilder? writer,
+        ref VssBackupComponentsEntry? component,
+        ref StringBuilder? metadataText)
+    {
+        switch (reader.LocalName)
+        {
+            case "WRITER_COMPONENTS":
+                writer = new WriterBuilder(
+                    VssXml.GuidAttr(reader, "instanceId") ?? Guid.Empty,
+                    VssXml.GuidAttr(reader, "writerId") ?? Guid.Empty,
+                    VssXml.Attr(reader, "instanceName"),
+                    (VssBackupSchema)(VssXml.Number(reader, "backupSchema") ?? 0));
+                if (reader.IsEmptyElement)
+                {
+                    writers.Add(writer.Build());
+                    writer = null;
+                }
+
+                break;
+            case "COMPONENT" when writer is not null:
+                var entry = ReadComponent(reader);
+                if (reader.IsEmptyElement)
+                {
+                    writer.Components.Add(entry);
+                }
+                else
+                {
+                    component = entry;
+                }
+
+                break;
+            case "BACKUP_METADATA":
+                // Writer-private text: in a "metadata" attribute or as element content, under a component
+                // or directly under the writer's entry.
+                if (VssXml.Attr(reader, "metadata") is { } metadata)
+                {
+                    AttachMetadata(metadata, writer, ref component);
+                }
+
+                if (!reader.IsEmptyElement)
+                {
+                    metadataText = new StringBuilder();
+                }
+
+                break;
+            default:
+                break;
+        }
     }
 
     private static VssBackupComponentsDocument ReadRoot(XmlReader reader, string xml)
