@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using EseBackupPlugin.HostSample.Cli;
+using EseBackupPlugin.HostSample.Hosting;
 using Xunit.Abstractions;
 
 namespace EseBackupPlugin.HostSample.Tests.Cli;
@@ -108,7 +109,15 @@ public sealed class RealDiskAndMemoryTests(ITestOutputHelper output)
         env["ESEBACKUP_EsePlugin__Engine__BufferCount"] = BufferCount.ToString(CultureInfo.InvariantCulture);
 
         var intact = StoreCompleteAgreementTests.CopyRealSet(temp);
-        var (intactPeak, intactRun) = await PeakAsync(temp, env, intact, temp.Combine("repo-intact"));
+        // The intact run waits at its end until its peak has been read: sampled only while it runs, a peak reached in its
+        // last milliseconds (a fast machine) could be missed, and every damaged run would then look too big.
+        var atEnd = new Dictionary<string, string>(env, StringComparer.Ordinal)
+        {
+            [HostTestHooks.Variable] = HostTestHooks.Completed,
+            [HostTestHooks.ResumeVariable] = temp.Combine("resume-intact"),
+        };
+        var (intactPeak, intactRun) = await PeakAsync(temp, atEnd, intact, temp.Combine("repo-intact"));
+        Assert.Contains("paused at " + HostTestHooks.Completed, intactRun.Error, StringComparison.Ordinal);
         Assert.True(intactRun.ExitCode == ExitCodes.Ok, intactRun.ToString());
 
         foreach (var (file, generation) in new[] { ("SRU.log", int.MaxValue), ("SRU.log", int.MinValue), ("SRU00001.log", int.MaxValue), ("SRU.chk", int.MaxValue) })
@@ -127,9 +136,12 @@ public sealed class RealDiskAndMemoryTests(ITestOutputHelper output)
     private static async Task<(long PeakBytes, CliRun Run)> PeakAsync(TempDir temp, Dictionary<string, string> env, string source, string repo)
     {
         using var p = HostProcess.Start(temp.Path, env, "backup", source, "--repository", repo);
+        env.TryGetValue(HostTestHooks.ResumeVariable, out var resume);
         long peak = 0;
         while (!p.HasExited)
         {
+            // A run paused at its end: this sample is its whole life's peak; then it may go on and exit.
+            var paused = resume is not null && p.Snapshot().Error.Contains("esebackup-test-hook: paused at", StringComparison.Ordinal);
             try
             {
                 foreach (var line in await File.ReadAllLinesAsync($"/proc/{p.Id}/status"))
@@ -143,6 +155,11 @@ public sealed class RealDiskAndMemoryTests(ITestOutputHelper output)
             catch (IOException)
             {
                 break; // it exited between the check and the read
+            }
+
+            if (paused && !File.Exists(resume))
+            {
+                await File.WriteAllTextAsync(resume!, string.Empty);
             }
 
             await Task.Delay(5);
