@@ -13,7 +13,8 @@ namespace EseBackupPlugin.HostSample.Cli;
 /// <c>esebackup hook pre|post</c>: the two halves of a backup for a product's pre-job and post-job scripts. <c>pre</c> runs
 /// phase one (into the repository, a directory the product backs up, or a tar stream the product reads) and remembers the
 /// pending set per target; <c>post</c> takes the job's outcome and completes that set: success truncates logs (and prints
-/// the report), anything else completes it as failed and truncates nothing.
+/// the report), anything else completes it as failed and truncates nothing. A second <c>pre</c> without a <c>post</c>
+/// abandons the forgotten set first.
 /// </summary>
 internal static class HookCommands
 {
@@ -83,7 +84,7 @@ internal static class HookCommands
                 : kindChoice is not null || levelChoice.Kind is null ? (await JobLevels.ResolveAutoAsync(session, resolved, levelChoice.Kind, ct)).Kind
                 : levelChoice.Kind.Value;
 
-            await FailPreviousAsync(env, session, targetArgument, ct);
+            await AbandonPreviousAsync(env, session, targetArgument, ct);
             var result = await BackupCommands.RunBackupAsync(env, session, resolved, chosen, parse.GetValue(strategy), outValue, complete: false, asJson || quiet, ct);
             if (result.Error is null && result.SetId.Length > 0)
             {
@@ -100,10 +101,13 @@ internal static class HookCommands
     }
 
     /// <summary>
-    /// A pending set whose post-job script never ran (the job was killed, the script was not configured) is completed as
-    /// failed before a new one starts: nothing is truncated on its account, and the new set does not inherit its place.
+    /// A pending set whose post-job script never ran (the job was killed, the script was not configured) is abandoned
+    /// (<c>AbandonBackupAsync</c>, the contract's way to give up on a staged set: every log kept, the target released)
+    /// before a new one starts, so the new set does not inherit its place. The row stays as a stored set that never
+    /// completed is kept: failed, and restorable. A set the plugin will not give up (it was completed with success, and
+    /// the catalog missed the verdict) is left as it is and named.
     /// </summary>
-    private static async Task FailPreviousAsync(CliEnvironment env, CliSession session, string targetArgument, CancellationToken ct)
+    private static async Task AbandonPreviousAsync(CliEnvironment env, CliSession session, string targetArgument, CancellationToken ct)
     {
         if (HookState.Read(session.StateDirectory, targetArgument) is not { } previous)
         {
@@ -111,11 +115,18 @@ internal static class HookCommands
         }
 
         var row = session.Catalog.Find(previous.SetId);
-        if (row?.Manifest is { } manifest && row.State is HostSetState.Stored or HostSetState.Exported)
+        if (row?.Manifest is not null && row.State is HostSetState.Stored or HostSetState.Exported)
         {
-            await session.Plugin.Plugin.CompleteBackupAsync(new CompletionRequest(manifest, Succeeded: false), ct);
-            session.Catalog.MarkFailed(row.SetId, "A new 'hook pre' started before 'hook post' reported this set.");
-            await env.Error.WriteLineAsync($"warning: set {previous.SetId} of this target never got its 'hook post'; it was completed as failed (nothing truncated).");
+            var abandoned = await session.Plugin.Plugin.AbandonBackupAsync(row.SetId, ct);
+            if (abandoned.Error is { } refused && refused.Code != ErrorCodes.SetNotFound)
+            {
+                await env.Error.WriteLineAsync($"warning: set {previous.SetId} of this target never got its 'hook post', and the plugin would not abandon it: {refused.Code.Name}: {refused.Message} It is left as it is; 'esebackup complete {previous.SetId}' settles it.");
+            }
+            else
+            {
+                session.Catalog.MarkFailed(row.SetId, "Abandoned: a new 'hook pre' started before 'hook post' reported this set.");
+                await env.Error.WriteLineAsync($"warning: set {previous.SetId} of this target never got its 'hook post'; it was abandoned (nothing truncated).");
+            }
         }
 
         HookState.Remove(session.StateDirectory, targetArgument);

@@ -34,26 +34,35 @@ internal static class XeChecksum
     public static ulong Compute(ReadOnlySpan<byte> block, uint pageNumber, bool headerBlock)
     {
         ValidateLength(block.Length);
-        uint colPar;
-        uint p;
         if (!BitConverter.IsLittleEndian || block.Length < 512)
         {
             return ComputeReference(block, pageNumber, headerBlock);
         }
 
-        if (Vector512.IsHardwareAccelerated)
-        {
-            (colPar, p) = Fold512(block);
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            (colPar, p) = Fold256(block);
-        }
-        else
-        {
-            return ComputeReference(block, pageNumber, headerBlock);
-        }
+        // The widest vectors the hardware runs natively. Vector128 matters: it is all that Arm64 (win-arm64) and a
+        // Native AOT build for the baseline x64 ISA have, where the per-dword reference loop is several times slower.
+        var width = Vector512.IsHardwareAccelerated ? 512
+            : Vector256.IsHardwareAccelerated ? 256
+            : Vector128.IsHardwareAccelerated ? 128
+            : 0;
+        return width == 0 ? ComputeReference(block, pageNumber, headerBlock) : ComputeFolded(block, pageNumber, headerBlock, width);
+    }
 
+    /// <summary>
+    /// <see cref="Compute"/> with vectors of <paramref name="vectorBits"/> (128, 256 or 512) whether or not the hardware
+    /// accelerates them (software vectors give the same result, slowly): lets tests check every width on any machine.
+    /// </summary>
+    internal static ulong ComputeFolded(ReadOnlySpan<byte> block, uint pageNumber, bool headerBlock, int vectorBits)
+    {
+        ValidateLength(block.Length);
+        ArgumentOutOfRangeException.ThrowIfLessThan(block.Length, 512);
+        var (colPar, p) = vectorBits switch
+        {
+            512 => Fold512(block),
+            256 => Fold256(block),
+            128 => Fold128(block),
+            _ => throw new ArgumentOutOfRangeException(nameof(vectorBits), vectorBits, "128, 256 or 512."),
+        };
         if (headerBlock)
         {
             // Take the stored checksum (dwords 0 and 1) back out. Dword 0 has row index 0 and so never touches p;
@@ -183,6 +192,12 @@ internal static class XeChecksum
         var h = x.GetLower() ^ x.GetUpper();
         var q = h.GetLower() ^ h.GetUpper();
         return Parity(q.GetElement(0) ^ q.GetElement(1));
+    }
+
+    private static uint HorizontalXorParity(Vector128<uint> v)
+    {
+        var x = v.AsUInt64();
+        return Parity(x.GetElement(0) ^ x.GetElement(1));
     }
 
     private static uint HorizontalXorParity(Vector256<uint> v)
@@ -341,6 +356,67 @@ internal static class XeChecksum
             }
 
             p |= HorizontalXorParity(acc) << (6 + j);
+        }
+
+        return (colPar, p);
+    }
+
+    // 4 dwords per vector: row index bits 0-1 are the lane, bits 2-4 the vector inside a group of eight,
+    // bits 5 and up the group.
+    private static (uint ColPar, uint P) Fold128(ReadOnlySpan<byte> block)
+    {
+        ref var start = ref MemoryMarshal.GetReference(block);
+        var groups = block.Length >> 7;
+        Span<Vector128<uint>> groupTotals = stackalloc Vector128<uint>[groups];
+        var total = Vector128<uint>.Zero;
+        var a0 = Vector128<uint>.Zero;
+        var a1 = Vector128<uint>.Zero;
+        var a2 = Vector128<uint>.Zero;
+        for (var g = 0; g < groups; g++)
+        {
+            var o = (nuint)(g << 7);
+            var v0 = Vector128.LoadUnsafe(ref start, o).AsUInt32();
+            var v1 = Vector128.LoadUnsafe(ref start, o + 16).AsUInt32();
+            var v2 = Vector128.LoadUnsafe(ref start, o + 32).AsUInt32();
+            var v3 = Vector128.LoadUnsafe(ref start, o + 48).AsUInt32();
+            var v4 = Vector128.LoadUnsafe(ref start, o + 64).AsUInt32();
+            var v5 = Vector128.LoadUnsafe(ref start, o + 80).AsUInt32();
+            var v6 = Vector128.LoadUnsafe(ref start, o + 96).AsUInt32();
+            var v7 = Vector128.LoadUnsafe(ref start, o + 112).AsUInt32();
+            var x01 = v0 ^ v1;
+            var x23 = v2 ^ v3;
+            var x45 = v4 ^ v5;
+            var x67 = v6 ^ v7;
+            var b2 = x45 ^ x67;
+            var gt = x01 ^ x23 ^ b2;
+            a0 ^= v1 ^ v3 ^ v5 ^ v7;
+            a1 ^= x23 ^ x67;
+            a2 ^= b2;
+            total ^= gt;
+            groupTotals[g] = gt;
+        }
+
+        var l0 = total.GetElement(0);
+        var l1 = total.GetElement(1);
+        var l2 = total.GetElement(2);
+        var l3 = total.GetElement(3);
+        var colPar = l0 ^ l1 ^ l2 ^ l3;
+        var p = Parity(l1 ^ l3) | (Parity(l2 ^ l3) << 1);
+        p |= HorizontalXorParity(a0) << 2;
+        p |= HorizontalXorParity(a1) << 3;
+        p |= HorizontalXorParity(a2) << 4;
+        for (var j = 0; (1 << j) < groups; j++)
+        {
+            var acc = Vector128<uint>.Zero;
+            for (var g = 0; g < groups; g++)
+            {
+                if (((g >> j) & 1) != 0)
+                {
+                    acc ^= groupTotals[g];
+                }
+            }
+
+            p |= HorizontalXorParity(acc) << (5 + j);
         }
 
         return (colPar, p);

@@ -217,12 +217,22 @@ public sealed class CliContractTests : IAsyncLifetime
         Assert.NotNull(ok["truncation"]);
         Assert.Equal("completed", (await JsonRun(ExitCodes.Ok, "catalog", "show", pre2.Out.Trim()))["state"]!.GetValue<string>());
 
-        // A pre whose post never ran is completed as failed by the next pre.
+        // A pre whose post never ran is abandoned by the next pre (AbandonBackupAsync, not completed as failed): nothing
+        // truncated, the target released for the new set; the host's row says failed, as for any set stored and never completed.
         var pre3 = await Run("hook", "pre", _source, "--level", "INCR", "--out", staging, "--print-set-id");
+        var beforeAbandon = CliKit.HashTree(_source);
         var pre4 = await Run("hook", "pre", _source, "--level", "INCR", "--out", staging, "--print-set-id");
         Assert.Equal(ExitCodes.Ok, pre4.ExitCode);
-        Assert.Contains("never got its 'hook post'", pre4.Error, StringComparison.Ordinal);
-        Assert.Equal("failed", (await JsonRun(ExitCodes.Ok, "catalog", "show", pre3.Out.Trim()))["state"]!.GetValue<string>());
+        Assert.Contains("never got its 'hook post'; it was abandoned", pre4.Error, StringComparison.Ordinal);
+        var forgotten = await JsonRun(ExitCodes.Ok, "catalog", "show", pre3.Out.Trim());
+        Assert.Equal("failed", forgotten["state"]!.GetValue<string>());
+        Assert.Equal("skipped", forgotten["truncation"]!["status"]!.GetValue<string>());
+        Assert.Contains("abandoned the set", forgotten["truncation"]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Empty(forgotten["truncation"]!["removed"]!.AsArray());
+        Assert.Equal(beforeAbandon.Where(f => f.Key.EndsWith(".log", StringComparison.Ordinal)), CliKit.HashTree(_source).Where(f => f.Key.EndsWith(".log", StringComparison.Ordinal)));
+        var post4 = await JsonRun(ExitCodes.Ok, "hook", "post", _source, "--status", "0");
+        Assert.True(post4["succeeded"]!.GetValue<bool>());
+        Assert.Equal("completed", (await JsonRun(ExitCodes.Ok, "catalog", "show", pre4.Out.Trim()))["state"]!.GetValue<string>());
     }
 
     [Fact]
