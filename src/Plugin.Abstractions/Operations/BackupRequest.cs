@@ -27,7 +27,9 @@ public sealed record BackupRequest(string TargetId, BackupKind Kind, string Stag
     /// The target as this plugin's discovery returned it, when the host has it (it usually just discovered it): the
     /// plugin then backs up the files at its location without searching for the id again. It still re-reads the files
     /// before planning, refuses a target whose files no longer match <see cref="TargetId"/>, and searches as without it
-    /// when the target is not its own or its id alone is ambiguous. <see langword="null"/>: found by id.
+    /// when the target is not its own or its id alone is ambiguous. It says where the files are, never which databases a
+    /// first full holds: a full with no chain yet also looks under <see cref="SearchPaths"/> and the configured roots for
+    /// databases of the target that this (possibly older) target does not list. <see langword="null"/>: found by id.
     /// </summary>
     public BackupTarget? Target { get; init; }
 }

@@ -187,7 +187,12 @@ internal sealed class BackupEngine : IAsyncDisposable
 
         return targetLock is null
             ? (null, new PluginError(ErrorCodes.BackupInProgress, $"Another backup of '{target.DisplayName}' ({target.Id}) is running on this machine.") { TargetId = target.Id })
-            : (new BackupRun(setId, request.Kind, staging, target, source, targetLock, _time, started, clock) { RequestedStrategy = request.Strategy }, null);
+            : (new BackupRun(setId, request.Kind, staging, target, source, targetLock, _time, started, clock)
+            {
+                RequestedStrategy = request.Strategy,
+                SearchPaths = request.SearchPaths,
+                CarriedTarget = ReferenceEquals(target, request.Target),
+            }, null);
     }
 
     /// <summary>The request's target, found by id; or why it cannot be backed up (not found, its log stream replaced).</summary>
@@ -245,6 +250,35 @@ internal sealed class BackupEngine : IAsyncDisposable
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// A target the host carried says where the files are, never which databases a first full holds: the host may have
+    /// discovered it before a database outside the log folder was there. A first full therefore looks where a search would
+    /// (the request's search paths, the configured roots) and adds every database of the same target that the carried one
+    /// does not list; the source's scan then reads them all. Later fulls know their databases from the chain as well.
+    /// </summary>
+    private async Task<BackupTarget> WidenCarriedTargetAsync(BackupRun run, CancellationToken ct)
+    {
+        var carried = run.Target;
+        var found = await run.Source.FindAsync(carried.Id, run.SearchPaths, ct);
+        if (found.Target is not { } now || !string.Equals(now.Location, carried.Location, StringComparison.Ordinal))
+        {
+            // Nothing wider is known (or the search resolved another copy): the source's own scan of the location decides.
+            return carried;
+        }
+
+        var listed = carried.Databases.Select(d => d.Path).ToHashSet(StringComparer.Ordinal);
+        var missing = now.Databases.Where(d => !listed.Contains(d.Path)).ToList();
+        if (missing.Count == 0)
+        {
+            return carried;
+        }
+
+        _logger.LogInformation("Backup {SetId}: the target the host carried does not list {Databases}; the first full includes them.", run.SetId, string.Join(", ", missing.Select(d => d.Path)));
+        var widened = carried with { Databases = [.. carried.Databases, .. missing] };
+        run.Refresh(widened);
+        return widened;
     }
 
     /// <summary>The staging directory must lie outside the source and exist (it is created when the request allows).</summary>
@@ -310,6 +344,11 @@ internal sealed class BackupEngine : IAsyncDisposable
             }
 
             run.Chain = chain;
+            if (chain.Count == 0 && run.Kind != BackupKind.Incremental && run.CarriedTarget)
+            {
+                target = await WidenCarriedTargetAsync(run, ct);
+            }
+
             run.Attach(OpenTarget(run.Staging, run.SetId, stream));
             run.Mark("chain");
             var start = await run.Source.BeginAsync(new SourceBackupContext(target, run.Kind, run.RequestedStrategy, chain, run.SetId, run.Work.WorkDirectory) { Progress = progress }, ct);

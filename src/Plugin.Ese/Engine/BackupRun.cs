@@ -66,6 +66,12 @@ internal sealed class BackupRun : IAsyncDisposable
     /// <summary>The copy strategy the host asked for, if any.</summary>
     public string? RequestedStrategy { get; init; }
 
+    /// <summary>Where the host asked to search (the request's search paths).</summary>
+    public IReadOnlyList<string> SearchPaths { get; init; } = [];
+
+    /// <summary>True when the target is the one the host carried in the request, taken without a search.</summary>
+    public bool CarriedTarget { get; init; }
+
     /// <summary>The target's chain in the host's catalog when the run began (empty until read).</summary>
     public IReadOnlyList<CatalogEntry> Chain { get; set; } = [];
 

@@ -102,4 +102,39 @@ public class ResolvedTargetTests
         Assert.Contains(temp.Combine("restored"), backup.Error.Message, StringComparison.Ordinal);
         Assert.Empty(h.StagingEntries());
     }
+    [Fact]
+    public async Task A_stale_carried_target_does_not_narrow_a_first_full_a_database_outside_the_log_folder_is_included()
+    {
+        using var temp = new TempDirectory();
+        using var aside = new TempDirectory();
+        var data = temp.Combine("data");
+        var source = Path.Combine(data, "logs");
+        SyntheticEseSet.Create(source, new SyntheticEseOptions { PageSize = 8192, DatabaseCount = 2, DatabasePages = 32, LogGenerations = 3, Seed = 1307, StreamSeed = 1307 });
+        var databases = Directory.GetFiles(source, "*.edb").Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(2, databases.Length);
+        var away = aside.Combine("away.edb");
+        File.Move(databases[1], away);
+        await using var h = new EngineHarness(temp);
+
+        // The host discovers (searching the folder above the logs) while the second database is not there yet, and keeps
+        // that target; then the database is put beside the log folder, where the same search finds it.
+        var found = new List<Abstractions.Targets.BackupTarget>();
+        await foreach (var t in h.Plugin.DiscoverAsync(new Abstractions.Targets.DiscoveryRequest { Paths = [data], Kinds = [Abstractions.Targets.TargetKind.FileSet] }))
+        {
+            found.Add(t);
+        }
+
+        var stale = Assert.Single(found);
+        Assert.Equal([databases[0]], stale.Databases.Select(d => d.Path));
+        var outside = Path.Combine(data, "databases", Path.GetFileName(databases[1]));
+        Directory.CreateDirectory(Path.GetDirectoryName(outside)!);
+        File.Move(away, outside);
+
+        var backup = await h.Plugin.BackupAsync(new BackupRequest(stale.Id, BackupKind.Full, h.Staging) { Target = stale, SearchPaths = [data] });
+
+        Assert.True(backup.Succeeded, backup.Error?.ToString());
+        var copied = backup.Manifest!.Files.Where(f => f.Role == Abstractions.Manifest.FileRole.Database).Select(f => f.SourcePath).Order(StringComparer.Ordinal);
+        Assert.Equal([outside, databases[0]], copied);
+        await h.AssertSetVerifiesAsync(backup.SetDirectory!);
+    }
 }
