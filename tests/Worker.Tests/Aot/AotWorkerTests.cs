@@ -18,6 +18,7 @@ public sealed class AotWorkerTests(AotWorkerFixture aot)
         using var temp = new TempDir();
         var (code, output) = await PythonClient.RunAsync(aot.Executable, temp.Path);
         Assert.True(code == 0, output);
+        Assert.Matches(@"[1-9]\d* files streamed \(\d+ bytes\) and checked", output);
         Assert.Contains("(Native AOT)", output, StringComparison.Ordinal);
     }
 

@@ -5,7 +5,8 @@ namespace EseBackupPlugin.Worker.Tests.Python;
 /// <summary>
 /// The protocol document proven by code that shares nothing with ours: a Python 3 client (standard library only,
 /// <c>python/esebackup_client.py</c>) drives the worker through initialize, discover, full backup, complete,
-/// verify-set and restore, and checks the restored files.
+/// verify-set and restore, and checks the restored files; then takes a copy with <c>backupToStream</c> (a Unix socket the
+/// client listens on) and checks the tar's members against its manifest and the source.
 /// </summary>
 public sealed class PythonClientTests
 {
@@ -16,6 +17,7 @@ public sealed class PythonClientTests
         var (code, output) = await PythonClient.RunAsync(TestSupport.WorkerExecutable, temp.Path);
         Assert.True(code == 0, output);
         Assert.Contains("OK ", output, StringComparison.Ordinal);
+        Assert.Matches(@"[1-9]\d* files streamed \(\d+ bytes\) and checked", output);
         Assert.Contains("(JIT)", output, StringComparison.Ordinal);
     }
 }

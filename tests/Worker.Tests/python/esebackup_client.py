@@ -3,16 +3,23 @@
 
 It starts the worker, initializes it, writes a sample file set (the `samples` extension), discovers it, runs a full
 backup, completes it, verifies the set, restores it and checks every restored file against the manifest's SHA-256 and
-against the source bytes. It answers the worker's catalog callbacks from an in-memory catalog.
+against the source bytes. Then it takes a copy as a tar stream (`backupToStream`, read from a Unix socket it listens
+on) and checks every member against the stream's own manifest and the source. It answers the worker's catalog
+callbacks from an in-memory catalog.
 
 Usage: esebackup_client.py WORKER WORKDIR [--transcript FILE]
 Exit code 0 and a last line "OK ..." on success; anything else is a failure, explained on stderr.
 """
 import hashlib
+import io
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import tarfile
+import tempfile
 import threading
 
 
@@ -109,6 +116,71 @@ class Worker:
         return [e for e in done[fulls[-1]:] if e["manifest"]["chain"]["chainId"] == chain_id]
 
 
+class StreamEndpoint:
+    """The host's side of backupToStream: a Unix socket in a directory only this user can enter, read to its end."""
+
+    def __init__(self):
+        self.directory = tempfile.mkdtemp(prefix="esebackup-stream-")  # mode 0700
+        self.path = os.path.join(self.directory, "set.sock")
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(self.path)
+        self.listener.listen(1)
+        self.listener.settimeout(60)
+        self.data = io.BytesIO()
+        self.error = None
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        try:
+            connection, _ = self.listener.accept()
+            with connection:
+                for block in iter(lambda: connection.recv(1 << 16), b""):
+                    self.data.write(block)
+        except Exception as e:  # noqa: BLE001 - reported by the caller
+            self.error = e
+
+    def finish(self):
+        """The bytes the worker wrote; it closed the endpoint before it answered, so the reader ends now."""
+        self.reader.join(60)
+        check(not self.reader.is_alive(), "the worker closed the stream before its answer")
+        check(self.error is None, "reading the stream: %r" % self.error)
+        self.listener.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
+        return self.data.getvalue()
+
+
+def stream_copy(worker, target, staging, source):
+    """backupToStream of a copy: the tar's members match its own manifest.json (last) and the source's bytes."""
+    endpoint = StreamEndpoint()
+    worker.notifications.clear()
+    result = worker.call("backupToStream", {"targetId": target["id"], "kind": "copy", "stagingDirectory": staging,
+                                            "createStagingDirectory": True, "stream": endpoint.path})
+    data = endpoint.finish()
+    check(result.get("error") is None and result["succeeded"], "backupToStream: %r" % result.get("error"))
+    check(result.get("setDirectory") is None, "a streamed set has no set directory")
+    phases = [n["params"]["progress"]["phase"] for n in worker.notifications if n["method"] == "progress"]
+    check("begin" in phases and "complete" in phases, "stream progress begin..complete: %r" % phases)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
+        members = [m for m in tar.getmembers() if m.isfile()]
+        check(members and members[-1].name == "manifest.json", "manifest.json is the stream's last file")
+        contents = {m.name: tar.extractfile(m).read() for m in members}
+    streamed = json.loads(contents["manifest.json"].decode("utf-8"))
+    check(streamed["setId"] == result["manifest"]["setId"], "the stream's manifest is the answer's")
+    check(streamed["kind"] == "copy", "a copy was streamed")
+    for f in streamed["files"]:
+        body = contents.get(f["path"])
+        check(body is not None, "%s is in the stream" % f["path"])
+        check(hashlib.sha256(body).hexdigest() == f["sha256"].lower(), "streamed %s matches its hash" % f["path"])
+        if f["role"] == "database":
+            check(hashlib.sha256(body).hexdigest() == sha256(os.path.join(source, os.path.basename(f["path"]))),
+                  "streamed database equals the source")
+    check(any(f["role"] == "database" for f in streamed["files"]), "a database was streamed")
+    completed = worker.call("complete", {"manifest": result["manifest"], "succeeded": True})
+    check(completed.get("error") is None, "complete of the streamed copy: %r" % completed.get("error"))
+    return len(streamed["files"]), len(data)
+
+
 def sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -183,12 +255,14 @@ def main(argv):
         check(any(f["role"] == "database" for f in result["files"]), "a database was restored")
         check(len(by_path) >= checked, "manifest lists the restored files")
 
+        streamed, streamed_bytes = stream_copy(worker, target, staging, source)
+
         check(worker.call("shutdown", {}) is None, "shutdown answers null")
         worker.proc.stdin.close()
         code = worker.proc.wait(timeout=60)
         check(code == 0, "worker exit code 0 after shutdown, got %d" % code)
-        print("OK %d files restored and checked; worker %s (%s)" % (
-            checked, init["worker"]["version"], "Native AOT" if init["worker"]["nativeAot"] else "JIT"))
+        print("OK %d files restored and checked; %d files streamed (%d bytes) and checked; worker %s (%s)" % (
+            checked, streamed, streamed_bytes, init["worker"]["version"], "Native AOT" if init["worker"]["nativeAot"] else "JIT"))
         return 0
     except Exception as e:  # noqa: BLE001 - report every failure the same way
         print("FAILED: %s" % e, file=sys.stderr)
