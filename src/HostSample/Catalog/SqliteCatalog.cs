@@ -419,8 +419,10 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
         var recovered = new List<CatalogRow>();
         foreach (var row in Query("WHERE s.state IN ('Running', 'Staged')"))
         {
-            // A run the plugin already settled (a lease that ended) is over whatever became of its process.
-            if (row.State is not (HostSetState.Running or HostSetState.Staged) || IsOwnerAlive(row))
+            // The host's own row decides, whatever the plugin recorded meanwhile (it may have completed the set as failed
+            // while the host could not record that it stored it): the host still has to say where the set is, or that
+            // nothing is.
+            if (IsOwnerAlive(row))
             {
                 continue;
             }
