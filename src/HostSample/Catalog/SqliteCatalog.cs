@@ -275,8 +275,14 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<CatalogEntry>> GetChainAsync(string targetId, CancellationToken cancellationToken = default)
     {
-        var completed = Query($"WHERE {TargetIdColumn} = $t", ("$t", targetId))
-            .Where(r => r.State == HostSetState.Completed && r.Kind != BackupKind.Copy && r.Manifest is not null)
+        // Only rows that can be settled as completed are read (and their manifests parsed): see Settled.
+        var completed = Query(
+                $"""
+                WHERE {TargetIdColumn} = $t AND s.kind <> 'Copy'
+                    AND (p.verdict_state = 'Completed' OR (s.state = 'Completed' AND (p.verdict_state IS NULL OR p.verdict_state = 'Staged')))
+                """,
+                ("$t", targetId))
+            .Where(r => r.State == HostSetState.Completed && r.Manifest is not null)
             .OrderBy(r => r.CompletedAt)
             .ThenBy(r => r.StartedAt);
         return ValueTask.FromResult(CatalogStates.CurrentChain(completed.Select(r => new CatalogEntry(r.Manifest!, CatalogSetState.Completed, r.CompletedAt))));
@@ -419,8 +425,10 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
         var recovered = new List<CatalogRow>();
         foreach (var row in Query("WHERE s.state IN ('Running', 'Staged')"))
         {
-            // A run the plugin already settled (a lease that ended) is over whatever became of its process.
-            if (row.State is not (HostSetState.Running or HostSetState.Staged) || IsOwnerAlive(row))
+            // The host's own row decides, whatever the plugin recorded meanwhile (it may have completed the set as failed
+            // while the host could not record that it stored it): the host still has to say where the set is, or that
+            // nothing is.
+            if (IsOwnerAlive(row))
             {
                 continue;
             }

@@ -1,7 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using NJsonSchema;
-using NJsonSchema.Validation;
 
 namespace EseBackupPlugin.HostSample.Plugins;
 
@@ -13,7 +11,7 @@ namespace EseBackupPlugin.HostSample.Plugins;
 /// </summary>
 internal static class PluginManifestReader
 {
-    private static readonly Lazy<JsonSchema> Schema = new(LoadSchema);
+    private static readonly Lazy<SchemaValidator> Schema = new(() => SchemaValidator.Load(SchemaText));
 
     /// <summary>The schema text shipped with the host.</summary>
     public static string SchemaText
@@ -82,58 +80,32 @@ internal static class PluginManifestReader
             return;
         }
 
-        var first = Flatten(errors).OrderBy(e => e.LineNumber).ThenBy(e => e.LinePosition).First();
-        var field = FieldOf(first);
-        var all = string.Join("; ", Flatten(errors).Select(Describe).Distinct().Take(5));
+        var all = string.Join("; ", errors.Select(Describe).Distinct().Take(5));
         throw new PluginLoadException(
             PluginLoadErrorKind.ManifestInvalid,
             path,
             $"Plugin manifest '{path}' is invalid: {all}.",
-            field);
+            FieldOf(errors[0]));
     }
 
-    private static IEnumerable<ValidationError> Flatten(IEnumerable<ValidationError> errors)
-    {
-        foreach (var e in errors)
-        {
-            if (e is ChildSchemaValidationError child && child.Errors.Count > 0)
-            {
-                foreach (var inner in Flatten(child.Errors.SelectMany(kv => kv.Value)))
-                {
-                    yield return inner;
-                }
-            }
-            else
-            {
-                yield return e;
-            }
-        }
-    }
+    /// <summary>The field an error is about, as <c>entry.assembly</c> or <c>platforms[0].os</c>.</summary>
+    private static string FieldOf(SchemaViolation error) => error.Field.Length == 0 ? "(root)" : error.Field;
 
-    /// <summary>The JSON path of the field an error is about, as <c>entry.assembly</c> or <c>platforms[0].os</c>.</summary>
-    private static string FieldOf(ValidationError error)
-    {
-        var p = (error.Path ?? "#").TrimStart('#').TrimStart('/');
-        p = p.Replace('/', '.');
-        if (error.Kind == ValidationErrorKind.PropertyRequired && !string.IsNullOrEmpty(error.Property))
-        {
-            p = p.EndsWith(error.Property, StringComparison.Ordinal) ? p : (p.Length == 0 ? error.Property : $"{p}.{error.Property}");
-        }
-
-        return p.Length == 0 ? "(root)" : p;
-    }
-
-    private static string Describe(ValidationError error)
+    private static string Describe(SchemaViolation error)
     {
         var field = FieldOf(error);
         return error.Kind switch
         {
-            ValidationErrorKind.PropertyRequired => $"required field '{field}' is missing",
-            ValidationErrorKind.NoAdditionalPropertiesAllowed => $"field '{field}' is not allowed",
-            ValidationErrorKind.NotInEnumeration => $"field '{field}' has a value that is not allowed",
-            ValidationErrorKind.PatternMismatch => $"field '{field}' has an invalid format",
+            SchemaViolationKind.Required => $"required field '{field}' is missing",
+            SchemaViolationKind.NotAllowed => $"field '{field}' is not allowed",
+            SchemaViolationKind.NotInEnum => $"field '{field}' has a value that is not allowed",
+            SchemaViolationKind.Pattern => $"field '{field}' has an invalid format",
+            SchemaViolationKind.Type => $"field '{field}' has the wrong type",
+            SchemaViolationKind.Length => $"field '{field}' is too short or too long",
+            SchemaViolationKind.TooFewItems => $"field '{field}' has too few items",
+            SchemaViolationKind.NotUnique => $"field '{field}' repeats an item",
             _ => $"field '{field}': {error.Kind}",
-        } + $" (line {error.LineNumber})";
+        } + $" (line {error.Line})";
     }
 
     private static PluginManifest Map(JsonElement root, string path)
@@ -213,6 +185,4 @@ internal static class PluginManifestReader
 
     private static bool OptionalBool(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.True;
-
-    private static JsonSchema LoadSchema() => JsonSchema.FromJsonAsync(SchemaText).GetAwaiter().GetResult();
 }

@@ -107,6 +107,25 @@ public sealed class SqliteCatalogTests : IDisposable
         Assert.Equal(CatalogSetState.Failed, (await _catalog.GetSetAsync("leased"))!.State);
     }
 
+    [Fact]
+    public async Task Recovery_settles_the_hosts_own_row_even_when_the_plugin_already_recorded_a_verdict()
+    {
+        // A full disk: the host stored the set but could not record it, told the plugin the backup failed (the plugin's
+        // record took that), and could not record the failure either. The next run must still say where the set is.
+        _catalog.BeginRun("kept", "target", BackupKind.Full);
+        await _catalog.RecordBackupAsync(Manifest("kept", "target"));
+        await _catalog.RecordTruncationAsync(Report("kept", "target", hostSucceeded: false, TruncationStatus.NotAllowed));
+        Update("kept", $"owner_pid = {int.MaxValue}");
+        var stored = _temp.Combine("sets", "kept");
+
+        var recovered = Assert.Single(_catalog.RecoverAbandonedRuns(row => row.SetId == "kept" ? stored : null));
+
+        Assert.Equal(HostSetState.Failed, recovered.State);
+        var row = _catalog.Find("kept")!;
+        Assert.Equal(HostSetState.Failed, row.State);
+        Assert.Equal(stored, row.SetPath);
+    }
+
     [Theory]
     [InlineData("Running", null, false, "Running")]
     [InlineData("Running", null, true, "Staged")]
