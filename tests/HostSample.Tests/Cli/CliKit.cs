@@ -144,6 +144,13 @@ internal sealed class HostProcess : IDisposable
     public bool HasExited => _process.HasExited;
 
     public static HostProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+        => Start(workingDirectory, environment, holdOutput: false, args);
+
+    /// <summary>
+    /// With <paramref name="holdOutput"/>, standard output is not read until <see cref="DiscardOutputAsync"/>: a child that
+    /// writes a stream there (<c>--out -</c>) blocks once the pipe is full, a gate that holds it in mid-copy however fast it is.
+    /// </summary>
+    public static HostProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, bool holdOutput, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -168,10 +175,21 @@ internal sealed class HostProcess : IDisposable
         process.OutputDataReceived += (_, e) => Append(host._out, host._outDone, e.Data);
         process.ErrorDataReceived += (_, e) => Append(host._err, host._errDone, e.Data);
         process.Start();
-        process.BeginOutputReadLine();
+        if (!holdOutput)
+        {
+            process.BeginOutputReadLine();
+        }
+
         process.BeginErrorReadLine();
         return host;
     }
+
+    /// <summary>Opens the gate of <see cref="Start(string, IReadOnlyDictionary{string, string}, bool, string[])"/>: reads standard output to its end and drops it.</summary>
+    public Task DiscardOutputAsync() => Task.Run(async () =>
+    {
+        await _process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+        _outDone.TrySetResult();
+    });
 
     private static void Append(StringBuilder to, TaskCompletionSource done, string? line)
     {
