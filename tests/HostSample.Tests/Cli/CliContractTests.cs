@@ -295,6 +295,30 @@ public sealed class CliContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Hook_pre_leaves_a_forgotten_set_the_plugin_completed_with_success_and_names_it()
+    {
+        // The forgotten pending set was completed with success by hand (its logs may be truncated), and the catalog missed
+        // the verdict: the next pre must not mark it failed on the strength of a refused abandon, only name it.
+        var first = (await Run("hook", "pre", _source, "--level", "Full", "--print-set-id")).Out.Trim();
+        await JsonRun(ExitCodes.Ok, "complete", first, "--succeeded");
+        using (var c = new SqliteConnection($"Data Source={Path.Combine(Repo, "catalog.db")};Pooling=false"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "UPDATE plugin_records SET verdict_state = NULL, completed_at = NULL, truncation_json = NULL WHERE set_id = $id";
+            cmd.Parameters.AddWithValue("$id", first);
+            Assert.Equal(1, cmd.ExecuteNonQuery());
+        }
+
+        var second = await Run("hook", "pre", _source, "--level", "Full", "--print-set-id");
+
+        Assert.True(second.ExitCode == ExitCodes.Ok, second.ToString());
+        Assert.Contains($"set {first} of this target never got its 'hook post', and the plugin would not abandon it: AlreadyCompleted", second.Error, StringComparison.Ordinal);
+        Assert.Equal("stored", (await JsonRun(ExitCodes.Ok, "catalog", "show", first))["state"]!.GetValue<string>());
+        Assert.True(File.Exists(Path.Combine(Repo, "sets", first, "manifest.json")));
+    }
+
+    [Fact]
     public async Task A_moved_repository_still_restores_and_import_records_sets_found_on_disk()
     {
         var full = (await JsonRun(ExitCodes.Ok, "backup", _source))["setId"]!.GetValue<string>();
