@@ -15,6 +15,8 @@ internal static class Program
             {
                 e.Cancel = true;
                 cancel.Cancel();
+                // Said once the request is in: a person (or a test) knows the signal landed, and what it means.
+                Console.Error.WriteLine("esebackup: cancelling (nothing is truncated); press Ctrl+C again to stop at once.");
             }
         };
         return await CliApp.RunAsync(args, CliEnvironment.ForConsole(), cancel.Token);

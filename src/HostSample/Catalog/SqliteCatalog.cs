@@ -98,6 +98,18 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
         }
         catch (CatalogFailureException ex) when (ex.SqliteErrorCode is 10 or 13 or 14)
         {
+            // Immutable reading ignores the WAL: right only when it holds nothing. A writer that was killed (or lost
+            // power) leaves its whole command's transactions there until the next writer checkpoints them; a listing that
+            // silently missed them would show finished backups as missing or running.
+            if (new FileInfo(full + "-wal").Length > 0)
+            {
+                throw new CatalogFailureException(
+                    "open",
+                    full,
+                    $"Catalog '{full}' holds changes not yet written into the main file (a '-wal' file a writer left, e.g. one that was killed), and this reader cannot open it for that ({ex.Message}). Run any command that writes (a backup, 'catalog import', 'prune') with write access to the repository, then list again. Nothing was changed.",
+                    null);
+            }
+
             return new SqliteCatalog(full, readOnly: true, immutable: true);
         }
     }
@@ -393,7 +405,11 @@ internal sealed class SqliteCatalog : IBackupCatalog, ISnapshotSetCatalog, IDisp
     }
 
     /// <summary>Forgets a set (prune).</summary>
-    public void Delete(string setId) => WithTransaction("forget the set", (c, tx) => Execute(c, tx, "DELETE FROM sets WHERE set_id = $id", ("$id", setId)));
+    /// <remarks>
+    /// The plugin's record of the set goes too: forgetting is the host's decision, and a record left behind would settle
+    /// a later import of the same set directory with the old verdict (a pruned full listed as completed, in a chain).
+    /// </remarks>
+    public void Delete(string setId) => WithTransaction("forget the set", (c, tx) => Execute(c, tx, "DELETE FROM sets WHERE set_id = $id; DELETE FROM plugin_records WHERE set_id = $id", ("$id", setId)));
 
     /// <summary>
     /// Records a failure of a run; <paramref name="setPath"/> when the repository holds the set all the same (also on a row

@@ -118,7 +118,8 @@ internal static class HookCommands
         if (row?.Manifest is not null && row.State is HostSetState.Stored or HostSetState.Exported)
         {
             var abandoned = await session.Plugin.Plugin.AbandonBackupAsync(row.SetId, ct);
-            if (abandoned.Error is { } refused && refused.Code != ErrorCodes.SetNotFound)
+            // Not found, or a lease that already ended: the plugin has given the set up already (every log kept).
+            if (abandoned.Error is { } refused && refused.Code != ErrorCodes.SetNotFound && refused.Code != ErrorCodes.LeaseExpired)
             {
                 await env.Error.WriteLineAsync($"warning: set {previous.SetId} of this target never got its 'hook post', and the plugin would not abandon it: {refused.Code.Name}: {refused.Message} It is left as it is; 'esebackup complete {previous.SetId}' settles it.");
             }

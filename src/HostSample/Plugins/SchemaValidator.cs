@@ -202,16 +202,53 @@ internal sealed class SchemaValidator
             found.Add(new(SchemaViolationKind.Length, field, lines.LineOf(field)));
         }
 
-        if (schema.TryGetProperty("pattern", out var pattern) && !PatternOf(pattern.GetString()!).IsMatch(text))
+        if (schema.TryGetProperty("pattern", out var pattern) && !Matches(PatternOf(pattern.GetString()!), text))
         {
             found.Add(new(SchemaViolationKind.Pattern, field, lines.LineOf(field)));
         }
     }
 
-    // ECMA-262 patterns, unanchored as JSON Schema says; the schema's patterns use only what .NET's ECMAScript-compatible
-    // subset reads the same way (classes, groups, look-ahead, anchors).
+    private static bool Matches(Regex pattern, string text)
+    {
+        try
+        {
+            return pattern.IsMatch(text);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            // A value so long or odd that checking it takes over a second is not a value the schema meant to allow.
+            return false;
+        }
+    }
+
+    // ECMA-262 patterns, unanchored as JSON Schema says; the schema's patterns use only what .NET reads the same way
+    // (classes, groups, look-ahead, anchors), except '$', which .NET also matches before a final line feed.
     private Regex PatternOf(string pattern) =>
-        _patterns.GetOrAdd(pattern, p => new Regex(p, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)));
+        _patterns.GetOrAdd(pattern, p => new Regex(EcmaEnd(p), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)));
+
+    /// <summary>
+    /// Rewrites each '$' anchor (not escaped, not in a character class) as '\z': without the multiline flag ECMA-262's
+    /// '$' is the end of the input only, so "1.0.0\n" must not pass a version pattern.
+    /// </summary>
+    internal static string EcmaEnd(string pattern)
+    {
+        var result = new StringBuilder(pattern.Length + 4);
+        var inClass = false;
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            var c = pattern[i];
+            if (c == '\\' && i + 1 < pattern.Length)
+            {
+                result.Append(c).Append(pattern[++i]);
+                continue;
+            }
+
+            inClass = c == '[' || (inClass && c != ']');
+            result.Append(c == '$' && !inClass ? "\\z" : c.ToString());
+        }
+
+        return result.ToString();
+    }
 
     private static bool HasType(JsonElement value, JsonElement type) => type.ValueKind == JsonValueKind.Array
         ? type.EnumerateArray().Any(t => Is(value, t.GetString()!))
@@ -245,9 +282,14 @@ internal sealed class SchemaValidator
             var reader = new Utf8JsonReader(bytes);
             var path = new Stack<Frame>();
             string? pendingName = null;
+            var line = 1;
+            var counted = 0;
             while (reader.Read())
             {
-                var line = 1 + bytes.AsSpan(0, (int)reader.TokenStartIndex).Count((byte)'\n');
+                // Line feeds between the last token and this one (each byte is counted once).
+                var start = (int)reader.TokenStartIndex;
+                line += bytes.AsSpan(counted, start - counted).Count((byte)'\n');
+                counted = start;
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.PropertyName:

@@ -207,4 +207,65 @@ public sealed class SqliteCatalogTests : IDisposable
         update.Parameters.AddWithValue("$id", setId);
         Assert.Equal(1, update.ExecuteNonQuery());
     }
+
+    [Fact]
+    public async Task A_version_2_catalog_keeps_its_completed_chain_and_staged_sets_after_the_move_to_version_3()
+    {
+        // Before version 3 the plugin's port wrote its verdict into the host's row: those rows must read as they did.
+        var fixture = Path.Combine(TestSupport.RepoRoot, "tests", "Plugin.Abstractions.Tests", "Fixtures", "Manifests", "v1", "file-set-full.json");
+        var manifestJson = await File.ReadAllTextAsync(fixture);
+        var manifest = Abstractions.Json.ManifestJson.Deserialize(System.Text.Encoding.UTF8.GetBytes(manifestJson), fixture);
+        var db = _temp.Combine("v2", "catalog.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(db)!);
+        using (var c = new SqliteConnection($"Data Source={db};Pooling=false"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = """
+                CREATE TABLE sets (set_id TEXT PRIMARY KEY, target_id TEXT NOT NULL, target_name TEXT, kind TEXT NOT NULL, state TEXT NOT NULL,
+                    chain_id TEXT, previous_set_id TEXT, sequence INTEGER, started_at TEXT NOT NULL, staged_at TEXT, stored_at TEXT,
+                    completed_at TEXT, set_path TEXT, manifest_json TEXT, truncation_json TEXT, error TEXT, owner_pid INTEGER, owner_started TEXT,
+                    external_ref TEXT);
+                CREATE TABLE snapshot_sets (snapshot_set_id TEXT PRIMARY KEY, target_id TEXT NOT NULL, owner_pid INTEGER NOT NULL,
+                    owner_started TEXT NOT NULL, created_at TEXT NOT NULL, released_at TEXT);
+                INSERT INTO sets (set_id, target_id, kind, state, chain_id, sequence, started_at, staged_at, stored_at, completed_at, set_path, manifest_json) VALUES
+                    ($full, $target, 'Full', 'Completed', $full, 0, '2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z', '2026-01-01T00:02:00Z', '2026-01-01T00:03:00Z', 'sets/' || $full, $m),
+                    ('staged-one', $target, 'Copy', 'Staged', NULL, NULL, '2026-01-02T00:00:00Z', '2026-01-02T00:01:00Z', NULL, NULL, NULL, NULL);
+                PRAGMA user_version = 2;
+                """;
+            cmd.Parameters.AddWithValue("$full", manifest.SetId);
+            cmd.Parameters.AddWithValue("$target", manifest.Target.Id);
+            cmd.Parameters.AddWithValue("$m", manifestJson);
+            cmd.ExecuteNonQuery();
+        }
+
+        using var catalog = new SqliteCatalog(db);
+        Assert.Equal(HostSetState.Completed, catalog.Find(manifest.SetId)!.State);
+        Assert.Equal(HostSetState.Staged, catalog.Find("staged-one")!.State);
+        var chain = await catalog.GetChainAsync(manifest.Target.Id);
+        Assert.Equal(manifest.SetId, Assert.Single(chain).Manifest.SetId);
+        using var check = new SqliteConnection($"Data Source={db};Pooling=false");
+        check.Open();
+        using var q = check.CreateCommand();
+        q.CommandText = "PRAGMA user_version";
+        Assert.Equal(SqliteCatalog.SchemaVersion, Convert.ToInt32(q.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task A_forgotten_set_imported_again_joins_no_chain()
+    {
+        // Prune forgets a completed full; the same directory imported later (from an offsite copy) must not come back
+        // completed by the plugin's old record: an import joins no chain.
+        _catalog.BeginRun("old-full", "target", BackupKind.Full);
+        await _catalog.RecordBackupAsync(Manifest("old-full", "target"));
+        _catalog.MarkStored("old-full", _temp.Combine("sets", "old-full"));
+        await _catalog.RecordTruncationAsync(Report("old-full", "target", hostSucceeded: true, TruncationStatus.Truncated));
+        Assert.Single(await _catalog.GetChainAsync("target"));
+
+        _catalog.Delete("old-full");
+        Assert.True(_catalog.Import(Manifest("old-full", "target"), _temp.Combine("sets", "old-full")));
+
+        Assert.Equal(HostSetState.Stored, _catalog.Find("old-full")!.State);
+        Assert.Empty(await _catalog.GetChainAsync("target"));
+    }
 }

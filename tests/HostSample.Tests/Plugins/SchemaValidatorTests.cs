@@ -82,6 +82,24 @@ public class SchemaValidatorTests
     }
 
     [Fact]
+    public void A_dollar_anchor_means_the_end_of_the_value_as_in_ECMA_262()
+    {
+        // .NET's '$' also matches before a final line feed (so did NJsonSchema's); JSON Schema's does not.
+        var manifest = Shipped();
+        manifest["version"] = "1.0.0\n";
+        Assert.Contains(Ours.Validate(manifest.ToJsonString()), v => v.Kind == SchemaViolationKind.Pattern && v.Field == "version");
+        Assert.Equal(@"^a\z[$]\$(b|c\z)", SchemaValidator.EcmaEnd(@"^a$[$]\$(b|c$)"));
+    }
+
+    [Fact]
+    public void A_very_long_value_is_a_violation_not_a_crash()
+    {
+        var manifest = Shipped();
+        manifest["entry"]!["assembly"] = string.Concat(Enumerable.Repeat("a/", 400_000)) + "x.exe";
+        Assert.Contains(Ours.Validate(manifest.ToJsonString()), v => v.Field == "entry.assembly");
+    }
+
+    [Fact]
     public void A_schema_keyword_it_does_not_check_is_refused_when_loading()
     {
         var ex = Assert.Throws<InvalidOperationException>(() => SchemaValidator.Load("""{ "type": "object", "properties": { "a": { "type": "integer", "minimum": 3 } } }"""));

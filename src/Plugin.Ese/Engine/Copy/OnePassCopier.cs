@@ -141,6 +141,28 @@ internal sealed class OnePassCopier
     }
 
     /// <summary>
+    /// Reads <paramref name="reader"/>'s content once and runs the ESE checks, without writing or hashing it: what
+    /// <c>verify</c> and <c>inspect</c> need. With nothing to hash, the checks run on the second thread while the reader
+    /// fills the next buffer, so a file is verified at the speed of reading it. <see cref="CopiedFile.Sha256"/> is empty.
+    /// </summary>
+    /// <exception cref="IOException">Reading the source failed.</exception>
+    public Task<CopiedFile> VerifyAsync(ISourceReader reader, string displayPath, string fileName, Action<long>? onBytes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        cancellationToken.ThrowIfCancellationRequested();
+        var pass = new Pass(reader, displayPath, fileName, reader.Length, output: null, destinationPath: null, onBytes, stopAtCorruption: false) { Hashing = false };
+        return RunAndDisposeAsync(pass, cancellationToken);
+    }
+
+    private async Task<CopiedFile> RunAndDisposeAsync(Pass pass, CancellationToken cancellationToken)
+    {
+        using (pass)
+        {
+            return await RunAsync(pass, cancellationToken);
+        }
+    }
+
+    /// <summary>
     /// Copies <paramref name="reader"/>'s content into <paramref name="output"/>, a stream the caller owns (a tar
     /// entry's data), in the same one pass. Unlike a file copy it stops before writing the first chunk that fails
     /// verification (<see cref="CopyCorruptionException"/>), so the stream never carries the damaged bytes.
@@ -173,7 +195,8 @@ internal sealed class OnePassCopier
         }
 
         var verifier = pass.Verifier ?? EseStreamVerifier.Create(pass.DisplayPath, pass.FileName, 0, ReadOnlySpan<byte>.Empty);
-        return new CopiedFile(total, Convert.ToHexStringLower(pass.Hash.GetHashAndReset()), StreamVerification.From(verifier.Complete()));
+        var sha256 = pass.Hashing ? Convert.ToHexStringLower(pass.Hash.GetHashAndReset()) : string.Empty;
+        return new CopiedFile(total, sha256, StreamVerification.From(verifier.Complete()));
     }
 
     /// <summary>One buffer, sized to the file (plus room to notice a source that delivers more than it announced).</summary>
@@ -186,7 +209,11 @@ internal sealed class OnePassCopier
         {
             var span = buffer.Memory.Span[..filled];
             pass.Verify(span);
-            pass.Hash.AppendData(span);
+            if (pass.Hashing)
+            {
+                pass.Hash.AppendData(span);
+            }
+
             pass.Write(span);
             pass.OnBytes?.Invoke(filled);
         }
@@ -291,7 +318,11 @@ internal sealed class OnePassCopier
                 }
 
                 total += filled;
-                pass.Verify(slot.Buffer.Memory.Span[..filled]);
+                if (pass.VerifiesWhileReading)
+                {
+                    pass.Verify(slot.Buffer.Memory.Span[..filled]);
+                }
+
                 slot.Count = filled;
                 slot.Pending = consumers;
                 toHash.Add(slot, ct);
@@ -315,7 +346,16 @@ internal sealed class OnePassCopier
     {
         foreach (var slot in input.GetConsumingEnumerable(ct))
         {
-            pass.Hash.AppendData(slot.Buffer.Memory.Span[..slot.Count]);
+            if (pass.Hashing)
+            {
+                pass.Hash.AppendData(slot.Buffer.Memory.Span[..slot.Count]);
+            }
+            else
+            {
+                // Verify only: the checks run here, in order (one consumer), while the reader fills the next buffer.
+                pass.Verify(slot.Buffer.Memory.Span[..slot.Count]);
+            }
+
             if (reportBytes)
             {
                 pass.OnBytes?.Invoke(slot.Count);
@@ -401,6 +441,15 @@ internal sealed class OnePassCopier
         public Action<long>? OnBytes { get; } = onBytes;
 
         public IncrementalHash Hash { get; } = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        /// <summary>False for a verify-only pass: nothing is hashed, and the second thread runs the checks instead.</summary>
+        public bool Hashing { get; init; } = true;
+
+        /// <summary>
+        /// The reader runs the checks when anything is written (a chunk must pass before it is written) or hashed (the
+        /// hasher's thread is the busy one); a verify-only pass leaves them to the second thread.
+        /// </summary>
+        public bool VerifiesWhileReading => Hashing || Output is not null;
 
         public EseStreamVerifier? Verifier { get; private set; }
 

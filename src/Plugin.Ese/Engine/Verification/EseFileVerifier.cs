@@ -50,7 +50,7 @@ internal static class EseFileVerifier
         long done = 0;
         Action<long>? onBytes = bytesRead is null ? null : n => bytesRead.Report(done += n);
         await using var reader = LocalFileReader.Open(path, FileShare.ReadWrite | FileShare.Delete);
-        var copied = await copier.CopyAsync(reader, displayPath ?? path, Path.GetFileName(path), destinationPath: null, onBytes, cancellationToken);
+        var copied = await copier.VerifyAsync(reader, displayPath ?? path, Path.GetFileName(path), onBytes, cancellationToken);
         return copied.Verification.Detail
             ?? throw new InvalidOperationException("The copier's verifier did not come from the Format layer.");
     }

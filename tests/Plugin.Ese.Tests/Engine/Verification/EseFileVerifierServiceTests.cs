@@ -34,6 +34,46 @@ public class EseFileVerifierServiceTests
         Assert.Equal(new FileInfo(path).Length, verified.Bytes);
     }
 
+    [Fact]
+    public async Task The_verify_only_pass_finds_what_the_copy_pass_finds_in_a_damaged_file_and_hashes_nothing()
+    {
+        // Verify-only runs the checks on its second thread (nothing to hash); they must still see every chunk in order.
+        using var temp = new TempDirectory();
+        var path = temp.Combine("SRUDB.dat");
+        File.Copy(TestData.Ese("srum-win11-dirty-with-logs", "SRUDB.dat"), path);
+        await using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            foreach (var offset in new[] { (5L * 4096) + 700, (40L * 4096) + 9, file.Length - 3000 })
+            {
+                file.Position = offset;
+                var b = file.ReadByte();
+                file.Position = offset;
+                file.WriteByte((byte)(b ^ 0x5A));
+            }
+        }
+
+        var copier = EseFileVerifier.CreateCopier(64 * 1024);
+        CopiedFile copied;
+        await using (var reader = LocalFileReader.Open(path))
+        {
+            copied = await copier.CopyAsync(reader, path, "SRUDB.dat", temp.Combine("copy.dat"), null, CancellationToken.None);
+        }
+
+        CopiedFile verifiedOnly;
+        await using (var reader = LocalFileReader.Open(path))
+        {
+            verifiedOnly = await copier.VerifyAsync(reader, path, "SRUDB.dat", null, CancellationToken.None);
+        }
+
+        Assert.Equal(string.Empty, verifiedOnly.Sha256);
+        Assert.Equal(copied.Length, verifiedOnly.Length);
+        Assert.True(copied.Verification.Detail!.UnitsCorrupt >= 3, $"{copied.Verification.Detail.UnitsCorrupt} corrupt units");
+        Assert.Equal(copied.Verification.Detail.UnitsCorrupt, verifiedOnly.Verification.Detail!.UnitsCorrupt);
+        Assert.Equal(
+            copied.Verification.Detail.Findings.Select(f => f.ToString()),
+            verifiedOnly.Verification.Detail.Findings.Select(f => f.ToString()));
+    }
+
     [Theory]
     [InlineData("srum-win11-dirty-with-logs")]
     [InlineData("srum-win10-clean-with-logs")]
