@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using EseBackupPlugin.Abstractions;
@@ -256,10 +257,30 @@ internal sealed class WorkerServer : IAsyncDisposable
         return doc.RootElement.Clone();
     }
 
-    /// <summary>Sends each report as a <c>progress</c> notification tied to the request, in order, without waiting.</summary>
+    /// <summary>
+    /// Sends reports as <c>progress</c> notifications tied to the request, in order, without waiting. Milestones
+    /// (begin, complete, fail, and every report that is not a byte count) always go out; byte counts at most every
+    /// <see cref="ProgressInterval"/>. The plugin reports every buffer, thousands a minute on a fast disk, and each
+    /// notification costs the host a read, a parse and a handler call on the same two cores the copy needs; a person
+    /// (or a host's own bar) gains nothing from more than ten a second. A skipped count is never the last word: the
+    /// plugin repeats its newest report on a heartbeat and ends with a milestone that carries the final counts.
+    /// </summary>
     private sealed class NotifyingProgress(JsonRpcConnection rpc, JsonElement requestId) : IProgress<OperationProgress>
     {
-        public void Report(OperationProgress value) => rpc.Notify(WorkerMethods.Progress, new ProgressParams(requestId, value), WireJson.Info<ProgressParams>());
+        private static readonly long ProgressInterval = Stopwatch.Frequency / 10;
+        private long _lastSent = long.MinValue;
+
+        public void Report(OperationProgress value)
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (value.Phase == ProgressPhase.Progress && now - Interlocked.Read(ref _lastSent) < ProgressInterval)
+            {
+                return;
+            }
+
+            Interlocked.Exchange(ref _lastSent, now);
+            rpc.Notify(WorkerMethods.Progress, new ProgressParams(requestId, value), WireJson.Info<ProgressParams>());
+        }
     }
 }
 
