@@ -14,9 +14,10 @@ internal static class Program
             if (!cancel.IsCancellationRequested)
             {
                 e.Cancel = true;
-                cancel.Cancel();
-                // Said once the request is in: a person (or a test) knows the signal landed, and what it means.
+                // Said first: cancelling may wait on a full output pipe (a failed stream ends with blocks that make it
+                // invalid), and a person (or a test) must know the signal landed without reading that pipe.
                 Console.Error.WriteLine("esebackup: cancelling (nothing is truncated); press Ctrl+C again to stop at once.");
+                cancel.Cancel();
             }
         };
         return await CliApp.RunAsync(args, CliEnvironment.ForConsole(), cancel.Token);

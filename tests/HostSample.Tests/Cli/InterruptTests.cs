@@ -49,7 +49,8 @@ public sealed partial class InterruptTests
                 Kill(int.Parse(worker.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), SigInt);
             }
 
-            // Only once the host says the cancellation is requested may the stream move again (a gate, not a head start).
+            // Only once the host says it is cancelling may the stream move again: the host requests the cancellation in
+            // the same breath, while the copy still waits on the full pipe (a gate, not a head start).
             Assert.True(await p.WaitForErrorLineAsync("esebackup: cancelling", TimeSpan.FromSeconds(60)), p.Snapshot().ToString());
             var drained = p.DiscardOutputAsync();
             run = await p.WaitAsync(TimeSpan.FromSeconds(120));
