@@ -152,13 +152,24 @@ internal sealed class HostProcess : IDisposable
     /// </summary>
     public static HostProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, bool holdOutput, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
+        // A test run started in the background by a shell without job control (nohup, '&') ignores SIGINT, and the child
+        // would inherit that and never see a Ctrl+C; .NET honours an inherited SIG_IGN. Restore the default first then.
+        var resetSigInt = SigIntIgnored() && File.Exists(Python);
+        var info = new ProcessStartInfo(resetSigInt ? Python : "dotnet")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (resetSigInt)
+        {
+            foreach (var a in new[] { "-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])", "dotnet" })
+            {
+                info.ArgumentList.Add(a);
+            }
+        }
+
         info.ArgumentList.Add(CliKit.HostDll);
         foreach (var a in args)
         {
@@ -182,6 +193,23 @@ internal sealed class HostProcess : IDisposable
 
         process.BeginErrorReadLine();
         return host;
+    }
+
+    private const string Python = "/usr/bin/python3";
+
+    /// <summary>Whether this process ignores SIGINT (bit 2 of <c>SigIgn</c> in <c>/proc/self/status</c>, Linux only).</summary>
+    private static bool SigIntIgnored()
+    {
+        const string status = "/proc/self/status";
+        if (!File.Exists(status))
+        {
+            return false;
+        }
+
+        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null
+            && ulong.TryParse(line["SigIgn:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var mask)
+            && (mask & 0x2) != 0;
     }
 
     /// <summary>Opens the gate of <see cref="Start(string, IReadOnlyDictionary{string, string}, bool, string[])"/>: reads standard output to its end and drops it.</summary>
