@@ -124,7 +124,7 @@ for spec in "${SETS[@]}"; do
   IFS=: read -r name count each <<<"$spec"
   SET="$WORK/set-$name"
   note "generating set $name: $count database(s) of $each GiB in $SET"
-  "$GENERATOR" generate "$SET" --databases "$count" --database-mib $((each * 1024)) --logs 16 --log-kib 1024 >&2
+  generate_set "$SET" $((each * 1024)) "$count"
   sync
   # Warm-up (not recorded): first-run effects of both tools and of the file system.
   prepare warm "$SET"; run_cp "$SET" >/dev/null
@@ -147,7 +147,7 @@ done
 FIXED=""
 if ((FIXED_RUNS > 0)); then
   SET="$WORK/set-64m"
-  "$GENERATOR" generate "$SET" --database-mib 64 --logs 16 --log-kib 1024 >&2
+  generate_set "$SET" 64
   version_s() { local t0 t1; t0=$(now); "$ESEBACKUP" --version >/dev/null; t1=$(now); awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}'; }
   for run in $(seq 0 "$FIXED_RUNS"); do
     for tool in version dd esebackup; do

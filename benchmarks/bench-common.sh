@@ -110,3 +110,12 @@ machine_summary() {
   fs=$(df -PT "${1:-.}" | awk 'NR==2 {print $2}')
   echo "machine: $cpu, $cores cores, $mem RAM, Linux $kernel, data on $fs; $(dotnet --version 2>/dev/null | sed 's/^/.NET SDK /')"
 }
+
+# generate_set DIR MIB [DATABASES]: the synthetic set every script measures (8 KiB XE pages, 16 logs of 1 MiB);
+# DATABASES databases of MIB MiB each (default 1).
+generate_set() {
+  "$GENERATOR" generate "$1" --databases "${3:-1}" --database-mib "$2" --logs 16 --log-kib 1024 >&2
+}
+
+# start_results FILE: the per-run table the stream and worker scripts fill (one line per tool and run).
+start_results() { printf 'run\ttool\tbytes\tseconds\tmb_per_s\n' >"$1"; }

@@ -41,7 +41,7 @@ note "$(machine_summary "$WORK")"
 for size in $SIZES; do
   SET="$WORK/set-${size}g" REPO="$WORK/repo-${size}g"
   note "generating a ${size} GiB set"
-  "$GENERATOR" generate "$SET" --database-mib $((size * 1024)) --logs 16 --log-kib 1024 >&2
+  generate_set "$SET" $((size * 1024))
   "$ESEBACKUP" backup "$SET" --repository "$REPO" --json >"$WORK/full.json" || die "full backup failed: $(head -c 2000 "$WORK/full.json")"
   DB="$SET/database1.edb"
   for run in $(seq 0 "$RUNS"); do # run 0 is a warm-up, not recorded

@@ -54,10 +54,10 @@ fi
 
 SET="$WORK/set"
 RESULTS="$WORK/results.tsv"
-printf 'run\ttool\tbytes\tseconds\tmb_per_s\n' >"$RESULTS"
+start_results "$RESULTS"
 note "$(machine_summary "$WORK")"
 note "generating a ${SIZE_MIB} MiB set in $SET"
-"$GENERATOR" generate "$SET" --database-mib "$SIZE_MIB" --logs 16 --log-kib 1024 >&2
+generate_set "$SET" "$SIZE_MIB"
 BYTES=$(tree_bytes "$SET")
 export ESEBACKUP_Host__Repository="$WORK/repo" ESEBACKUP_EsePlugin__Engine__LockDirectory="$WORK/locks" \
   ESEBACKUP_EsePlugin__StateDirectory="$WORK/state" ESEBACKUP_Host__StateDirectory="$WORK/hooks"
