@@ -17,7 +17,10 @@ internal static class Program
                 // Said first: cancelling may wait on a full output pipe (a failed stream ends with blocks that make it
                 // invalid), and a person (or a test) must know the signal landed without reading that pipe.
                 Console.Error.WriteLine("esebackup: cancelling (nothing is truncated); press Ctrl+C again to stop at once.");
-                cancel.Cancel();
+
+                // The cancellation's callbacks run on the thread pool: the thread that delivers signals returns at once, so
+                // no callback that waits can keep a second Ctrl+C from being handled (InterruptTests pins both).
+                _ = cancel.CancelAsync();
             }
         };
         return await CliApp.RunAsync(args, CliEnvironment.ForConsole(), cancel.Token);

@@ -267,6 +267,21 @@ internal sealed class HostProcess : IDisposable
     /// <summary>SIGKILL for the host alone: its children (an out-of-process worker) live on and see their input end.</summary>
     public void KillHostOnly() => _process.Kill(entireProcessTree: false);
 
+    /// <summary>Whether the child exits within <paramref name="timeout"/>, whatever is left unread on its output.</summary>
+    public async Task<bool> ExitsWithinAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     public async Task<CliRun> WaitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);

@@ -75,6 +75,43 @@ public sealed partial class InterruptTests
         Assert.True(next.ExitCode == ExitCodes.Ok, next.ToString());
     }
 
+    [Fact]
+    public async Task A_second_sigint_stops_at_once_while_the_first_cancellation_waits_on_a_full_pipe()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        using var temp = new TempDir();
+        var source = temp.Combine("source");
+        var repo = temp.Combine("repo");
+        await SamplePlugin.CreateAsync(source, databaseBytes: 64L << 20, generations: 6, seed: 22);
+        var before = CliKit.HashTree(source);
+        var env = CliKit.ChildEnvironment(temp);
+
+        // Nobody ever reads the stream: the copy blocks on the full pipe, and the first Ctrl+C's cancellation cannot finish
+        // (a failed stream still ends with blocks that make it invalid). The person at the terminal presses Ctrl+C again:
+        // the second one must end the process now, not queue behind the first.
+        using var p = HostProcess.Start(temp.Path, env, holdOutput: true, "backup", source, "--kind", "full", "--out", "-", "--repository", repo, "--verbose");
+        Assert.True(await p.WaitForErrorLineAsync(" begins.", TimeSpan.FromSeconds(60)), p.Snapshot().ToString());
+        Assert.Equal(0, Kill(p.Id, SigInt));
+        Assert.True(await p.WaitForErrorLineAsync("esebackup: cancelling", TimeSpan.FromSeconds(60)), p.Snapshot().ToString());
+        Assert.Equal(0, Kill(p.Id, SigInt));
+        Assert.True(await p.ExitsWithinAsync(TimeSpan.FromSeconds(30)), p.Snapshot().ToString()); // with the stream still unread
+        var drained = p.DiscardOutputAsync();
+        var run = await p.WaitAsync(TimeSpan.FromSeconds(30));
+        await drained;
+
+        Assert.True(run.ExitCode == ExitCodes.Cancelled, run.ToString()); // 130: the default SIGINT end, as a shell reports it
+        Assert.Equal(before, CliKit.HashTree(source));
+
+        // The kernel released the target's lock with the process: the next backup runs to the end.
+        using var again = HostProcess.Start(temp.Path, env, "backup", source, "--kind", "copy", "--out", temp.Combine("out"), "--repository", repo, "--json");
+        var next = await again.WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.True(next.ExitCode == ExitCodes.Ok, next.ToString());
+    }
+
     [System.Text.RegularExpressions.GeneratedRegex(@"\(pid (\d+), (?:JIT|Native AOT)\)")]
     private static partial System.Text.RegularExpressions.Regex WorkerPid();
 }

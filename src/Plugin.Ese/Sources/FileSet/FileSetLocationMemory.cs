@@ -14,7 +14,7 @@ namespace EseBackupPlugin.Ese.Sources.FileSet;
 /// </summary>
 /// <remarks>
 /// One line per (target id, location), tab-separated, rewritten atomically (a temporary file in the same
-/// directory, flushed, then renamed over the old one) under an exclusive lock file, so that several processes
+/// directory, then renamed over the old one; not flushed to disk, being a hint) under an exclusive lock file, so that several processes
 /// sharing the state directory never lose each other's entries or read half a file. Failing to read or write
 /// it (a read-only state directory) is logged and otherwise ignored: discovery and backups by search path
 /// work without it.
@@ -151,8 +151,10 @@ internal sealed class FileSetLocationMemory(string path, TimeProvider time, ILog
         var temp = $"{Path}.{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
+            // Not flushed to disk: this is a hint, rewritten by every discovery, and the rename alone keeps readers from
+            // ever seeing half a file. After a power cut an older (or no) copy only means one more scan by search path,
+            // while an fsync here cost every backup two device flushes (discovery and the backup's own scan both write it).
             stream.Write(new UTF8Encoding(false).GetBytes(text.ToString()));
-            stream.Flush(flushToDisk: true);
         }
 
         File.Move(temp, Path, overwrite: true);
