@@ -135,7 +135,6 @@ internal sealed class BackupEngine : IAsyncDisposable
     public async Task<BackupResult> BackupAsync(BackupRequest request, SetStream? stream, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
-        JsonWarmUp.Start();
         var started = _time.GetUtcNow();
         var clock = _time.GetTimestamp();
         var setId = request.SetId ?? NewSetId(started);
