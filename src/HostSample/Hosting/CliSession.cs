@@ -1,9 +1,7 @@
-using EseBackupPlugin.Abstractions.Catalog;
 using EseBackupPlugin.HostSample.Catalog;
 using EseBackupPlugin.HostSample.Plugins;
 using EseBackupPlugin.HostSample.Repository;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace EseBackupPlugin.HostSample.Hosting;
@@ -42,9 +40,9 @@ internal sealed class CliSession : IAsyncDisposable
         }
 
         var level = options.Verbose ? LogLevel.Information : Enum.TryParse<LogLevel>(Settings.LogLevel, ignoreCase: true, out var l) ? l : LogLevel.Warning;
-        LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b
-            .SetMinimumLevel(level)
-            .AddProvider(new TextWriterLoggerProvider(error)));
+        // Built directly, not through LoggerFactory.Create: that one builds a DI container and the options machinery
+        // for one provider and one level, on every command's critical path.
+        LoggerFactory = new LoggerFactory([new TextWriterLoggerProvider(error)], new LoggerFilterOptions { MinLevel = level });
         var repository = new BackupRepository(Settings.Repository!); // only paths: nothing is created yet
         StateDirectory = Settings.StateDirectory ?? Path.Combine(repository.Root, "state");
         _repository = new Lazy<BackupRepository>(() =>
@@ -110,16 +108,8 @@ internal sealed class CliSession : IAsyncDisposable
         }
     }
 
-    private IServiceProvider ServicesFor(PluginManifest manifest)
-    {
-        // What the entry type's constructor may ask for. IConfiguration is the plugin's own section only.
-        return new ServiceCollection()
-            .AddSingleton(LoggerFactory)
-            .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
-            .AddSingleton<IConfiguration>(Configuration.GetSection(manifest.ConfigurationSection))
-            .AddSingleton<IBackupCatalog>(_catalog)
-            .BuildServiceProvider();
-    }
+    private IServiceProvider ServicesFor(PluginManifest manifest) =>
+        new PluginServices(LoggerFactory, Configuration.GetSection(manifest.ConfigurationSection), _catalog);
 
     public async ValueTask DisposeAsync()
     {
