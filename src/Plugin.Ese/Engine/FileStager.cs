@@ -4,6 +4,7 @@ using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Progress;
 using EseBackupPlugin.Ese.Engine.Copy;
 using EseBackupPlugin.Ese.Engine.Ports;
+using EseBackupPlugin.Ese.Format;
 using Microsoft.Extensions.Logging;
 
 namespace EseBackupPlugin.Ese.Engine;
@@ -128,7 +129,16 @@ internal sealed class FileStager(ILogger logger)
             running.Dequeue();
             run.Work.Accept(copy.File);
             var entry = manifest.Add(copy.File, copied);
-            logger.LogInformation("Staged {File} ({Role}, {Bytes} bytes, {Units} {Unit}s verified).", entry.Path, entry.Role, copied.Length, copied.Verification.UnitsChecked, copied.Verification.Unit);
+            if (copied.Verification.Unit == VerificationUnit.None.ToName())
+            {
+                // A checkpoint or other file has no pages or segments: its header checks are all there is ("0 nones" read oddly).
+                logger.LogInformation("Staged {File} ({Role}, {Bytes} bytes, header verified).", entry.Path, entry.Role, copied.Length);
+            }
+            else
+            {
+                logger.LogInformation("Staged {File} ({Role}, {Bytes} bytes, {Units} {Unit}s verified).", entry.Path, entry.Role, copied.Length, copied.Verification.UnitsChecked, copied.Verification.Unit);
+            }
+
             return null;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
