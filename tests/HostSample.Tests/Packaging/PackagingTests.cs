@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.IO.Compression;
 using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.HostSample.Plugins;
+using EseBackupPlugin.Tests.Support;
 
 namespace EseBackupPlugin.HostSample.Tests.Packaging;
 
@@ -82,6 +83,8 @@ public class PackagingTests
         info.Environment.Remove("MSBuildExtensionsPath");
         info.Environment.Remove("MSBuildSDKsPath");
         info.Environment.Remove("MSBUILD_EXE_PATH");
+        // Builds of this repository from another test assembly (the AOT worker's) wait for this one, and the other way round.
+        using var build = NestedBuildLock.Acquire(TestSupport.RepoRoot, TimeSpan.FromMinutes(10));
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using EseBackupPlugin.Tests.Support;
 using EseBackupPlugin.Worker.Tests.Python;
 
 namespace EseBackupPlugin.Worker.Tests.Aot;
@@ -61,6 +62,8 @@ public sealed class AotWorkerFixture
         psi.Environment.Remove("MSBuildExtensionsPath");
         psi.Environment.Remove("MSBuildSDKsPath");
         psi.Environment.Remove("MSBUILD_EXE_PATH");
+        // The packaging tests (another test assembly, run side by side) build the same projects: one build at a time.
+        using var build = NestedBuildLock.Acquire(TestSupport.RepoRoot, TimeSpan.FromMinutes(10));
         var watch = Stopwatch.StartNew();
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
