@@ -131,8 +131,8 @@ internal sealed class FileStager(ILogger logger)
             var entry = manifest.Add(copy.File, copied);
             if (copied.Verification.Unit == VerificationUnit.None.ToName())
             {
-                // A checkpoint or other file has no pages or segments: its header checks are all there is ("0 nones" read oddly).
-                logger.LogInformation("Staged {File} ({Role}, {Bytes} bytes, header verified).", entry.Path, entry.Role, copied.Length);
+                // No pages or segments to count (a checkpoint, a reserve log, another file): "0 nones verified" said nothing.
+                logger.LogInformation("Staged {File} ({Role}, {Bytes} bytes).", entry.Path, entry.Role, copied.Length);
             }
             else
             {

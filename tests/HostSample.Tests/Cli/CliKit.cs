@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -126,7 +127,7 @@ internal static class SamplePlugin
 }
 
 /// <summary>The CLI as a child process, its output collected as it comes (so a killed process's last words are kept).</summary>
-internal sealed class HostProcess : IDisposable
+internal sealed partial class HostProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _out = new();
@@ -266,6 +267,44 @@ internal sealed class HostProcess : IDisposable
 
     /// <summary>SIGKILL for the host alone: its children (an out-of-process worker) live on and see their input end.</summary>
     public void KillHostOnly() => _process.Kill(entireProcessTree: false);
+
+    /// <summary>
+    /// With <c>holdOutput</c>: waits until the child's standard output pipe is full (within a 16th of what the pipe holds),
+    /// i.e. until a child streaming there is blocked in mid-write. False when it exits first or the time is up. Linux only.
+    /// </summary>
+    public async Task<bool> WaitForFullOutputPipeAsync(TimeSpan timeout)
+    {
+        var handle = _process.StandardOutput.BaseStream switch
+        {
+            System.IO.Pipes.PipeStream pipe => (SafeHandle)pipe.SafePipeHandle,
+            FileStream file => file.SafeFileHandle,
+            var other => throw new NotSupportedException($"Standard output is a {other.GetType().Name}, not a pipe."),
+        };
+        var fd = (int)handle.DangerousGetHandle();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout && !_process.HasExited)
+        {
+            var capacity = Fcntl(fd, GetPipeSize, 0);
+            // A pipe is full short of its size: the first small writes (tar headers) each took a page of their own.
+            if (capacity > 0 && Ioctl(fd, BytesReadable, out var unread) == 0 && unread > 0 && unread >= capacity - (capacity / 16))
+            {
+                return true;
+            }
+
+            await Task.Delay(10);
+        }
+
+        return false;
+    }
+
+    private const int GetPipeSize = 1032; // F_GETPIPE_SZ
+    private const int BytesReadable = 0x541B; // FIONREAD
+
+    [LibraryImport("libc", EntryPoint = "fcntl")]
+    private static partial int Fcntl(int fd, int command, int argument);
+
+    [LibraryImport("libc", EntryPoint = "ioctl")]
+    private static partial int Ioctl(int fd, int request, out int value);
 
     /// <summary>Whether the child exits within <paramref name="timeout"/>, whatever is left unread on its output.</summary>
     public async Task<bool> ExitsWithinAsync(TimeSpan timeout)

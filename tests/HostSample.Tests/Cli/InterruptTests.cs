@@ -94,9 +94,10 @@ public sealed partial class InterruptTests
         // (a failed stream still ends with blocks that make it invalid). The person at the terminal presses Ctrl+C again:
         // the second one must end the process now, not queue behind the first.
         using var p = HostProcess.Start(temp.Path, env, holdOutput: true, "backup", source, "--kind", "full", "--out", "-", "--repository", repo, "--verbose");
-        Assert.True(await p.WaitForErrorLineAsync(" begins.", TimeSpan.FromSeconds(60)), p.Snapshot().ToString());
+        Assert.True(await p.WaitForFullOutputPipeAsync(TimeSpan.FromSeconds(60)), p.Snapshot().ToString()); // blocked in mid-copy
         Assert.Equal(0, Kill(p.Id, SigInt));
         Assert.True(await p.WaitForErrorLineAsync("esebackup: cancelling", TimeSpan.FromSeconds(60)), p.Snapshot().ToString());
+        Assert.False(await p.ExitsWithinAsync(TimeSpan.FromSeconds(2)), p.Snapshot().ToString()); // the first one cannot finish
         Assert.Equal(0, Kill(p.Id, SigInt));
         Assert.True(await p.ExitsWithinAsync(TimeSpan.FromSeconds(30)), p.Snapshot().ToString()); // with the stream still unread
         var drained = p.DiscardOutputAsync();

@@ -11,7 +11,15 @@ internal static class NestedBuildLock
 {
     /// <summary>Waits for the lock (up to <paramref name="timeout"/>) and returns it; dispose to release.</summary>
     /// <exception cref="TimeoutException">Another build held it all along.</exception>
-    public static IDisposable Acquire(string repoRoot, TimeSpan timeout)
+    public static IDisposable Acquire(string repoRoot, TimeSpan timeout) =>
+        AcquireAsync(repoRoot, timeout, wait: static d => { Thread.Sleep(d); return Task.CompletedTask; }).GetAwaiter().GetResult();
+
+    /// <summary><see cref="Acquire"/> without blocking a thread while it waits.</summary>
+    /// <exception cref="TimeoutException">Another build held it all along.</exception>
+    public static Task<IDisposable> AcquireAsync(string repoRoot, TimeSpan timeout) =>
+        AcquireAsync(repoRoot, timeout, wait: static d => Task.Delay(d));
+
+    private static async Task<IDisposable> AcquireAsync(string repoRoot, TimeSpan timeout, Func<TimeSpan, Task> wait)
     {
         var path = Path.Combine(repoRoot, "artifacts", ".nested-build.lock");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -24,7 +32,7 @@ internal static class NestedBuildLock
             }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {
-                Thread.Sleep(250);
+                await wait(TimeSpan.FromMilliseconds(250));
             }
             catch (IOException ex)
             {

@@ -14,7 +14,7 @@ namespace EseBackupPlugin.Ese.Sources.FileSet;
 /// </summary>
 /// <remarks>
 /// One line per (target id, location), tab-separated, rewritten atomically (a temporary file in the same
-/// directory, then renamed over the old one; not flushed to disk, being a hint) under an exclusive lock file, so that several processes
+/// directory, flushed, then renamed over the old one) under an exclusive lock file, so that several processes
 /// sharing the state directory never lose each other's entries or read half a file. Failing to read or write
 /// it (a read-only state directory) is logged and otherwise ignored: discovery and backups by search path
 /// work without it.
@@ -24,12 +24,15 @@ internal sealed class FileSetLocationMemory(string path, TimeProvider time, ILog
     private const string Header = "# EseBackupPlugin file-set target locations v1: targetId<TAB>location<TAB>lastSeenUtcTicks";
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a sighting stays fresh: within it, the same target at the same place is not rewritten.</summary>
+    private static readonly TimeSpan RefreshAfter = TimeSpan.FromMinutes(10);
+
     private readonly Lock _gate = new();
 
     /// <summary>The file.</summary>
     public string Path { get; } = System.IO.Path.GetFullPath(path ?? throw new ArgumentNullException(nameof(path)));
 
-    /// <summary>Every remembered location of <paramref name="targetId"/> (an unqualified id), most recently seen first.</summary>
+    /// <summary>Every remembered location of <paramref name="targetId"/> (an unqualified id), most recently seen first (to within <see cref="RefreshAfter"/>).</summary>
     public IReadOnlyList<string> LocationsOf(string targetId)
     {
         lock (_gate)
@@ -49,6 +52,13 @@ internal sealed class FileSetLocationMemory(string path, TimeProvider time, ILog
         var now = time.GetUtcNow().UtcTicks;
         Update(entries =>
         {
+            // Seeing again what was seen a moment ago changes nothing worth a rewrite (and its device flush): a backup
+            // finds its target by discovery and then scans it again, seconds apart.
+            if (seen.All(s => entries.Any(e => e.TargetId == s.TargetId && e.Location == s.Location && now - e.LastSeen < RefreshAfter.Ticks)))
+            {
+                return false;
+            }
+
             foreach (var (id, location) in seen)
             {
                 entries.RemoveAll(e => e.TargetId == id && e.Location == location);
@@ -151,10 +161,8 @@ internal sealed class FileSetLocationMemory(string path, TimeProvider time, ILog
         var temp = $"{Path}.{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            // Not flushed to disk: this is a hint, rewritten by every discovery, and the rename alone keeps readers from
-            // ever seeing half a file. After a power cut an older (or no) copy only means one more scan by search path,
-            // while an fsync here cost every backup two device flushes (discovery and the backup's own scan both write it).
             stream.Write(new UTF8Encoding(false).GetBytes(text.ToString()));
+            stream.Flush(flushToDisk: true);
         }
 
         File.Move(temp, Path, overwrite: true);
