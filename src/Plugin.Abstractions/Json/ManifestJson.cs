@@ -7,10 +7,9 @@ namespace EseBackupPlugin.Abstractions.Json;
 /// <summary>Reads and writes <see cref="BackupManifest"/> documents in their stable JSON form.</summary>
 public static class ManifestJson
 {
-    /// <summary>Serializes a manifest to UTF-8 JSON.</summary>
+    /// <summary>Serializes a manifest to UTF-8 JSON (the bytes <see cref="ContractJsonContext"/> would write, written directly).</summary>
     /// <param name="manifest">The manifest.</param>
-    public static byte[] Serialize(BackupManifest manifest)
-        => JsonSerializer.SerializeToUtf8Bytes(manifest, ContractJsonContext.Default.BackupManifest);
+    public static byte[] Serialize(BackupManifest manifest) => ManifestWriter.Write(manifest);
 
     /// <summary>
     /// Parses a manifest. Unknown versions, malformed JSON and missing required properties are

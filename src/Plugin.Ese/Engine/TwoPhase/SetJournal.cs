@@ -121,7 +121,7 @@ internal sealed class SetJournal
         System.IO.Directory.CreateDirectory(Directory);
         var path = PathOf(entry.SetId);
         var temp = path + ".tmp";
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(entry, JournalJsonContext.Default.JournalEntry);
+        var bytes = JournalWriter.Write(entry);
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             stream.Write(bytes);
