@@ -1,7 +1,7 @@
 using System.Text.Json;
 using EseBackupPlugin.Abstractions.Files;
 using EseBackupPlugin.Abstractions.Manifest;
-using EseBackupPlugin.Abstractions.Targets;
+using static EseBackupPlugin.Abstractions.Json.ContractJsonWriting;
 
 namespace EseBackupPlugin.Abstractions.Json;
 
@@ -230,108 +230,5 @@ internal static class ManifestWriter
         w.WriteNumber("logUnitsVerified", v.LogUnitsVerified);
         w.WriteNumber("findings", v.Findings);
         w.WriteEndObject();
-    }
-
-    private static void Range(Utf8JsonWriter w, string name, GenerationRange? range)
-    {
-        if (range is null)
-        {
-            return;
-        }
-
-        w.WriteStartObject(name);
-        w.WriteNumber("low", range.Low);
-        w.WriteNumber("high", range.High);
-        w.WriteNumber("count", range.Count); // computed, but a public getter: the serializer writes it
-        w.WriteEndObject();
-    }
-
-    private static void OptionalString(Utf8JsonWriter w, string name, string? value)
-    {
-        if (value is not null)
-        {
-            w.WriteString(name, value);
-        }
-    }
-
-    private static void OptionalNumber(Utf8JsonWriter w, string name, long? value)
-    {
-        if (value is { } v)
-        {
-            w.WriteNumber(name, v);
-        }
-    }
-
-    private static void OptionalTime(Utf8JsonWriter w, string name, DateTimeOffset? value)
-    {
-        if (value is { } v)
-        {
-            w.WriteString(name, v);
-        }
-    }
-
-    // The contract's enum names (JsonStringEnumMemberName on each member); a value outside the enum has none and is written
-    // as its number, as the serializer does.
-    private static string? Name(BackupKind kind) => kind switch
-    {
-        BackupKind.Full => "full",
-        BackupKind.Incremental => "incremental",
-        BackupKind.Copy => "copy",
-        _ => null,
-    };
-
-    private static string? Name(TargetKind kind) => kind switch
-    {
-        TargetKind.InProcessInstance => "inProcessInstance",
-        TargetKind.VssWriter => "vssWriter",
-        TargetKind.FileSet => "fileSet",
-        _ => null,
-    };
-
-    private static string? Name(FileRole role) => role switch
-    {
-        FileRole.Database => "database",
-        FileRole.Log => "log",
-        FileRole.Checkpoint => "checkpoint",
-        FileRole.Patch => "patch",
-        FileRole.Other => "other",
-        _ => null,
-    };
-
-    private static string? Name(FindingSeverity severity) => severity switch
-    {
-        FindingSeverity.Info => "info",
-        FindingSeverity.Warning => "warning",
-        FindingSeverity.Corruption => "corruption",
-        _ => null,
-    };
-
-    private static string? Name(TruncationMode mode) => mode switch
-    {
-        TruncationMode.Never => "never",
-        TruncationMode.OnSuccessfulCompletion => "onSuccessfulCompletion",
-        TruncationMode.DuringBackup => "duringBackup",
-        _ => null,
-    };
-
-    private static string? Name(TruncationPerformer performer) => performer switch
-    {
-        TruncationPerformer.None => "none",
-        TruncationPerformer.Plugin => "plugin",
-        TruncationPerformer.Ese => "ese",
-        TruncationPerformer.VssWriter => "vssWriter",
-        _ => null,
-    };
-
-    private static void Enum(Utf8JsonWriter w, string name, string? text, int value)
-    {
-        if (text is null)
-        {
-            w.WriteNumber(name, value);
-        }
-        else
-        {
-            w.WriteString(name, text);
-        }
     }
 }

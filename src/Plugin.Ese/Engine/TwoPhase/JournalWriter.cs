@@ -1,8 +1,7 @@
 using System.Text.Json;
-using EseBackupPlugin.Abstractions;
 using EseBackupPlugin.Abstractions.Errors;
 using EseBackupPlugin.Abstractions.Manifest;
-using EseBackupPlugin.Abstractions.Targets;
+using static EseBackupPlugin.Abstractions.Json.ContractJsonWriting;
 
 namespace EseBackupPlugin.Ese.Engine.TwoPhase;
 
@@ -41,7 +40,7 @@ internal static class JournalWriter
         w.WriteString("strategy", e.Strategy);
         w.WriteString("stagedAt", e.StagedAt);
         w.WriteString("leaseExpiresAt", e.LeaseExpiresAt);
-        Enum(w, "state", Name(e.State), (int)e.State);
+        Enum(w, "state", StateName(e.State), (int)e.State);
         if (e.Verdict is { } verdict)
         {
             w.WriteBoolean("verdict", verdict);
@@ -99,19 +98,8 @@ internal static class JournalWriter
             Logs(w, "removed", r.Removed);
         }
 
-        if (r.Range is { } range)
-        {
-            w.WriteStartObject("range");
-            w.WriteNumber("low", range.Low);
-            w.WriteNumber("high", range.High);
-            w.WriteNumber("count", range.Count);
-            w.WriteEndObject();
-        }
-
-        if (r.Reason is not null)
-        {
-            w.WriteString("reason", r.Reason);
-        }
+        Range(w, "range", r.Range);
+        OptionalString(w, "reason", r.Reason);
 
         w.WriteString("at", r.At);
         if (r.Error is { } error)
@@ -163,101 +151,12 @@ internal static class JournalWriter
         w.WriteEndObject();
     }
 
-    private static void OptionalString(Utf8JsonWriter w, string name, string? value)
-    {
-        if (value is not null)
-        {
-            w.WriteString(name, value);
-        }
-    }
-
-    private static void OptionalNumber(Utf8JsonWriter w, string name, long? value)
-    {
-        if (value is { } v)
-        {
-            w.WriteNumber(name, v);
-        }
-    }
-
-    private static void Enum(Utf8JsonWriter w, string name, string? text, int value)
-    {
-        if (text is null)
-        {
-            w.WriteNumber(name, value); // outside the enum: the serializer writes the number
-        }
-        else
-        {
-            w.WriteString(name, text);
-        }
-    }
-
-    // The names come from each member's JsonStringEnumMemberName; the property tests hold them to the serializer's.
-    private static string? Name(BackupKind kind) => kind switch
-    {
-        BackupKind.Full => "full",
-        BackupKind.Incremental => "incremental",
-        BackupKind.Copy => "copy",
-        _ => null,
-    };
-
-    private static string? Name(TargetKind kind) => kind switch
-    {
-        TargetKind.InProcessInstance => "inProcessInstance",
-        TargetKind.VssWriter => "vssWriter",
-        TargetKind.FileSet => "fileSet",
-        _ => null,
-    };
-
-    private static string? Name(StagedSetState state) => state switch
+    private static string? StateName(StagedSetState state) => state switch
     {
         StagedSetState.Staged => "staged",
         StagedSetState.Completing => "completing",
         StagedSetState.Completed => "completed",
         StagedSetState.Abandoned => "abandoned",
-        _ => null,
-    };
-
-    private static string? Name(LogRemovalReason reason) => reason switch
-    {
-        LogRemovalReason.DecidedByEngine => "decidedByEngine",
-        LogRemovalReason.InChain => "inChain",
-        LogRemovalReason.OlderThanChain => "olderThanChain",
-        _ => null,
-    };
-
-    private static string? Name(TruncationStatus status) => status switch
-    {
-        TruncationStatus.Truncated => "truncated",
-        TruncationStatus.NothingToTruncate => "nothingToTruncate",
-        TruncationStatus.NotAllowed => "notAllowed",
-        TruncationStatus.Skipped => "skipped",
-        TruncationStatus.DelegatedToWriter => "delegatedToWriter",
-        TruncationStatus.DoneByEngine => "doneByEngine",
-        TruncationStatus.Failed => "failed",
-        TruncationStatus.NotApplicable => "notApplicable",
-        _ => null,
-    };
-
-    private static string? Name(TruncationPerformer performer) => performer switch
-    {
-        TruncationPerformer.None => "none",
-        TruncationPerformer.Plugin => "plugin",
-        TruncationPerformer.Ese => "ese",
-        TruncationPerformer.VssWriter => "vssWriter",
-        _ => null,
-    };
-
-    private static string? Name(ErrorCategory category) => category switch
-    {
-        ErrorCategory.Usage => "usage",
-        ErrorCategory.Busy => "busy",
-        ErrorCategory.State => "state",
-        ErrorCategory.Corruption => "corruption",
-        ErrorCategory.Missing => "missing",
-        ErrorCategory.Io => "io",
-        ErrorCategory.Platform => "platform",
-        ErrorCategory.Internal => "internal",
-        ErrorCategory.Cancelled => "cancelled",
         _ => null,
     };
 }
