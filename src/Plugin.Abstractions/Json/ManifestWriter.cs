@@ -7,8 +7,9 @@ namespace EseBackupPlugin.Abstractions.Json;
 
 /// <summary>
 /// Writes a <see cref="BackupManifest"/> with <see cref="Utf8JsonWriter"/> directly, byte for byte what
-/// <see cref="ContractJsonContext"/> writes (camelCase names in declaration order, enums by their contract names, nulls
-/// omitted except <see cref="ChainInfo.PreviousSetId"/>, indented, the default encoder).
+/// <see cref="ContractJsonContext"/> writes for any manifest the contract allows (its required members set): camelCase
+/// names in declaration order, enums by their contract names, nulls omitted except <see cref="ChainInfo.PreviousSetId"/>,
+/// indented, the default encoder.
 /// <para>
 /// Why not the serializer: every backup writes one manifest, and the first serialization in a process builds the
 /// contract's JSON metadata, generic code over each property's type that the runtime compiles on first use (ReadyToRun

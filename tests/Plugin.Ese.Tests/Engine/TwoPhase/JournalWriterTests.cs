@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using CsCheck;
@@ -53,7 +52,7 @@ public sealed class JournalWriterTests
         from succeeded in Gen.Bool
         from status in Gen.Int[0, 8].Select(i => (TruncationStatus)i)
         from performer in Gen.Int[0, 4].Select(i => (TruncationPerformer)i)
-        from removed in Log.Array[0, 3]
+        from removed in Maybe(Log.Array[0, 3])
         from range in Maybe(Gen.Select(Gen.Long, Gen.Long).Select((a, b) => new GenerationRange(a, b)))
         from reason in Maybe(Text)
         from at in Time
@@ -61,7 +60,7 @@ public sealed class JournalWriterTests
         select new TruncationReport
         {
             SetId = setId, TargetId = targetId, Kind = kind, HostSucceeded = succeeded, Status = status, PerformedBy = performer,
-            Removed = removed, Range = range, Reason = reason, At = at, Error = error,
+            Removed = removed!, Range = range, Reason = reason, At = at, Error = error,
         };
 
     private static readonly Gen<JournalEntry> Entry =
@@ -101,22 +100,22 @@ public sealed class JournalWriterTests
         Assert.Equal(Encoding.UTF8.GetString(JournalWriter.Write(entry)), Encoding.UTF8.GetString(JournalWriter.Write(back)));
     }
 
-    /// <summary>A member added to a journal type (and so written by the serializer) must be added to the writer and to this list.</summary>
+    /// <summary>
+    /// The serializer's own list of what it writes for each journal type, in order: a member added to one changes it, and
+    /// must then be added to the writer and to this list.
+    /// </summary>
     [Theory]
-    [InlineData(typeof(JournalEntry), "SetId TargetId Kind TargetKind Strategy StagedAt LeaseExpiresAt State Verdict LeaseExpired Intent Report CatalogRecorded Set")]
-    [InlineData(typeof(SetRef), "SetId TargetId Kind")]
-    [InlineData(typeof(TruncatedLog), "Path Generation Size Reason")]
-    [InlineData(typeof(TruncationReport), "SetId TargetId Kind HostSucceeded Status PerformedBy Removed Range Reason At Error")]
-    [InlineData(typeof(PluginError), "Code Message TargetId File Page Offset Generation NativeStatus Details IsTransient")]
-    [InlineData(typeof(ErrorCode), "Name EseError EseName Category IsTransient")]
-    [InlineData(typeof(GenerationRange), "Low High Count")]
+    [InlineData(typeof(JournalEntry), "setId targetId kind targetKind strategy stagedAt leaseExpiresAt state verdict leaseExpired intent report catalogRecorded set")]
+    [InlineData(typeof(SetRef), "setId targetId kind")]
+    [InlineData(typeof(TruncatedLog), "path generation size reason")]
+    [InlineData(typeof(TruncationReport), "setId targetId kind hostSucceeded status performedBy removed range reason at error")]
+    [InlineData(typeof(PluginError), "code message targetId file page offset generation nativeStatus details isTransient")]
+    [InlineData(typeof(ErrorCode), "name eseError eseName category isTransient")]
+    [InlineData(typeof(GenerationRange), "low high count")]
     public void The_writer_knows_every_serialized_member(Type type, string written)
     {
-        var serialized = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.GetIndexParameters().Length == 0 && p.GetMethod is { IsPublic: true })
-            .Select(p => p.Name)
-            .Order(StringComparer.Ordinal);
-        Assert.Equal(written.Split(' ').Order(StringComparer.Ordinal), serialized);
+        var info = JournalJsonContext.Default.GetTypeInfo(type) ?? throw new InvalidOperationException($"{type} has no metadata.");
+        Assert.Equal(written.Split(' '), info.Properties.Select(p => p.Name));
     }
 
     private static Gen<T?> Maybe<T>(Gen<T> gen)
