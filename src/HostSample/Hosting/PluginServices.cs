@@ -52,15 +52,7 @@ internal sealed class PluginServices(ILoggerFactory loggerFactory, IConfiguratio
     /// Lets <see cref="ActivatorUtilities"/> choose, among several constructors, the longest one these services can fill
     /// (as a DI container would).
     /// </summary>
-    public bool IsService(Type serviceType) => Provides(serviceType);
-
-    private static bool Provides(Type serviceType) =>
-        serviceType == typeof(ILoggerFactory)
-        || serviceType == typeof(IConfiguration)
-        || serviceType == typeof(IBackupCatalog)
-        || serviceType == typeof(IServiceProvider)
-        || serviceType == typeof(IServiceProviderIsService)
-        || IsLogger(serviceType);
+    public bool IsService(Type serviceType) => GetService(serviceType) is not null;
 
     private static bool IsLogger(Type serviceType) =>
         serviceType.IsGenericType && serviceType.GetGenericTypeDefinition() == typeof(ILogger<>);

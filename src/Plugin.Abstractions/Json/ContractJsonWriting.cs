@@ -13,6 +13,18 @@ namespace EseBackupPlugin.Abstractions.Json;
 /// </summary>
 internal static class ContractJsonWriting
 {
+    /// <summary>One indented document, as the serializer writes it (its default encoder and line ending).</summary>
+    public static byte[] Document(int initialCapacity, Action<Utf8JsonWriter> body)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(initialCapacity);
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            body(w);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
     public static void OptionalString(Utf8JsonWriter w, string name, string? value)
     {
         if (value is not null)

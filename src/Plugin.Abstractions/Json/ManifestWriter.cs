@@ -24,13 +24,7 @@ internal static class ManifestWriter
     public static byte[] Write(BackupManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(16 * 1024);
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-        {
-            Manifest(w, manifest);
-        }
-
-        return buffer.WrittenSpan.ToArray();
+        return Document(16 * 1024, w => Manifest(w, manifest));
     }
 
     private static void Manifest(Utf8JsonWriter w, BackupManifest m)

@@ -25,11 +25,7 @@ public sealed partial class InterruptTests
         }
 
         using var temp = new TempDir();
-        var source = temp.Combine("source");
-        var repo = temp.Combine("repo");
-        await SamplePlugin.CreateAsync(source, databaseBytes: 64L << 20, generations: 6, seed: 21);
-        var before = CliKit.HashTree(source);
-        var env = CliKit.ChildEnvironment(temp);
+        var (source, repo, before, env) = await SetUpAsync(temp, seed: 21);
 
         // The set goes to standard output as a tar stream (a bpipe reader's job), and the test reads nothing of it until the
         // signal was sent: the pipe fills and the backup waits in mid-copy, so the signal lands before its end however fast
@@ -84,11 +80,7 @@ public sealed partial class InterruptTests
         }
 
         using var temp = new TempDir();
-        var source = temp.Combine("source");
-        var repo = temp.Combine("repo");
-        await SamplePlugin.CreateAsync(source, databaseBytes: 64L << 20, generations: 6, seed: 22);
-        var before = CliKit.HashTree(source);
-        var env = CliKit.ChildEnvironment(temp);
+        var (source, repo, before, env) = await SetUpAsync(temp, seed: 22);
 
         // Nobody ever reads the stream: the copy blocks on the full pipe, and the first Ctrl+C's cancellation cannot finish
         // (a failed stream still ends with blocks that make it invalid). The person at the terminal presses Ctrl+C again:
@@ -111,6 +103,14 @@ public sealed partial class InterruptTests
         using var again = HostProcess.Start(temp.Path, env, "backup", source, "--kind", "copy", "--out", temp.Combine("out"), "--repository", repo, "--json");
         var next = await again.WaitAsync(TimeSpan.FromSeconds(120));
         Assert.True(next.ExitCode == ExitCodes.Ok, next.ToString());
+    }
+
+    /// <summary>A 64 MiB sample file set, the repository's path, the set's hash before the test, and the child's environment.</summary>
+    private static async Task<(string Source, string Repo, SortedDictionary<string, string> Before, Dictionary<string, string> Env)> SetUpAsync(TempDir temp, int seed)
+    {
+        var source = temp.Combine("source");
+        await SamplePlugin.CreateAsync(source, databaseBytes: 64L << 20, generations: 6, seed: seed);
+        return (source, temp.Combine("repo"), CliKit.HashTree(source), CliKit.ChildEnvironment(temp));
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\(pid (\d+), (?:JIT|Native AOT)\)")]

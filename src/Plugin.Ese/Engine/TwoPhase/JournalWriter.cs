@@ -21,13 +21,7 @@ internal static class JournalWriter
     public static byte[] Write(JournalEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(2048);
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-        {
-            Entry(w, entry);
-        }
-
-        return buffer.WrittenSpan.ToArray();
+        return Document(2048, w => Entry(w, entry));
     }
 
     private static void Entry(Utf8JsonWriter w, JournalEntry e)
